@@ -1,0 +1,164 @@
+// Command mutexlab is a lab for distributed mutual exclusion and logical
+// clocks: it runs Lua algorithms as real OS processes over TCP, records
+// every run as a trace, checks it, draws it, and explores schedules in a
+// deterministic simulator.
+//
+// Every subcommand lives in a file of its own and registers itself in the
+// command table with register; main only dispatches.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// Exit statuses (DESIGN.md).
+const (
+	exitOK      = 0 // success
+	exitCheck   = 1 // a check failed
+	exitUsage   = 2 // bad usage, scenario or script
+	exitRuntime = 3 // a runtime failure: a process died, a port in use
+)
+
+// command is one subcommand.
+type command struct {
+	name    string
+	usage   string // "run [SCENARIO] [flags]"
+	summary string // one line
+	run     func(args []string) error
+	hidden  bool
+}
+
+var commands = map[string]*command{}
+
+func register(c *command) { commands[c.name] = c }
+
+// exitError carries an exit status and a one-line message.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e *exitError) Error() string { return e.msg }
+
+func usageErr(format string, a ...any) error {
+	return &exitError{code: exitUsage, msg: fmt.Sprintf(format, a...)}
+}
+
+func runtimeErr(format string, a ...any) error {
+	return &exitError{code: exitRuntime, msg: fmt.Sprintf(format, a...)}
+}
+
+// checkFailed is returned by commands whose checks failed; the report has
+// been printed already.
+var checkFailed = &exitError{code: exitCheck}
+
+// newFlags returns a FlagSet for a subcommand whose -h prints its usage.
+func newFlags(c *command) *flag.FlagSet {
+	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
+	fs.SetOutput(os.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(os.Stderr, "usage: mutexlab %s\n\n%s\n", c.usage, c.summary)
+		if hasFlags(fs) {
+			fmt.Fprintln(os.Stderr, "\nflags:")
+			fs.PrintDefaults()
+		}
+	}
+	return fs
+}
+
+func hasFlags(fs *flag.FlagSet) bool {
+	n := 0
+	fs.VisitAll(func(*flag.Flag) { n++ })
+	return n > 0
+}
+
+// parseFlags parses args and lets flags follow positional arguments
+// ("run seed.lua --rounds 2"). It returns the positional arguments.
+func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, &exitError{code: exitOK}
+			}
+			return nil, &exitError{code: exitUsage}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func printUsage(w io.Writer) {
+	fmt.Fprintln(w, "mutexlab: a lab for distributed mutual exclusion and logical clocks")
+	fmt.Fprintln(w, "\nusage: mutexlab [COMMAND] [ARGS]   (no command: the interactive REPL)")
+	fmt.Fprintln(w, "\ncommands:")
+	var names []string
+	for n, c := range commands {
+		if !c.hidden {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		c := commands[n]
+		fmt.Fprintf(w, "  %-34s %s\n", c.usage, c.summary)
+	}
+	fmt.Fprintln(w, "\n'mutexlab COMMAND -h' shows a command's flags.")
+	fmt.Fprintln(w, "exit status: 0 success, 1 a check failed, 2 bad usage/scenario/script, 3 runtime failure")
+}
+
+func main() { os.Exit(run(os.Args[1:])) }
+
+func run(args []string) int {
+	name := "repl"
+	if len(args) > 0 {
+		name = args[0]
+		args = args[1:]
+	}
+	switch name {
+	case "-h", "--help", "help":
+		printUsage(os.Stdout)
+		return exitOK
+	case "-version", "--version", "version":
+		fmt.Println("mutexlab", Version)
+		return exitOK
+	}
+	c, ok := commands[name]
+	if !ok {
+		if strings.HasPrefix(name, "-") {
+			fmt.Fprintf(os.Stderr, "mutexlab: flag %s needs a command first; see 'mutexlab help'\n", name)
+		} else {
+			fmt.Fprintf(os.Stderr, "mutexlab: unknown command %q; see 'mutexlab help'\n", name)
+		}
+		return exitUsage
+	}
+	err := c.run(args)
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.msg != "" {
+			fmt.Fprintf(os.Stderr, "mutexlab %s: %s\n", name, ee.msg)
+		}
+		return ee.code
+	}
+	fmt.Fprintf(os.Stderr, "mutexlab %s: %v\n", name, err)
+	return exitRuntime
+}
+
+// Version is the version written into traces.
+var Version = "0.1.0-dev"

@@ -1,0 +1,208 @@
+// Package scenario loads and validates scenario files and turns them into
+// the run's topology: which nodes exist, their roles, peers and algorithms.
+//
+// A scenario is a Lua file that returns a table (see examples/seed.lua,
+// embedded as the default). Every field is validated; a bad one is an
+// error naming the file, the field and what was expected.
+package scenario
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Roles of a node.
+const (
+	Heavyweight = "heavyweight"
+	Lightweight = "lightweight"
+)
+
+// Scenario is a loaded, validated scenario.
+type Scenario struct {
+	Name string
+	// File is the path it was loaded from, or "embedded:seed.lua".
+	File string
+	// Dir is the scenario's folder, searched for scripts after --scripts;
+	// empty for an embedded scenario.
+	Dir string
+
+	Token   string  // the heavyweights' algorithm module
+	Groups  []Group // in ring order; the first holds the token at start
+	CS      CS
+	Rounds  int     // 0: forever
+	Speed   float64 // divides every sleep and interval; > 0
+	Network Network
+	Seed    int64
+
+	// Host is the address nodes listen on (default 127.0.0.1).
+	Host string
+	// Port, when not 0, is the first of the fixed ports used by nodes
+	// started by hand: node i (in Nodes() order) listens on Port+i.
+	Port int
+	// Addresses, when set, fixes a node's address ("host:port"),
+	// overriding Host and Port.
+	Addresses map[string]string
+	// Session is the shared secret of nodes started by hand; the launcher
+	// makes a fresh one for every run it starts.
+	Session string
+}
+
+// Group is one heavyweight and its lightweights.
+type Group struct {
+	ID           string // "A"
+	Algorithm    string // the lightweights' algorithm module
+	Lightweights int
+}
+
+// CS is the critical section's shape.
+type CS struct {
+	Prints   int
+	Interval float64 // seconds
+}
+
+// Network shapes delivery. Delays are seconds, applied before speed.
+type Network struct {
+	Delay   float64
+	Jitter  float64
+	Reorder bool // simulator only: channels need not be FIFO
+	Links   map[string]Link
+}
+
+// Link shapes one directed link "A1->A2".
+type Link struct {
+	Delay  float64
+	Jitter float64
+}
+
+// LinkFor returns the shaping of the link from -> to.
+func (n Network) LinkFor(from, to string) Link {
+	if l, ok := n.Links[from+"->"+to]; ok {
+		return l
+	}
+	return Link{Delay: n.Delay, Jitter: n.Jitter}
+}
+
+// Node is one process of the run and what its scripts see of the topology.
+type Node struct {
+	ID        string
+	Group     string
+	Role      string   // Heavyweight or Lightweight
+	Algorithm string   // module required by the role script
+	Parent    string   // a lightweight's heavyweight
+	Peers     []string // the other lightweights of the group, or the other heavyweights in ring order
+	Children  []string // a heavyweight's lightweights
+	Next      string   // a heavyweight's successor in the ring
+	Index     int      // position in Nodes()
+}
+
+// Nodes returns every node: heavyweights first in ring order, then each
+// group's lightweights.
+func (s *Scenario) Nodes() []Node {
+	var out []Node
+	heavy := make([]string, len(s.Groups))
+	for i, g := range s.Groups {
+		heavy[i] = g.ID
+	}
+	for i, g := range s.Groups {
+		var peers []string
+		for k := 1; k < len(heavy); k++ {
+			peers = append(peers, heavy[(i+k)%len(heavy)])
+		}
+		out = append(out, Node{
+			ID: g.ID, Group: g.ID, Role: Heavyweight, Algorithm: s.Token,
+			Peers: peers, Children: s.children(g), Next: heavy[(i+1)%len(heavy)],
+		})
+	}
+	for _, g := range s.Groups {
+		kids := s.children(g)
+		for _, id := range kids {
+			var peers []string
+			for _, p := range kids {
+				if p != id {
+					peers = append(peers, p)
+				}
+			}
+			out = append(out, Node{
+				ID: id, Group: g.ID, Role: Lightweight, Algorithm: g.Algorithm,
+				Parent: g.ID, Peers: peers,
+			})
+		}
+	}
+	for i := range out {
+		out[i].Index = i
+	}
+	return out
+}
+
+func (s *Scenario) children(g Group) []string {
+	kids := make([]string, g.Lightweights)
+	for i := range kids {
+		kids[i] = fmt.Sprintf("%s%d", g.ID, i+1)
+	}
+	return kids
+}
+
+// NodeIDs returns the ids of Nodes().
+func (s *Scenario) NodeIDs() []string {
+	nodes := s.Nodes()
+	ids := make([]string, len(nodes))
+	for i, n := range nodes {
+		ids[i] = n.ID
+	}
+	return ids
+}
+
+// Find returns the node with id.
+func (s *Scenario) Find(id string) (Node, bool) {
+	for _, n := range s.Nodes() {
+		if n.ID == id {
+			return n, true
+		}
+	}
+	return Node{}, false
+}
+
+// FixedAddress returns the address a node listens on when started by hand.
+func (s *Scenario) FixedAddress(id string) (string, error) {
+	if a, ok := s.Addresses[id]; ok {
+		return a, nil
+	}
+	n, ok := s.Find(id)
+	if !ok {
+		return "", fmt.Errorf("no node %q in scenario %s (nodes: %s)", id, s.Name, strings.Join(s.NodeIDs(), " "))
+	}
+	port := s.Port
+	if port == 0 {
+		port = DefaultPort
+	}
+	return fmt.Sprintf("%s:%d", s.host(), port+n.Index), nil
+}
+
+func (s *Scenario) host() string {
+	if s.Host == "" {
+		return "127.0.0.1"
+	}
+	return s.Host
+}
+
+// ListenHost is the host nodes listen on.
+func (s *Scenario) ListenHost() string { return s.host() }
+
+// DefaultPort is the first fixed port when the scenario names none.
+const DefaultPort = 7100
+
+// Algorithms returns the distinct algorithm modules the scenario uses,
+// sorted.
+func (s *Scenario) Algorithms() []string {
+	set := map[string]bool{s.Token: true}
+	for _, g := range s.Groups {
+		set[g.Algorithm] = true
+	}
+	var out []string
+	for a := range set {
+		out = append(out, a)
+	}
+	sort.Strings(out)
+	return out
+}

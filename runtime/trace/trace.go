@@ -1,0 +1,218 @@
+// Package trace is the record of a run: JSON lines, a meta header first,
+// then one event per line, written as the run goes so that a crash loses
+// nothing already recorded. Real runs and simulated runs write the same
+// format; check, diagram and replay read it.
+//
+//	{"ev":"meta","scenario":"seed","nodes":["A","B","A1",...],...}
+//	{"ev":"start","t":0,"node":"A1","lc":0,"pid":4242}
+//	{"ev":"send","t":1234567,"node":"A1","lc":5,"to":"A2","type":"REQUEST","ts":5,"seq":3}
+//	{"ev":"recv","t":1234890,"node":"A2","lc":7,"from":"A1","type":"REQUEST","ts":5,"seq":3}
+package trace
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+)
+
+// Event kinds.
+const (
+	Start   = "start"    // a node began; PID set in a real run
+	Exit    = "exit"     // a node ended; Text says why ("done", "stopped", "killed", an error)
+	Send    = "send"     // To, Type, TS, Seq, Payload
+	Recv    = "recv"     // From, Type, TS, Seq: delivered, clock applied
+	Drop    = "drop"     // From, Type, TS, Seq: a message lost on its link (REPL drop/partition)
+	CSEnter = "cs_enter" // Round
+	Print   = "print"    // Text: one line of the critical section's screen output
+	CSExit  = "cs_exit"  // Round
+	Block   = "block"    // On: what the main script waits for
+	Unblock = "unblock"  // the main script runs again
+	Log     = "log"      // Text from node.log
+	Error   = "error"    // Text: "file:line: message"
+	Tick    = "tick"     // a local event from node.clock.tick()
+)
+
+// CS is the critical section's shape.
+type CS struct {
+	Prints   int     `json:"prints"`
+	Interval float64 `json:"interval"`
+}
+
+// Meta is the header line of a trace.
+type Meta struct {
+	Ev       string `json:"ev"` // always "meta"
+	Scenario string `json:"scenario"`
+	// Nodes lists every node: heavyweights first in ring order, then the
+	// lightweights group by group.
+	Nodes []string `json:"nodes"`
+	// Algorithms maps a group id to its lightweights' algorithm.
+	Algorithms map[string]string `json:"algorithms"`
+	// Token is the heavyweights' algorithm.
+	Token string `json:"token"`
+	// Groups maps a heavyweight to its lightweights, in order.
+	Groups    map[string][]string `json:"groups"`
+	CS        CS                  `json:"cs"`
+	Rounds    int                 `json:"rounds,omitempty"` // 0: forever
+	Speed     float64             `json:"speed"`
+	Addresses map[string]string   `json:"addresses,omitempty"`
+	Mode      string              `json:"mode"` // "tcp" or "sim"
+	Seed      int64               `json:"seed"`
+	Version   string              `json:"version"`
+}
+
+// Event is one line after the header. Fields that do not apply to the
+// kind are left out of the JSON.
+type Event struct {
+	Ev      string          `json:"ev"`
+	T       int64           `json:"t"` // ns on the run's shared clock (virtual in the simulator)
+	Node    string          `json:"node"`
+	LC      int64           `json:"lc"` // the node's Lamport clock after the event
+	PID     int             `json:"pid,omitempty"`
+	To      string          `json:"to,omitempty"`
+	From    string          `json:"from,omitempty"`
+	Type    string          `json:"type,omitempty"`
+	TS      int64           `json:"ts,omitempty"`
+	Seq     int64           `json:"seq,omitempty"` // numbers the messages of one (from, to) channel from 1
+	Payload json.RawMessage `json:"payload,omitempty"`
+	Round   int             `json:"round,omitempty"`
+	Text    string          `json:"text,omitempty"`
+	On      string          `json:"on,omitempty"`
+
+	// Line is the event's line number in the file it was read from.
+	Line int `json:"-"`
+}
+
+// Sink receives events as they happen.
+type Sink interface {
+	Record(e Event)
+}
+
+// Writer writes a trace to an io.Writer, one line per call, safe for
+// concurrent use. Every line is handed to the underlying writer at once.
+type Writer struct {
+	mu  sync.Mutex
+	w   io.Writer
+	buf bytes.Buffer
+	err error
+}
+
+// NewWriter returns a Writer on w.
+func NewWriter(w io.Writer) *Writer { return &Writer{w: w} }
+
+// WriteMeta writes the header.
+func (w *Writer) WriteMeta(m Meta) error {
+	m.Ev = "meta"
+	return w.writeJSON(m)
+}
+
+// Record writes one event. The first write error is kept and returned by Err.
+func (w *Writer) Record(e Event) { _ = w.writeJSON(e) }
+
+// Err returns the first write error.
+func (w *Writer) Err() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+func (w *Writer) writeJSON(v any) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.err != nil {
+		return w.err
+	}
+	w.buf.Reset()
+	enc := json.NewEncoder(&w.buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		w.err = err
+		return err
+	}
+	if _, err := w.w.Write(w.buf.Bytes()); err != nil {
+		w.err = err
+	}
+	return w.err
+}
+
+// Trace is a trace read back.
+type Trace struct {
+	Meta   Meta
+	Events []Event
+	// Warnings are problems that did not stop the read, such as a
+	// truncated last line.
+	Warnings []string
+}
+
+// ReadFile reads the trace at path.
+func ReadFile(path string) (*Trace, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	t, err := Read(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return t, nil
+}
+
+// Read reads a trace. A malformed last line without its newline (a crash
+// mid-write) is dropped with a warning; any other malformed line is an
+// error naming its line number.
+func Read(r io.Reader) (*Trace, error) {
+	br := bufio.NewReaderSize(r, 1<<16)
+	t := &Trace{}
+	lineNo := 0
+	for {
+		line, err := br.ReadBytes('\n')
+		if len(line) == 0 && err == io.EOF {
+			break
+		}
+		if err != nil && err != io.EOF {
+			return nil, err
+		}
+		lineNo++
+		complete := err == nil
+		body := bytes.TrimSpace(line)
+		if len(body) == 0 {
+			if err == io.EOF {
+				break
+			}
+			continue
+		}
+		if lineNo == 1 {
+			var m Meta
+			if jerr := json.Unmarshal(body, &m); jerr != nil || m.Ev != "meta" {
+				return nil, errors.New("line 1: not a mutexlab trace (no meta header)")
+			}
+			t.Meta = m
+			continue
+		}
+		var e Event
+		if jerr := json.Unmarshal(body, &e); jerr != nil || e.Ev == "" {
+			if !complete {
+				t.Warnings = append(t.Warnings, fmt.Sprintf("line %d: truncated last line ignored", lineNo))
+				break
+			}
+			if jerr == nil {
+				jerr = errors.New(`no "ev" field`)
+			}
+			return nil, fmt.Errorf("line %d: malformed event: %v", lineNo, jerr)
+		}
+		e.Line = lineNo
+		t.Events = append(t.Events, e)
+		if err == io.EOF {
+			break
+		}
+	}
+	if lineNo == 0 {
+		return nil, errors.New("empty trace")
+	}
+	return t, nil
+}

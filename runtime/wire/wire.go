@@ -1,0 +1,192 @@
+// Package wire is the node-to-node message format: one JSON object per
+// line, at most MaxLine bytes, exactly the seed's schema
+//
+//	{"type": "REQUEST", "sender": "A1", "ts": 12, "payload": {}}
+//
+// plus the HELLO handshake that opens every connection. Decoding is strict
+// (unknown fields, missing fields, a bad type word or a non-object payload
+// are errors) so a broken peer is noticed at once and never crashes the
+// reader.
+package wire
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+)
+
+// MaxLine is the largest frame, newline included.
+const MaxLine = 64 * 1024
+
+// The message types of the seed system and the handshake.
+const (
+	Hello   = "HELLO"
+	Request = "REQUEST"
+	Reply   = "REPLY"
+	Release = "RELEASE"
+	Token   = "TOKEN"
+	CSGrant = "CS_GRANT"
+	Done    = "DONE"
+)
+
+var (
+	typeRE = regexp.MustCompile(`^[A-Z][A-Z0-9_]{0,31}$`)
+	idRE   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,31}$`)
+)
+
+// Message is one frame on the wire.
+type Message struct {
+	Type    string          `json:"type"`
+	Sender  string          `json:"sender"`
+	TS      int64           `json:"ts"`
+	Payload json.RawMessage `json:"payload"`
+}
+
+// EmptyPayload is the payload of a message that carries none.
+var EmptyPayload = json.RawMessage(`{}`)
+
+// ValidType reports whether s is a message type word.
+func ValidType(s string) bool { return typeRE.MatchString(s) }
+
+// ValidID reports whether s can name a node.
+func ValidID(s string) bool { return idRE.MatchString(s) }
+
+// Validate checks a message against the schema.
+func (m Message) Validate() error {
+	if !ValidType(m.Type) {
+		return fmt.Errorf("type %q is not an upper-case word ([A-Z][A-Z0-9_]{0,31})", m.Type)
+	}
+	if !ValidID(m.Sender) {
+		return fmt.Errorf("sender %q is not a node id", m.Sender)
+	}
+	if m.TS < 0 {
+		return fmt.Errorf("ts %d is negative", m.TS)
+	}
+	p := bytes.TrimSpace(m.Payload)
+	if len(p) == 0 || p[0] != '{' {
+		return fmt.Errorf("payload must be a JSON object, got %.40s", string(p))
+	}
+	return nil
+}
+
+// Encode returns the frame for m, newline included.
+func Encode(m Message) ([]byte, error) {
+	if len(m.Payload) == 0 {
+		m.Payload = EmptyPayload
+	}
+	if err := m.Validate(); err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", m.Type, err)
+	}
+	b = append(b, '\n')
+	if len(b) > MaxLine {
+		return nil, fmt.Errorf("encode %s: frame of %d bytes exceeds %d", m.Type, len(b), MaxLine)
+	}
+	return b, nil
+}
+
+// strict mirrors Message with pointers so that missing fields are noticed.
+type strict struct {
+	Type    *string          `json:"type"`
+	Sender  *string          `json:"sender"`
+	TS      *int64           `json:"ts"`
+	Payload *json.RawMessage `json:"payload"`
+}
+
+// Decode parses one frame (with or without its newline).
+func Decode(line []byte) (Message, error) {
+	dec := json.NewDecoder(bytes.NewReader(line))
+	dec.DisallowUnknownFields()
+	var s strict
+	if err := dec.Decode(&s); err != nil {
+		return Message{}, fmt.Errorf("bad frame: %w", err)
+	}
+	if dec.More() {
+		return Message{}, errors.New("bad frame: more than one JSON value on the line")
+	}
+	switch {
+	case s.Type == nil:
+		return Message{}, errors.New("bad frame: missing field \"type\"")
+	case s.Sender == nil:
+		return Message{}, errors.New("bad frame: missing field \"sender\"")
+	case s.TS == nil:
+		return Message{}, errors.New("bad frame: missing field \"ts\"")
+	case s.Payload == nil:
+		return Message{}, errors.New("bad frame: missing field \"payload\"")
+	}
+	m := Message{Type: *s.Type, Sender: *s.Sender, TS: *s.TS, Payload: *s.Payload}
+	if err := m.Validate(); err != nil {
+		return Message{}, fmt.Errorf("bad frame: %w", err)
+	}
+	return m, nil
+}
+
+// ErrTooLong is returned by Reader.Read for a line over MaxLine bytes.
+var ErrTooLong = fmt.Errorf("frame exceeds %d bytes", MaxLine)
+
+// Reader reads frames from a stream.
+type Reader struct{ br *bufio.Reader }
+
+// NewReader returns a Reader over r.
+func NewReader(r io.Reader) *Reader { return &Reader{br: bufio.NewReaderSize(r, MaxLine)} }
+
+// Read returns the next message. At the end of the stream it returns
+// io.EOF; a line cut short by the end of the stream is io.ErrUnexpectedEOF.
+func (r *Reader) Read() (Message, error) {
+	line, err := r.ReadLine()
+	if err != nil {
+		return Message{}, err
+	}
+	return Decode(line)
+}
+
+// ReadLine returns the next raw line without its newline.
+func (r *Reader) ReadLine() ([]byte, error) {
+	line, err := r.br.ReadSlice('\n')
+	switch {
+	case err == bufio.ErrBufferFull:
+		return nil, ErrTooLong
+	case err == io.EOF && len(line) > 0:
+		return nil, io.ErrUnexpectedEOF
+	case err != nil:
+		return nil, err
+	}
+	return line[:len(line)-1], nil
+}
+
+// HelloPayload is the payload of the HELLO that opens a connection.
+type HelloPayload struct {
+	Session string `json:"session"`
+}
+
+// NewHello returns the HELLO a node sends first on a connection it dials.
+func NewHello(sender, session string) Message {
+	p, _ := json.Marshal(HelloPayload{Session: session})
+	return Message{Type: Hello, Sender: sender, Payload: p}
+}
+
+// CheckHello verifies that m is a HELLO for this run's session from a node
+// that known accepts, and returns the sender.
+func CheckHello(m Message, session string, known func(id string) bool) (string, error) {
+	if m.Type != Hello {
+		return "", fmt.Errorf("first message is %s, not HELLO", m.Type)
+	}
+	var p HelloPayload
+	if err := json.Unmarshal(m.Payload, &p); err != nil {
+		return "", fmt.Errorf("HELLO from %s: bad payload: %v", m.Sender, err)
+	}
+	if p.Session != session {
+		return "", fmt.Errorf("HELLO from %s: wrong session secret", m.Sender)
+	}
+	if known != nil && !known(m.Sender) {
+		return "", fmt.Errorf("HELLO from %s: not a node of this run", m.Sender)
+	}
+	return m.Sender, nil
+}
