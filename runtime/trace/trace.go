@@ -35,6 +35,7 @@ const (
 	Log     = "log"      // Text from node.log
 	Error   = "error"    // Text: "file:line: message"
 	Tick    = "tick"     // a local event from node.clock.tick()
+	Finish  = "finish"   // the main script returned; the node still answers messages
 )
 
 // CS is the critical section's shape.

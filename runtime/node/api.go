@@ -1,0 +1,312 @@
+package node
+
+import (
+	"fmt"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"mutexlab/runtime/trace"
+	"mutexlab/runtime/wire"
+)
+
+// module builds the `node` table scripts see (docs/lua-api.md).
+func (n *Node) module() *lua.LTable {
+	L := n.L
+	s := n.cfg.Spec
+	t := L.NewTable()
+	t.RawSetString("id", lua.LString(s.ID))
+	t.RawSetString("group", lua.LString(s.Group))
+	t.RawSetString("role", lua.LString(s.Role))
+	t.RawSetString("algorithm", lua.LString(s.Algorithm))
+	if s.Parent != "" {
+		t.RawSetString("parent", lua.LString(s.Parent))
+	}
+	if s.Next != "" {
+		t.RawSetString("next", lua.LString(s.Next))
+	}
+	t.RawSetString("peers", n.list(s.Peers))
+	t.RawSetString("children", n.list(s.Children))
+	t.RawSetString("ring", n.list(n.cfg.Ring))
+	t.RawSetString("rounds_total", lua.LNumber(n.cfg.Rounds))
+
+	L.SetFuncs(t, map[string]lua.LGFunction{
+		"send":             n.luaSend,
+		"broadcast":        n.luaBroadcast,
+		"on":               n.luaOn,
+		"receive":          n.luaReceive,
+		"wait_until":       n.luaWaitUntil,
+		"sleep":            n.luaSleep,
+		"critical_section": n.luaCriticalSection,
+		"rounds":           n.luaRounds,
+		"log":              n.luaLog,
+	})
+	clk := L.NewTable()
+	L.SetFuncs(clk, map[string]lua.LGFunction{
+		"now":  func(L *lua.LState) int { L.Push(lua.LNumber(n.clock.Now())); return 1 },
+		"tick": n.luaTick,
+	})
+	t.RawSetString("clock", clk)
+	return t
+}
+
+func (n *Node) list(ids []string) *lua.LTable {
+	t := n.L.CreateTable(len(ids), 0)
+	for _, id := range ids {
+		t.Append(lua.LString(id))
+	}
+	return t
+}
+
+// luaRequire lua require(name) returns the module, searched only in the
+// scripts folders and the embedded scripts; "node" is the node module.
+func (n *Node) luaRequire(L *lua.LState) int {
+	name := L.CheckString(1)
+	if name == "node" {
+		L.Push(n.api)
+		return 1
+	}
+	if v, ok := n.modules[name]; ok {
+		L.Push(v)
+		return 1
+	}
+	proto, _, err := n.cfg.Library.Compile(name)
+	if err != nil {
+		L.RaiseError("require: %v", err)
+	}
+	fn := L.NewFunctionFromProto(proto)
+	L.Push(fn)
+	L.Call(0, 1)
+	v := L.Get(-1)
+	L.Pop(1)
+	if v == lua.LNil {
+		v = lua.LTrue
+	}
+	n.modules[name] = v
+	if name == n.cfg.Spec.Algorithm {
+		n.algo = v
+	}
+	L.Push(v)
+	return 1
+}
+
+func (n *Node) checkDest(L *lua.LState, fn string, to string) {
+	if to == n.id {
+		L.RaiseError("%s: a node cannot send to itself (%s)", fn, to)
+	}
+	if !n.known[to] {
+		L.RaiseError("%s: no node %q in this run", fn, to)
+	}
+}
+
+func (n *Node) checkType(L *lua.LState, fn string, idx int) string {
+	typ := L.CheckString(idx)
+	if !wire.ValidType(typ) {
+		L.ArgError(idx, fmt.Sprintf("message type %q must be an upper-case word like REQUEST", typ))
+	}
+	return typ
+}
+
+// sendAll stamps one send event and sends one message to each id.
+func (n *Node) sendAll(L *lua.LState, fn string, ids []string, typ string, payload lua.LValue) int64 {
+	raw, err := payloadToJSON(payload)
+	if err != nil {
+		L.RaiseError("%s: %v", fn, err)
+	}
+	for _, to := range ids {
+		n.checkDest(L, fn, to)
+	}
+	ts := n.clock.Send()
+	for _, to := range ids {
+		n.sendSeq[to]++
+		m := wire.Message{Type: typ, Sender: n.id, TS: ts, Payload: raw}
+		n.rec(trace.Event{Ev: trace.Send, LC: ts, To: to, Type: typ, TS: ts, Seq: n.sendSeq[to], Payload: raw})
+		if err := n.host.Send(to, m); err != nil {
+			L.RaiseError("%s: %v", fn, err)
+		}
+	}
+	return ts
+}
+
+// luaSend lua node.send(to, type [, payload]) returns ts
+func (n *Node) luaSend(L *lua.LState) int {
+	to := L.CheckString(1)
+	typ := n.checkType(L, "node.send", 2)
+	L.Push(lua.LNumber(n.sendAll(L, "node.send", []string{to}, typ, L.Get(3))))
+	return 1
+}
+
+// luaBroadcast lua node.broadcast(ids, type [, payload]) returns ts
+func (n *Node) luaBroadcast(L *lua.LState) int {
+	list := L.CheckTable(1)
+	typ := n.checkType(L, "node.broadcast", 2)
+	var ids []string
+	for i := 1; i <= list.Len(); i++ {
+		s, ok := list.RawGetInt(i).(lua.LString)
+		if !ok {
+			L.ArgError(1, "expected a list of node ids")
+		}
+		ids = append(ids, string(s))
+	}
+	if len(ids) == 0 {
+		// One clock event even with nobody to tell (a group of one).
+		L.Push(lua.LNumber(n.clock.Send()))
+		return 1
+	}
+	L.Push(lua.LNumber(n.sendAll(L, "node.broadcast", ids, typ, L.Get(3))))
+	return 1
+}
+
+// luaOn lua node.on(type, fn) registers fn(msg) for messages of type; nil removes it
+func (n *Node) luaOn(L *lua.LState) int {
+	typ := n.checkType(L, "node.on", 1)
+	if L.Get(2) == lua.LNil {
+		delete(n.handlers, typ)
+		return 0
+	}
+	n.handlers[typ] = L.CheckFunction(2)
+	// Messages of this type that arrived before the handler existed go to
+	// it now, oldest first, so none is stranded in the mailbox.
+	var keep []wire.Message
+	var early []wire.Message
+	for _, m := range n.mailbox {
+		if m.Type == typ {
+			early = append(early, m)
+		} else {
+			keep = append(keep, m)
+		}
+	}
+	if len(early) > 0 {
+		n.mailbox = keep
+		was := n.inHandler
+		n.inHandler = true
+		for _, m := range early {
+			L.Push(n.handlers[typ])
+			L.Push(n.msgTable(m))
+			L.Call(1, 0)
+		}
+		n.inHandler = was
+	}
+	return 0
+}
+
+// mustBlock raises an error when a blocking call comes from a handler.
+func (n *Node) mustBlock(L *lua.LState, fn string) {
+	if L != n.co || n.inHandler {
+		L.RaiseError("%s blocks and cannot be called from a handler or a wait_until condition", fn)
+	}
+}
+
+// luaReceive lua node.receive([type [, from]]) blocks; returns the oldest unhandled matching msg
+func (n *Node) luaReceive(L *lua.LState) int {
+	n.mustBlock(L, "node.receive")
+	typ := L.OptString(1, "")
+	from := L.OptString(2, "")
+	if typ != "" && !wire.ValidType(typ) {
+		L.ArgError(1, fmt.Sprintf("message type %q must be an upper-case word", typ))
+	}
+	if i := n.match(typ, from); i >= 0 {
+		L.Push(n.msgTable(n.take(i)))
+		return 1
+	}
+	n.w = wait{kind: waitRecv, typ: typ, from: from}
+	on := "receive"
+	if typ != "" {
+		on += " " + typ
+	} else {
+		on += " any message"
+	}
+	if from != "" {
+		on += " from " + from
+	}
+	n.block(on)
+	return L.Yield()
+}
+
+// luaWaitUntil lua node.wait_until(fn [, reason]) blocks until fn() is true; reason (string or function) names what is awaited
+func (n *Node) luaWaitUntil(L *lua.LState) int {
+	n.mustBlock(L, "node.wait_until")
+	cond := L.CheckFunction(1)
+	reason := L.Get(2)
+	switch reason.(type) {
+	case *lua.LNilType, lua.LString, *lua.LFunction:
+	default:
+		L.ArgError(2, "reason must be a string or a function returning one")
+	}
+	ok, err := n.test(cond)
+	if err != nil {
+		L.RaiseError("%s", errorLine(err))
+	}
+	if ok {
+		return 0
+	}
+	n.w = wait{kind: waitUntil, cond: cond, reason: reason}
+	text := "a condition"
+	switch r := reason.(type) {
+	case lua.LString:
+		text = string(r)
+	case *lua.LFunction:
+		text = n.reasonText(r)
+	}
+	n.block("wait_until " + text)
+	return L.Yield()
+}
+
+// luaSleep lua node.sleep(seconds) blocks for seconds / speed
+func (n *Node) luaSleep(L *lua.LState) int {
+	n.mustBlock(L, "node.sleep")
+	s := float64(L.CheckNumber(1))
+	if s < 0 {
+		L.ArgError(1, "seconds must not be negative")
+	}
+	n.w = wait{kind: waitSleep}
+	n.w.timer = n.newTimer(s)
+	return L.Yield()
+}
+
+// luaCriticalSection lua node.critical_section() prints the CS lines, interval apart
+func (n *Node) luaCriticalSection(L *lua.LState) int {
+	n.mustBlock(L, "node.critical_section")
+	n.csEntries++
+	n.rec(trace.Event{Ev: trace.CSEnter, Round: n.round})
+	n.w = wait{kind: waitCS}
+	if n.cfg.CS.Prints <= 0 {
+		n.rec(trace.Event{Ev: trace.CSExit, Round: n.round})
+		n.w = wait{kind: running}
+		return 0
+	}
+	n.csPrint()
+	return L.Yield()
+}
+
+// luaRounds lua node.rounds() returns an iterator over the run's rounds
+func (n *Node) luaRounds(L *lua.LState) int {
+	L.Push(L.NewFunction(func(L *lua.LState) int {
+		if n.cfg.Rounds > 0 && n.round >= n.cfg.Rounds {
+			L.Push(lua.LNil)
+			return 1
+		}
+		n.round++
+		L.Push(lua.LNumber(n.round))
+		return 1
+	}))
+	return 1
+}
+
+// luaTick lua node.clock.tick() records a local event; returns the clock
+func (n *Node) luaTick(L *lua.LState) int {
+	lc := n.clock.Tick()
+	n.rec(trace.Event{Ev: trace.Tick, LC: lc})
+	L.Push(lua.LNumber(lc))
+	return 1
+}
+
+// luaLog lua node.log(...) a note in the trace and the REPL (print does the same)
+func (n *Node) luaLog(L *lua.LState) int {
+	parts := make([]string, L.GetTop())
+	for i := range parts {
+		parts[i] = luaString(L.Get(i+1), 0)
+	}
+	n.rec(trace.Event{Ev: trace.Log, Text: strings.Join(parts, " ")})
+	return 0
+}

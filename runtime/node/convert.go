@@ -1,0 +1,175 @@
+package node
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"sort"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// payloadToJSON encodes a Lua payload table as a JSON object.
+func payloadToJSON(v lua.LValue) (json.RawMessage, error) {
+	switch v.Type() {
+	case lua.LTNil:
+		return json.RawMessage(`{}`), nil
+	case lua.LTTable:
+	default:
+		return nil, fmt.Errorf("payload must be a table, got %s", v.Type())
+	}
+	t := v.(*lua.LTable)
+	if t.MaxN() > 0 {
+		return nil, fmt.Errorf("payload must be a table with string keys (a JSON object), got a list")
+	}
+	g, err := toGo(v, 0)
+	if err != nil {
+		return nil, fmt.Errorf("payload: %v", err)
+	}
+	return json.Marshal(g)
+}
+
+func toGo(v lua.LValue, depth int) (any, error) {
+	if depth > 32 {
+		return nil, fmt.Errorf("nested too deeply (a cycle?)")
+	}
+	switch v := v.(type) {
+	case *lua.LNilType:
+		return nil, nil
+	case lua.LBool:
+		return bool(v), nil
+	case lua.LNumber:
+		f := float64(v)
+		if math.IsInf(f, 0) || math.IsNaN(f) {
+			return nil, fmt.Errorf("number %v cannot be sent", f)
+		}
+		if f == math.Trunc(f) && math.Abs(f) < 1<<53 {
+			return int64(f), nil
+		}
+		return f, nil
+	case lua.LString:
+		return string(v), nil
+	case *lua.LTable:
+		if n := v.MaxN(); n > 0 {
+			list := make([]any, 0, n)
+			for i := 1; i <= n; i++ {
+				g, err := toGo(v.RawGetInt(i), depth+1)
+				if err != nil {
+					return nil, err
+				}
+				list = append(list, g)
+			}
+			return list, nil
+		}
+		obj := map[string]any{}
+		var err error
+		v.ForEach(func(k, val lua.LValue) {
+			if err != nil {
+				return
+			}
+			ks, ok := k.(lua.LString)
+			if !ok {
+				err = fmt.Errorf("table key %v is not a string", k)
+				return
+			}
+			obj[string(ks)], err = toGo(val, depth+1)
+		})
+		return obj, err
+	default:
+		return nil, fmt.Errorf("a %s cannot be sent", v.Type())
+	}
+}
+
+// jsonToLua decodes a JSON payload into a Lua value.
+func jsonToLua(L *lua.LState, raw json.RawMessage) lua.LValue {
+	if len(raw) == 0 || string(raw) == "{}" {
+		return L.NewTable()
+	}
+	var g any
+	if err := json.Unmarshal(raw, &g); err != nil {
+		return L.NewTable()
+	}
+	return fromGo(L, g)
+}
+
+func fromGo(L *lua.LState, g any) lua.LValue {
+	switch g := g.(type) {
+	case nil:
+		return lua.LNil
+	case bool:
+		return lua.LBool(g)
+	case float64:
+		return lua.LNumber(g)
+	case string:
+		return lua.LString(g)
+	case []any:
+		t := L.CreateTable(len(g), 0)
+		for _, x := range g {
+			t.Append(fromGo(L, x))
+		}
+		return t
+	case map[string]any:
+		t := L.CreateTable(0, len(g))
+		keys := make([]string, 0, len(g))
+		for k := range g {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys) // a deterministic table layout for the simulator
+		for _, k := range keys {
+			t.RawSetString(k, fromGo(L, g[k]))
+		}
+		return t
+	}
+	return lua.LNil
+}
+
+// luaString renders a Lua value for inspect and logs.
+func luaString(v lua.LValue, depth int) string {
+	switch v := v.(type) {
+	case lua.LString:
+		if depth > 0 {
+			return fmt.Sprintf("%q", string(v))
+		}
+		return string(v)
+	case *lua.LTable:
+		if depth > 3 {
+			return "{...}"
+		}
+		s := "{"
+		n := v.MaxN()
+		first := true
+		for i := 1; i <= n; i++ {
+			if !first {
+				s += ", "
+			}
+			first = false
+			s += luaString(v.RawGetInt(i), depth+1)
+		}
+		var keys []string
+		vals := map[string]lua.LValue{}
+		v.ForEach(func(k, val lua.LValue) {
+			if kn, ok := k.(lua.LNumber); ok && float64(kn) >= 1 && float64(kn) <= float64(n) && float64(kn) == math.Trunc(float64(kn)) {
+				return
+			}
+			ks := luaString(k, depth+1)
+			if kk, ok := k.(lua.LString); ok {
+				ks = string(kk)
+			} else {
+				ks = "[" + ks + "]"
+			}
+			keys = append(keys, ks)
+			vals[ks] = val
+		})
+		sort.Strings(keys)
+		for _, k := range keys {
+			if !first {
+				s += ", "
+			}
+			first = false
+			s += k + " = " + luaString(vals[k], depth+1)
+		}
+		return s + "}"
+	default:
+		return v.String()
+	}
+}

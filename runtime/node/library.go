@@ -1,0 +1,148 @@
+package node
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+
+	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/parse"
+)
+
+// Library finds Lua modules by name and compiles each once; every VM of a
+// process (or every run of the simulator) reuses the compiled chunk.
+//
+// A module NAME is searched in each folder of Dirs as NAME.lua,
+// algorithms/NAME.lua and scripts/NAME.lua, then in the embedded file
+// systems, so a student's edited copy overrides the shipped one.
+type Library struct {
+	Dirs     []string
+	Embedded []EmbeddedFS
+
+	mu     sync.Mutex
+	protos map[string]*compiled
+}
+
+// EmbeddedFS is a file system of shipped scripts and the prefix its files
+// are named with in error messages ("algorithms/").
+type EmbeddedFS struct {
+	Prefix string
+	FS     fs.FS
+}
+
+type compiled struct {
+	proto *lua.FunctionProto
+	path  string
+}
+
+var moduleRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// Find returns the path (for messages) and source of module name.
+func (lib *Library) Find(name string) (string, []byte, error) {
+	if !moduleRE.MatchString(name) {
+		return "", nil, fmt.Errorf("module name %q: expected letters, digits and _", name)
+	}
+	file := name + ".lua"
+	for _, dir := range lib.Dirs {
+		for _, sub := range []string{"", "algorithms", "scripts"} {
+			p := filepath.Join(dir, sub, file)
+			src, err := os.ReadFile(p)
+			if err == nil {
+				return p, src, nil
+			}
+			if !errors.Is(err, fs.ErrNotExist) {
+				return "", nil, err
+			}
+		}
+	}
+	for _, e := range lib.Embedded {
+		src, err := fs.ReadFile(e.FS, file)
+		if err == nil {
+			return e.Prefix + file, src, nil
+		}
+	}
+	var where []string
+	for _, d := range lib.Dirs {
+		where = append(where, d)
+	}
+	where = append(where, "the embedded scripts")
+	return "", nil, fmt.Errorf("module %q not found (searched %s)", name, strings.Join(where, ", "))
+}
+
+// Compile returns module name compiled, compiling it on first use.
+func (lib *Library) Compile(name string) (*lua.FunctionProto, string, error) {
+	lib.mu.Lock()
+	defer lib.mu.Unlock()
+	if c, ok := lib.protos[name]; ok {
+		return c.proto, c.path, nil
+	}
+	path, src, err := lib.Find(name)
+	if err != nil {
+		return nil, "", err
+	}
+	proto, err := CompileChunk(path, src)
+	if err != nil {
+		return nil, "", err
+	}
+	if lib.protos == nil {
+		lib.protos = map[string]*compiled{}
+	}
+	lib.protos[name] = &compiled{proto, path}
+	return proto, path, nil
+}
+
+// CompileChunk compiles Lua source; a syntax error comes back as
+// "file:line: message".
+func CompileChunk(path string, src []byte) (*lua.FunctionProto, error) {
+	chunk, err := parse.Parse(bytes.NewReader(src), path)
+	if err != nil {
+		return nil, errors.New(normalizeSyntax(path, err.Error()))
+	}
+	proto, err := lua.Compile(chunk, path)
+	if err != nil {
+		return nil, errors.New(normalizeSyntax(path, err.Error()))
+	}
+	return proto, nil
+}
+
+// gopher-lua reports syntax errors as
+// "file line:3(column:7) near 'x':   syntax error" or "file at EOF: ...".
+var (
+	syntaxRE    = regexp.MustCompile(`^(.*?) line:(\d+)\(column:\d+\) near '(.*?)':\s*(.*)$`)
+	syntaxEOFRE = regexp.MustCompile(`^(.*?) at EOF:\s*(.*)$`)
+)
+
+func normalizeSyntax(path, msg string) string {
+	msg = strings.TrimSpace(msg)
+	if m := syntaxRE.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s:%s: %s near '%s'", path, m[2], m[4], m[3])
+	}
+	if m := syntaxEOFRE.FindStringSubmatch(msg); m != nil {
+		return fmt.Sprintf("%s: %s at end of file", path, m[2])
+	}
+	return msg
+}
+
+// errorLine turns a Lua error into one line "file:line: message",
+// dropping the stack traceback.
+func errorLine(err error) string {
+	var ae *lua.ApiError
+	if errors.As(err, &ae) && ae.Object != nil {
+		return firstLine(ae.Object.String())
+	}
+	return firstLine(err.Error())
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.Index(s, "\nstack traceback"); i >= 0 {
+		s = s[:i]
+	}
+	return strings.ReplaceAll(s, "\n", " ")
+}

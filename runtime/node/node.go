@@ -1,0 +1,556 @@
+// Package node runs one process of the system: a Lua VM owned by one
+// goroutine, the role script as its main coroutine, and the `node` Lua
+// module (docs/lua-api.md).
+//
+// A Node is a state machine driven from outside, so the very same code
+// runs over TCP with real time (Run, in loop.go) and inside the
+// deterministic simulator with virtual time: the driver calls Start once,
+// then Deliver for each message that arrives and Fire for each timer that
+// falls due, all from one goroutine. Everything the node needs from the
+// outside world goes through Host. Each call runs Lua until the main
+// coroutine blocks again (receive, wait_until, sleep, critical_section)
+// or ends, and handlers run to completion inside the call.
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	lua "github.com/yuin/gopher-lua"
+
+	"mutexlab/runtime/clock"
+	"mutexlab/runtime/scenario"
+	"mutexlab/runtime/trace"
+	"mutexlab/runtime/wire"
+)
+
+// Host is the node's outside world.
+type Host interface {
+	// Now is the run's shared clock in nanoseconds (virtual in the
+	// simulator).
+	Now() int64
+	// Send hands a stamped message to the transport.
+	Send(to string, m wire.Message) error
+	// SetTimer asks the driver to call Fire(id) once Now() >= at.
+	SetTimer(at int64, id uint64)
+	// Record receives every trace event of the node, print events
+	// (the critical section's screen lines) included.
+	Record(e trace.Event)
+}
+
+// Config describes the node to run.
+type Config struct {
+	Spec    scenario.Node // id, role, parent, peers, children, next, algorithm
+	Nodes   []string      // every node of the run
+	Ring    []string      // the heavyweights in ring order
+	Script  string        // role script module; default: the role's name
+	CS      scenario.CS
+	Rounds  int     // 0: forever
+	Speed   float64 // divides every sleep and interval
+	Library *Library
+	PID     int // recorded in the start event
+	// HandlerLimit stops a handler (or a stretch of the main script
+	// between two blocking calls) that runs longer; default one second.
+	HandlerLimit time.Duration
+}
+
+// ErrStopped is returned for calls on a node that has ended.
+var ErrStopped = errors.New("node stopped")
+
+// ScriptError is a Lua error that stopped the node: "file:line: message".
+type ScriptError struct {
+	Node string
+	Msg  string
+}
+
+func (e *ScriptError) Error() string { return e.Msg }
+
+type waitKind int
+
+const (
+	notStarted waitKind = iota
+	running
+	waitRecv
+	waitUntil
+	waitSleep
+	waitCS
+	finished
+	failed
+)
+
+// wait is what the main coroutine is blocked on.
+type wait struct {
+	kind      waitKind
+	typ, from string         // receive
+	cond      *lua.LFunction // wait_until
+	reason    lua.LValue     // wait_until: string or function
+	on        string         // the text of the last block event
+	timer     uint64         // sleep and critical_section
+	printed   int            // critical_section
+}
+
+// Node is one process's Lua runtime.
+type Node struct {
+	cfg   Config
+	host  Host
+	id    string
+	known map[string]bool
+
+	L    *lua.LState
+	co   *lua.LState
+	main *lua.LFunction
+
+	clock    clock.LamportClock
+	handlers map[string]*lua.LFunction
+	mailbox  []wire.Message
+	sendSeq  map[string]int64
+	recvSeq  map[string]int64
+	modules  map[string]lua.LValue
+	algo     lua.LValue // the algorithm module, searched by Eval
+	api      *lua.LTable
+
+	w         wait
+	round     int
+	csEntries int
+	timerSeq  uint64
+	err       error
+	stopped   bool
+
+	inHandler bool
+	cancel    context.CancelFunc
+	watchdog  *time.Timer
+	overran   bool
+	mu        sync.Mutex // guards overran against the watchdog goroutine
+}
+
+// New builds the node's VM; nothing runs until Start.
+func New(cfg Config, host Host) (*Node, error) {
+	if cfg.Library == nil {
+		return nil, errors.New("node: no script library")
+	}
+	if cfg.Speed <= 0 {
+		cfg.Speed = 1
+	}
+	if cfg.HandlerLimit <= 0 {
+		cfg.HandlerLimit = time.Second
+	}
+	if cfg.Script == "" {
+		cfg.Script = cfg.Spec.Role
+	}
+	n := &Node{
+		cfg: cfg, host: host, id: cfg.Spec.ID, known: map[string]bool{},
+		handlers: map[string]*lua.LFunction{}, sendSeq: map[string]int64{},
+		recvSeq: map[string]int64{}, modules: map[string]lua.LValue{},
+	}
+	for _, id := range cfg.Nodes {
+		n.known[id] = true
+	}
+	n.L = newSandbox()
+	ctx, cancel := context.WithCancel(context.Background())
+	n.cancel = cancel
+	n.watchdog = time.AfterFunc(time.Hour, func() {
+		n.mu.Lock()
+		n.overran = true
+		n.mu.Unlock()
+		cancel()
+	})
+	n.watchdog.Stop()
+	n.L.SetContext(ctx)
+	n.api = n.module()
+	n.L.SetGlobal("node", n.api)
+	n.L.SetGlobal("require", n.L.NewFunction(n.luaRequire))
+	n.L.SetGlobal("print", n.L.NewFunction(n.luaLog))
+	proto, _, err := cfg.Library.Compile(cfg.Script)
+	if err != nil {
+		n.L.Close()
+		cancel()
+		return nil, &ScriptError{Node: n.id, Msg: err.Error()}
+	}
+	n.main = n.L.NewFunctionFromProto(proto)
+	n.co, _ = n.L.NewThread()
+	return n, nil
+}
+
+// newSandbox opens base, table, string and math only; nothing reaches the
+// file system or the process.
+func newSandbox() *lua.LState {
+	L := lua.NewState(lua.Options{SkipOpenLibs: true, CallStackSize: 256, RegistrySize: 1024 * 4})
+	for _, lib := range []struct {
+		name string
+		fn   lua.LGFunction
+	}{
+		{lua.BaseLibName, lua.OpenBase},
+		{lua.TabLibName, lua.OpenTable},
+		{lua.StringLibName, lua.OpenString},
+		{lua.MathLibName, lua.OpenMath},
+	} {
+		L.Push(L.NewFunction(lib.fn))
+		L.Push(lua.LString(lib.name))
+		L.Call(1, 0)
+	}
+	for _, name := range []string{"dofile", "loadfile", "load", "loadstring", "module", "newproxy", "collectgarbage"} {
+		L.SetGlobal(name, lua.LNil)
+	}
+	return L
+}
+
+// ID returns the node's id.
+func (n *Node) ID() string { return n.id }
+
+// Err returns the error that stopped the node, if any.
+func (n *Node) Err() error { return n.err }
+
+// Finished reports whether the main script has returned.
+func (n *Node) Finished() bool { return n.w.kind == finished }
+
+// Clock returns the node's current Lamport time.
+func (n *Node) Clock() int64 { return n.clock.Now() }
+
+func (n *Node) rec(e trace.Event) {
+	e.T = n.host.Now()
+	e.Node = n.id
+	if e.LC == 0 {
+		e.LC = n.clock.Now()
+	}
+	n.host.Record(e)
+}
+
+// Start records the start event and runs the role script until it first
+// blocks.
+func (n *Node) Start() error {
+	if n.w.kind != notStarted {
+		return errors.New("node already started")
+	}
+	n.rec(trace.Event{Ev: trace.Start, PID: n.cfg.PID})
+	n.resume()
+	return n.pump()
+}
+
+// Deliver hands the node a message that arrived: the clock passes
+// Recv(ts), the receive is recorded, and the message goes to its handler
+// or to the mailbox. Then the main script runs if it was waiting for it.
+func (n *Node) Deliver(m wire.Message) error {
+	if n.stopped {
+		return ErrStopped
+	}
+	n.recvSeq[m.Sender]++
+	lc := n.clock.Recv(m.TS)
+	n.rec(trace.Event{Ev: trace.Recv, LC: lc, From: m.Sender, Type: m.Type, TS: m.TS, Seq: n.recvSeq[m.Sender]})
+	if n.err != nil {
+		return n.err
+	}
+	if h, ok := n.handlers[m.Type]; ok {
+		if err := n.call(h, n.msgTable(m)); err != nil {
+			return n.fail(err)
+		}
+	} else {
+		n.mailbox = append(n.mailbox, m)
+	}
+	return n.pump()
+}
+
+// Drop records that a message to this node was lost on its link, so the
+// channel's numbering stays in step with the sender's.
+func (n *Node) Drop(m wire.Message) {
+	if n.stopped {
+		return
+	}
+	n.recvSeq[m.Sender]++
+	n.rec(trace.Event{Ev: trace.Drop, From: m.Sender, Type: m.Type, TS: m.TS, Seq: n.recvSeq[m.Sender]})
+}
+
+// Fire is called by the driver when timer id falls due.
+func (n *Node) Fire(id uint64) error {
+	if n.stopped {
+		return ErrStopped
+	}
+	if n.err != nil {
+		return n.err
+	}
+	switch {
+	case n.w.kind == waitSleep && n.w.timer == id:
+		n.resume()
+	case n.w.kind == waitCS && n.w.timer == id:
+		if n.w.printed < n.cfg.CS.Prints {
+			n.csPrint()
+		} else {
+			n.rec(trace.Event{Ev: trace.CSExit, Round: n.round})
+			n.resume()
+		}
+	default:
+		return nil // a stale timer
+	}
+	return n.pump()
+}
+
+// Stop records the exit event with reason and releases the VM.
+func (n *Node) Stop(reason string) {
+	if n.stopped {
+		return
+	}
+	n.rec(trace.Event{Ev: trace.Exit, Text: reason})
+	n.stopped = true
+	n.watchdog.Stop()
+	n.cancel()
+	n.L.Close()
+}
+
+// pump lets the main coroutine go on for as long as what it waits for is
+// already there.
+func (n *Node) pump() error {
+	for n.err == nil {
+		switch n.w.kind {
+		case waitRecv:
+			i := n.match(n.w.typ, n.w.from)
+			if i < 0 {
+				return nil
+			}
+			m := n.take(i)
+			n.rec(trace.Event{Ev: trace.Unblock})
+			n.resume(n.msgTable(m))
+		case waitUntil:
+			ok, err := n.test(n.w.cond)
+			if err != nil {
+				return n.fail(err)
+			}
+			if !ok {
+				n.reblock()
+				return nil
+			}
+			n.rec(trace.Event{Ev: trace.Unblock})
+			n.resume()
+		default:
+			return nil
+		}
+	}
+	return n.err
+}
+
+// resume runs the main coroutine until it blocks or ends.
+func (n *Node) resume(args ...lua.LValue) {
+	n.w = wait{kind: running}
+	n.arm()
+	st, err, _ := n.L.Resume(n.co, n.main, args...)
+	n.disarm()
+	switch {
+	case err != nil:
+		n.fail(err)
+	case st == lua.ResumeOK:
+		n.w = wait{kind: finished}
+		n.rec(trace.Event{Ev: trace.Finish})
+	}
+}
+
+// call runs a handler (or a condition) to completion under the watchdog.
+func (n *Node) call(fn *lua.LFunction, args ...lua.LValue) error {
+	n.inHandler = true
+	n.arm()
+	err := n.L.CallByParam(lua.P{Fn: fn, NRet: 0, Protect: true}, args...)
+	n.disarm()
+	n.inHandler = false
+	return err
+}
+
+func (n *Node) test(fn *lua.LFunction) (bool, error) {
+	n.inHandler = true
+	n.arm()
+	err := n.L.CallByParam(lua.P{Fn: fn, NRet: 1, Protect: true})
+	n.disarm()
+	n.inHandler = false
+	if err != nil {
+		return false, err
+	}
+	v := n.L.Get(-1)
+	n.L.Pop(1)
+	return lua.LVAsBool(v), nil
+}
+
+func (n *Node) arm()    { n.watchdog.Reset(n.cfg.HandlerLimit) }
+func (n *Node) disarm() { n.watchdog.Stop() }
+
+// fail stops the node on a script error.
+func (n *Node) fail(err error) error {
+	if n.err != nil {
+		return n.err
+	}
+	msg := errorLine(err)
+	n.mu.Lock()
+	overran := n.overran
+	n.mu.Unlock()
+	if overran {
+		msg = strings.Replace(msg, context.Canceled.Error(),
+			fmt.Sprintf("ran longer than %v without blocking (an endless loop? wait with node.wait_until)", n.cfg.HandlerLimit), 1)
+	}
+	n.err = &ScriptError{Node: n.id, Msg: msg}
+	n.w = wait{kind: failed}
+	n.rec(trace.Event{Ev: trace.Error, Text: msg})
+	return n.err
+}
+
+func (n *Node) match(typ, from string) int {
+	for i, m := range n.mailbox {
+		if (typ == "" || m.Type == typ) && (from == "" || m.Sender == from) {
+			return i
+		}
+	}
+	return -1
+}
+
+func (n *Node) take(i int) wire.Message {
+	m := n.mailbox[i]
+	n.mailbox = append(n.mailbox[:i], n.mailbox[i+1:]...)
+	return m
+}
+
+func (n *Node) msgTable(m wire.Message) *lua.LTable {
+	t := n.L.CreateTable(0, 4)
+	t.RawSetString("type", lua.LString(m.Type))
+	t.RawSetString("sender", lua.LString(m.Sender))
+	t.RawSetString("ts", lua.LNumber(m.TS))
+	t.RawSetString("payload", jsonToLua(n.L, m.Payload))
+	return t
+}
+
+// block records what the main coroutine now waits for.
+func (n *Node) block(on string) {
+	n.w.on = on
+	n.rec(trace.Event{Ev: trace.Block, On: on})
+}
+
+// reblock re-records a wait_until block whose reason text changed.
+func (n *Node) reblock() {
+	if fn, ok := n.w.reason.(*lua.LFunction); ok {
+		on := "wait_until " + n.reasonText(fn)
+		if on != n.w.on {
+			n.block(on)
+		}
+	}
+}
+
+func (n *Node) reasonText(fn *lua.LFunction) string {
+	if err := n.L.CallByParam(lua.P{Fn: fn, NRet: 1, Protect: true}); err != nil {
+		return "?"
+	}
+	v := n.L.Get(-1)
+	n.L.Pop(1)
+	return lua.LVAsString(v)
+}
+
+func (n *Node) newTimer(seconds float64) uint64 {
+	n.timerSeq++
+	d := int64(seconds / n.cfg.Speed * float64(time.Second))
+	n.host.SetTimer(n.host.Now()+d, n.timerSeq)
+	return n.timerSeq
+}
+
+// csPrint prints the next line of the critical section and sets the
+// timer for the one after.
+func (n *Node) csPrint() {
+	n.w.printed++
+	n.rec(trace.Event{Ev: trace.Print, Text: "I'm lightweight process " + n.id})
+	n.w.timer = n.newTimer(n.cfg.CS.Interval)
+}
+
+// Status is a snapshot of the node for the REPL's status table.
+type Status struct {
+	ID        string `json:"id"`
+	Role      string `json:"role"`
+	State     string `json:"state"`
+	LC        int64  `json:"lc"`
+	Round     int    `json:"round"`
+	CSEntries int    `json:"cs_entries"`
+	Mailbox   int    `json:"mailbox"`
+	Err       string `json:"error,omitempty"`
+}
+
+// Status describes what the node is doing now.
+func (n *Node) Status() Status {
+	s := Status{ID: n.id, Role: n.cfg.Spec.Role, LC: n.clock.Now(), Round: n.round,
+		CSEntries: n.csEntries, Mailbox: len(n.mailbox)}
+	switch n.w.kind {
+	case notStarted:
+		s.State = "starting"
+	case running:
+		s.State = "running"
+	case waitRecv:
+		if n.w.typ == wire.CSGrant {
+			s.State = "waiting for grant"
+		} else {
+			s.State = "blocked on " + n.w.on
+		}
+	case waitUntil:
+		s.State = "requesting: " + strings.TrimPrefix(n.w.on, "wait_until ")
+	case waitSleep:
+		s.State = "sleeping"
+	case waitCS:
+		s.State = fmt.Sprintf("in CS (print %d/%d)", n.w.printed, n.cfg.CS.Prints)
+	case finished:
+		s.State = "done"
+	case failed:
+		s.State = "failed"
+	}
+	if n.stopped {
+		s.State = "stopped"
+	}
+	if n.err != nil {
+		s.Err = n.err.Error()
+	}
+	return s
+}
+
+// Eval evaluates a Lua expression between events, for the REPL's inspect.
+// Names are looked up in the algorithm module's table first (so
+// `inspect A1 queue` shows lamport's queue), then in node, then in the
+// globals.
+func (n *Node) Eval(expr string) (string, error) {
+	if n.stopped {
+		return "", ErrStopped
+	}
+	fn, err := n.L.Load(strings.NewReader("return "+expr), "inspect")
+	if err != nil {
+		if fn, err = n.L.Load(strings.NewReader(expr), "inspect"); err != nil {
+			return "", errors.New(firstLine(err.Error()))
+		}
+	}
+	env := n.L.NewTable()
+	mt := n.L.NewTable()
+	mt.RawSetString("__index", n.L.NewFunction(func(L *lua.LState) int {
+		k := L.Get(2)
+		if t, ok := n.algo.(*lua.LTable); ok {
+			if v := t.RawGet(k); v != lua.LNil {
+				L.Push(v)
+				return 1
+			}
+		}
+		if v := n.api.RawGet(k); v != lua.LNil {
+			L.Push(v)
+			return 1
+		}
+		L.Push(n.L.GetGlobal(lua.LVAsString(k)))
+		return 1
+	}))
+	n.L.SetMetatable(env, mt)
+	n.L.SetFEnv(fn, env)
+	top := n.L.GetTop()
+	n.inHandler = true
+	n.arm()
+	err = n.L.PCall(0, lua.MultRet, nil)
+	n.disarm()
+	n.inHandler = false
+	if err != nil {
+		return "", errors.New(errorLine(err))
+	}
+	var parts []string
+	for i := top + 1; i <= n.L.GetTop(); i++ {
+		parts = append(parts, luaString(n.L.Get(i), 1))
+	}
+	n.L.SetTop(top)
+	if len(parts) == 0 {
+		return "nil", nil
+	}
+	return strings.Join(parts, ", "), nil
+}

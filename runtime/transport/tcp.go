@@ -1,0 +1,281 @@
+package transport
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"mutexlab/runtime/wire"
+)
+
+// TCPConfig configures a node's TCP transport.
+type TCPConfig struct {
+	ID      string
+	Session string // the run's secret, sent and checked in HELLO
+	// Listener accepts the peers' connections (the launcher hands one
+	// over already bound, so ports never race).
+	Listener net.Listener
+	// Addresses maps every node of the run to the address it listens on.
+	Addresses map[string]string
+	// Logf reports closed connections and dial trouble; nil is silent.
+	Logf func(format string, args ...any)
+}
+
+// TCP is the real transport: one connection per ordered pair, dialled by
+// the sender, so every channel is FIFO. The first line on a connection is
+// HELLO with the session secret; a connection without it, from a stranger,
+// or that later claims another sender is closed and logged.
+type TCP struct {
+	cfg    TCPConfig
+	in     chan wire.Message
+	closed chan struct{}
+	once   sync.Once
+	wg     sync.WaitGroup
+
+	mu    sync.Mutex
+	out   map[string]*queue
+	conns map[net.Conn]struct{}
+}
+
+// NewTCP starts accepting on cfg.Listener.
+func NewTCP(cfg TCPConfig) *TCP {
+	if cfg.Logf == nil {
+		cfg.Logf = func(string, ...any) {}
+	}
+	t := &TCP{
+		cfg: cfg, in: make(chan wire.Message, 1024), closed: make(chan struct{}),
+		out: map[string]*queue{}, conns: map[net.Conn]struct{}{},
+	}
+	t.wg.Add(1)
+	go t.accept()
+	return t
+}
+
+// Incoming returns the messages received from authenticated peers.
+func (t *TCP) Incoming() <-chan wire.Message { return t.in }
+
+// Send queues m for node to; a goroutine per peer dials (with back-off
+// until the peer is up) and writes in order.
+func (t *TCP) Send(to string, m wire.Message) error {
+	addr, ok := t.cfg.Addresses[to]
+	if !ok {
+		return fmt.Errorf("send to %s: no such node", to)
+	}
+	if _, err := wire.Encode(m); err != nil {
+		return err
+	}
+	t.mu.Lock()
+	q, ok := t.out[to]
+	if !ok {
+		select {
+		case <-t.closed:
+			t.mu.Unlock()
+			return errors.New("transport closed")
+		default:
+		}
+		q = newQueue()
+		t.out[to] = q
+		t.wg.Add(1)
+		go t.writer(to, addr, q)
+	}
+	t.mu.Unlock()
+	q.push(m)
+	return nil
+}
+
+// Close stops accepting, closes every connection and waits for the
+// goroutines to end.
+func (t *TCP) Close() error {
+	t.once.Do(func() {
+		close(t.closed)
+		t.cfg.Listener.Close()
+		t.mu.Lock()
+		for c := range t.conns {
+			c.Close()
+		}
+		t.mu.Unlock()
+		t.wg.Wait()
+	})
+	return nil
+}
+
+func (t *TCP) track(c net.Conn) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	select {
+	case <-t.closed:
+		c.Close()
+		return false
+	default:
+	}
+	t.conns[c] = struct{}{}
+	return true
+}
+
+func (t *TCP) untrack(c net.Conn) {
+	t.mu.Lock()
+	delete(t.conns, c)
+	t.mu.Unlock()
+	c.Close()
+}
+
+func (t *TCP) accept() {
+	defer t.wg.Done()
+	for {
+		c, err := t.cfg.Listener.Accept()
+		if err != nil {
+			select {
+			case <-t.closed:
+				return
+			default:
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				continue
+			}
+			t.cfg.Logf("accept: %v", err)
+			return
+		}
+		if !t.track(c) {
+			return
+		}
+		t.wg.Add(1)
+		go t.read(c)
+	}
+}
+
+// read serves one incoming connection.
+func (t *TCP) read(c net.Conn) {
+	defer t.wg.Done()
+	defer t.untrack(c)
+	r := wire.NewReader(c)
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	first, err := r.Read()
+	if err != nil {
+		t.reject(c, "", err)
+		return
+	}
+	peer, err := wire.CheckHello(first, t.cfg.Session, func(id string) bool {
+		_, ok := t.cfg.Addresses[id]
+		return ok && id != t.cfg.ID
+	})
+	if err != nil {
+		t.reject(c, "", err)
+		return
+	}
+	c.SetReadDeadline(time.Time{})
+	for {
+		m, err := r.Read()
+		if err != nil {
+			t.reject(c, peer, err)
+			return
+		}
+		if m.Sender != peer {
+			t.reject(c, peer, fmt.Errorf("message claims sender %s on %s's connection", m.Sender, peer))
+			return
+		}
+		select {
+		case t.in <- m:
+		case <-t.closed:
+			return
+		}
+	}
+}
+
+func (t *TCP) reject(c net.Conn, peer string, err error) {
+	select {
+	case <-t.closed:
+		return // our own shutdown
+	default:
+	}
+	if peer != "" && (errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF)) {
+		return // the peer went away; its own launcher reports why
+	}
+	who := c.RemoteAddr().String()
+	if peer != "" {
+		who = peer + " (" + who + ")"
+	}
+	t.cfg.Logf("closed connection from %s: %v", who, err)
+}
+
+// writer owns the connection to one peer.
+func (t *TCP) writer(to, addr string, q *queue) {
+	defer t.wg.Done()
+	var (
+		c  net.Conn
+		bw *bufio.Writer
+	)
+	defer func() {
+		if c != nil {
+			t.untrack(c)
+		}
+	}()
+	hello, _ := wire.Encode(wire.NewHello(t.cfg.ID, t.cfg.Session))
+	backoff := 10 * time.Millisecond
+	for {
+		select {
+		case <-t.closed:
+			return
+		case <-q.ch:
+		}
+		items := q.take()
+		for len(items) > 0 {
+			if c == nil {
+				conn, err := net.DialTimeout("tcp", addr, 2*time.Second)
+				if err != nil {
+					// The peer may not be up yet (nodes started by hand):
+					// wait and try again, keeping the messages in order.
+					select {
+					case <-t.closed:
+						return
+					case <-time.After(backoff):
+					}
+					if backoff < time.Second {
+						backoff *= 2
+					}
+					continue
+				}
+				if !t.track(conn) {
+					return
+				}
+				backoff = 10 * time.Millisecond
+				c, bw = conn, bufio.NewWriter(conn)
+				if _, err := bw.Write(hello); err != nil {
+					t.untrack(c)
+					c = nil
+					continue
+				}
+			}
+			var err error
+			for _, m := range items {
+				frame, _ := wire.Encode(m)
+				if _, err = bw.Write(frame); err != nil {
+					break
+				}
+			}
+			if err == nil {
+				err = bw.Flush()
+			}
+			if err != nil {
+				select {
+				case <-t.closed:
+					return
+				default:
+				}
+				// The connection broke: what was written may be lost;
+				// the peer has most likely died and is reported by the
+				// launcher. Start over on a fresh connection.
+				t.cfg.Logf("write to %s: %v", to, err)
+				t.untrack(c)
+				c = nil
+				items = nil
+				break
+			}
+			items = q.take()
+		}
+	}
+}
