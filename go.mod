@@ -2,10 +2,4 @@ module mutexlab
 
 go 1.26
 
-require (
-	github.com/fatih/color v1.19.0 // indirect
-	github.com/mattn/go-colorable v0.1.14 // indirect
-	github.com/mattn/go-isatty v0.0.20 // indirect
-	github.com/yuin/gopher-lua v1.1.2 // indirect
-	golang.org/x/sys v0.42.0 // indirect
-)
+require github.com/yuin/gopher-lua v1.1.2

@@ -227,7 +227,7 @@ func (n *Node) Start() error {
 	}
 	n.rec(trace.Event{Ev: trace.Start, PID: n.cfg.PID})
 	n.resume()
-	return n.pump()
+	return n.err
 }
 
 // Deliver hands the node a message that arrived: the clock passes
@@ -274,6 +274,10 @@ func (n *Node) Fire(id uint64) error {
 	switch {
 	case n.w.kind == waitSleep && n.w.timer == id:
 		n.resume()
+	case n.w.kind == waitUntil:
+		// A timer is an event too: conditions may read node.clock or
+		// state changed elsewhere.
+		return n.pump()
 	case n.w.kind == waitCS && n.w.timer == id:
 		if n.w.printed < n.cfg.CS.Prints {
 			n.csPrint()
@@ -284,7 +288,7 @@ func (n *Node) Fire(id uint64) error {
 	default:
 		return nil // a stale timer
 	}
-	return n.pump()
+	return n.err
 }
 
 // Stop records the exit event with reason and releases the VM.
@@ -299,33 +303,33 @@ func (n *Node) Stop(reason string) {
 	n.L.Close()
 }
 
-// pump lets the main coroutine go on for as long as what it waits for is
-// already there.
+// pump re-tests what the main coroutine waits for after an event, and
+// lets it go on when it is there. A blocking call tests its own condition
+// before it yields, so one test per event is enough.
 func (n *Node) pump() error {
-	for n.err == nil {
-		switch n.w.kind {
-		case waitRecv:
-			i := n.match(n.w.typ, n.w.from)
-			if i < 0 {
-				return nil
-			}
-			m := n.take(i)
-			n.rec(trace.Event{Ev: trace.Unblock})
-			n.resume(n.msgTable(m))
-		case waitUntil:
-			ok, err := n.test(n.w.cond)
-			if err != nil {
-				return n.fail(err)
-			}
-			if !ok {
-				n.reblock()
-				return nil
-			}
-			n.rec(trace.Event{Ev: trace.Unblock})
-			n.resume()
-		default:
+	if n.err != nil {
+		return n.err
+	}
+	switch n.w.kind {
+	case waitRecv:
+		i := n.match(n.w.typ, n.w.from)
+		if i < 0 {
 			return nil
 		}
+		m := n.take(i)
+		n.rec(trace.Event{Ev: trace.Unblock})
+		n.resume(n.msgTable(m))
+	case waitUntil:
+		ok, err := n.test(n.w.cond)
+		if err != nil {
+			return n.fail(err)
+		}
+		if !ok {
+			n.reblock()
+			return nil
+		}
+		n.rec(trace.Event{Ev: trace.Unblock})
+		n.resume()
 	}
 	return n.err
 }

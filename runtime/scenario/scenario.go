@@ -8,7 +8,9 @@ package scenario
 
 import (
 	"fmt"
+	"net"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -176,7 +178,7 @@ func (s *Scenario) FixedAddress(id string) (string, error) {
 	if port == 0 {
 		port = DefaultPort
 	}
-	return fmt.Sprintf("%s:%d", s.host(), port+n.Index), nil
+	return net.JoinHostPort(s.host(), strconv.Itoa(port+n.Index)), nil
 }
 
 func (s *Scenario) host() string {
