@@ -13,6 +13,9 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 	"github.com/yuin/gopher-lua/parse"
+
+	"mutexlab/algorithms"
+	"mutexlab/scripts"
 )
 
 // Library finds Lua modules by name and compiles each once; every VM of a
@@ -145,4 +148,19 @@ func firstLine(s string) string {
 		s = s[:i]
 	}
 	return strings.ReplaceAll(s, "\n", " ")
+}
+
+// NewLibrary searches dirs (in order, empty ones skipped) and then the
+// shipped algorithms and role scripts.
+func NewLibrary(dirs ...string) *Library {
+	lib := &Library{Embedded: []EmbeddedFS{
+		{Prefix: "algorithms/", FS: algorithms.FS},
+		{Prefix: "scripts/", FS: scripts.FS},
+	}}
+	for _, d := range dirs {
+		if d != "" {
+			lib.Dirs = append(lib.Dirs, d)
+		}
+	}
+	return lib
 }

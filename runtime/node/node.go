@@ -558,3 +558,17 @@ func (n *Node) Eval(expr string) (string, error) {
 	}
 	return strings.Join(parts, ", "), nil
 }
+
+// ConfigFor returns the configuration of node id of scenario s.
+func ConfigFor(s *scenario.Scenario, id string, lib *Library) (Config, error) {
+	spec, ok := s.Find(id)
+	if !ok {
+		return Config{}, fmt.Errorf("no node %q in scenario %s (nodes: %s)", id, s.Name, strings.Join(s.NodeIDs(), " "))
+	}
+	var ring []string
+	for _, g := range s.Groups {
+		ring = append(ring, g.ID)
+	}
+	return Config{Spec: spec, Nodes: s.NodeIDs(), Ring: ring, CS: s.CS, Rounds: s.Rounds,
+		Speed: s.Speed, Library: lib}, nil
+}

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/mattn/go-isatty"
+
+	"mutexlab/runtime/check"
+	"mutexlab/runtime/trace"
+)
+
+func init() {
+	c := &command{
+		name:    "check",
+		usage:   "check TRACE [--json]",
+		summary: "verify a recorded trace: mutual exclusion, screen, liveness, order, clocks, messages",
+	}
+	c.run = func(args []string) error { return runCheck(c, args) }
+	register(c)
+}
+
+// runCheck reads a trace and prints the report: status 1 when a check
+// fails, 2 when the trace cannot be read. The reader's warnings (a
+// truncated last line) go to stderr.
+func runCheck(c *command, args []string) error {
+	fs := newFlags(c)
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return usageErr("want one TRACE, got %d arguments", len(pos))
+	}
+	t, err := trace.ReadFile(pos[0])
+	if err != nil {
+		return usageErr("%v", err)
+	}
+	for _, w := range t.Warnings {
+		fmt.Fprintf(os.Stderr, "mutexlab check: %s: warning: %s\n", pos[0], w)
+	}
+	r := check.Run(t, check.Options{})
+	if *asJSON {
+		b, err := r.JSON()
+		if err != nil {
+			return err
+		}
+		os.Stdout.Write(b)
+	} else {
+		r.Print(os.Stdout, checkColor(os.Stdout))
+	}
+	if r.Failed() {
+		return checkFailed
+	}
+	return nil
+}
+
+// checkColor reports whether the report on f may be colored: f is a
+// terminal and NO_COLOR is not set (no-color.org: set and not empty).
+func checkColor(f *os.File) bool {
+	if os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
+}

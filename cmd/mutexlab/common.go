@@ -1,0 +1,86 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"os"
+
+	"github.com/mattn/go-isatty"
+
+	"mutexlab/runtime/cluster"
+	"mutexlab/runtime/node"
+	"mutexlab/runtime/scenario"
+)
+
+// scenarioFlags are the flags that override a scenario's fields.
+type scenarioFlags struct {
+	rounds  int
+	speed   float64
+	scripts string
+}
+
+func (f *scenarioFlags) register(fs *flag.FlagSet) {
+	fs.IntVar(&f.rounds, "rounds", -1, "rounds to run (0: forever; default: the scenario's)")
+	fs.Float64Var(&f.speed, "speed", 0, "divide every sleep and interval by this (default: the scenario's)")
+	fs.StringVar(&f.scripts, "scripts", "", "folder searched first for algorithm and role scripts")
+}
+
+// load resolves the scenario argument (a file, an embedded name, or ""
+// for the seed), applies the flags and validates the result.
+func (f *scenarioFlags) load(arg string) (*scenario.Scenario, error) {
+	s, err := scenario.Resolve(arg)
+	if err != nil {
+		return nil, err
+	}
+	if f.rounds >= 0 {
+		s.Rounds = f.rounds
+	}
+	if f.speed != 0 {
+		s.Speed = f.speed
+	}
+	if f.scripts != "" {
+		st, err := os.Stat(f.scripts)
+		if err != nil || !st.IsDir() {
+			return nil, usageErr("--scripts %s: expected a folder of Lua scripts", f.scripts)
+		}
+	}
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (f *scenarioFlags) dirs() []string {
+	if f.scripts == "" {
+		return nil
+	}
+	return []string{f.scripts}
+}
+
+// classify maps an error to the exit statuses of DESIGN.md.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var ee *exitError
+	var se *scenario.Error
+	var script *node.ScriptError
+	var rt *cluster.RuntimeError
+	switch {
+	case errors.As(err, &ee):
+		return err
+	case errors.As(err, &se), errors.As(err, &script):
+		return &exitError{code: exitUsage, msg: err.Error()}
+	case errors.As(err, &rt):
+		return &exitError{code: exitRuntime, msg: err.Error()}
+	}
+	return &exitError{code: exitRuntime, msg: err.Error()}
+}
+
+// colorOut reports whether stdout gets colors: a terminal, and no NO_COLOR.
+func colorOut() bool {
+	if _, ok := os.LookupEnv("NO_COLOR"); ok {
+		return false
+	}
+	return isatty.IsTerminal(os.Stdout.Fd())
+}

@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"mutexlab/runtime/cluster"
+)
+
+func init() {
+	c := &command{
+		name:    "node",
+		usage:   "node --id ID [SCENARIO]",
+		summary: "run one process of the system (what the launcher starts; also by hand, one per terminal)",
+	}
+	c.run = func(args []string) error {
+		fs := newFlags(c)
+		id := fs.String("id", "", "the node to run, e.g. A1")
+		tracePath := fs.String("trace", "", "by hand: write this node's own trace to FILE")
+		var sf scenarioFlags
+		sf.register(fs)
+		pos, err := parseFlags(fs, args)
+		if err != nil {
+			return err
+		}
+		if *id == "" {
+			return usageErr("--id is required, e.g. mutexlab node --id A1 seed")
+		}
+		if len(pos) > 1 {
+			return usageErr("expected at most one scenario, got %d arguments", len(pos))
+		}
+		opts := cluster.NodeOptions{ID: *id, TracePath: *tracePath, Stdout: os.Stdout, Stderr: os.Stderr,
+			Version: Version, ScriptDirs: sf.dirs()}
+		if !cluster.Launched() {
+			arg := ""
+			if len(pos) == 1 {
+				arg = pos[0]
+			}
+			if opts.Scenario, err = sf.load(arg); err != nil {
+				return classify(err)
+			}
+		}
+		ctx, cancel := context.WithCancelCause(context.Background())
+		defer cancel(nil)
+		sigs := make(chan os.Signal, 1)
+		signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+		defer signal.Stop(sigs)
+		go func() {
+			if _, ok := <-sigs; ok {
+				cancel(errors.New("interrupted"))
+			}
+		}()
+		return classify(cluster.RunNode(ctx, opts))
+	}
+	register(c)
+}

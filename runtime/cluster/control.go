@@ -1,0 +1,99 @@
+// Package cluster launches a run's nodes as OS processes and talks to
+// them: it relays their screens, collects their trace events, detects the
+// end of a run (or a stall) and passes control commands to them. The
+// other half, RunNode, is what each `mutexlab node` process runs.
+//
+// The launcher and its nodes share a control connection per node: the
+// node dials the launcher's control address and opens with HELLO and the
+// run's secret, like the node channels. Frames are wire messages:
+//
+//	EVENT   node -> launcher   payload: one trace event
+//	CMD     launcher -> node   payload: {"id": 7, "name": "hold", "args": ["A1"]}
+//	RESULT  node -> launcher   payload: {"id": 7, "ok": true, "text": "...", "status": {...}}
+//
+// Commands are applied by the node's driver between events.
+package cluster
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"mutexlab/runtime/node"
+	"mutexlab/runtime/scenario"
+)
+
+// Control frame types.
+const (
+	typeEvent  = "EVENT"
+	typeCmd    = "CMD"
+	typeResult = "RESULT"
+)
+
+// launcherID is the sender name of frames from the launcher.
+const launcherID = "launcher"
+
+type cmdPayload struct {
+	ID   int64    `json:"id"`
+	Name string   `json:"name"`
+	Args []string `json:"args,omitempty"`
+}
+
+type resultPayload struct {
+	ID int64 `json:"id"`
+	node.Result
+}
+
+// Environment variables through which the launcher configures a node.
+const (
+	envControl  = "MUTEXLAB_CONTROL"   // launcher's control address
+	envSession  = "MUTEXLAB_SESSION"   // the run's secret
+	envEpoch    = "MUTEXLAB_EPOCH"     // the run clock's origin, Unix ns
+	envAddrs    = "MUTEXLAB_ADDRS"     // id=host:port,...
+	envListenFD = "MUTEXLAB_LISTEN_FD" // an inherited, bound listener
+	envScenario = "MUTEXLAB_SCENARIO"  // the resolved scenario as JSON
+	envScripts  = "MUTEXLAB_SCRIPTS"   // script folders, path-list separated
+)
+
+func encodeAddrs(m map[string]string, order []string) string {
+	parts := make([]string, 0, len(order))
+	for _, id := range order {
+		parts = append(parts, id+"="+m[id])
+	}
+	return strings.Join(parts, ",")
+}
+
+func decodeAddrs(s string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, p := range strings.Split(s, ",") {
+		id, addr, ok := strings.Cut(p, "=")
+		if !ok {
+			return nil, fmt.Errorf("%s: bad entry %q", envAddrs, p)
+		}
+		m[id] = addr
+	}
+	return m, nil
+}
+
+func encodeScenario(s *scenario.Scenario) (string, error) {
+	b, err := json.Marshal(s)
+	return string(b), err
+}
+
+func decodeScenario(s string) (*scenario.Scenario, error) {
+	var sc scenario.Scenario
+	if err := json.Unmarshal([]byte(s), &sc); err != nil {
+		return nil, fmt.Errorf("%s: %v", envScenario, err)
+	}
+	return &sc, nil
+}
+
+func parseEpoch(s string) (time.Time, error) {
+	ns, err := strconv.ParseInt(s, 10, 64)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s: %v", envEpoch, err)
+	}
+	return time.Unix(0, ns), nil
+}

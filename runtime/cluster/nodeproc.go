@@ -1,0 +1,327 @@
+package cluster
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"mutexlab/runtime/node"
+	"mutexlab/runtime/scenario"
+	"mutexlab/runtime/trace"
+	"mutexlab/runtime/transport"
+	"mutexlab/runtime/wire"
+)
+
+// NodeOptions configures RunNode.
+type NodeOptions struct {
+	ID string
+	// Scenario and ScriptDirs are used when the node is started by hand;
+	// a launched node takes both from its environment.
+	Scenario   *scenario.Scenario
+	ScriptDirs []string
+	// TracePath, by hand, writes this node's own trace there.
+	TracePath string
+	Stdout    io.Writer // the critical section's lines
+	Stderr    io.Writer // errors; by hand also logs
+	Version   string
+}
+
+// RuntimeError is a failure of the process rather than of a script: a port
+// in use, a launcher that went away.
+type RuntimeError struct{ Err error }
+
+func (e *RuntimeError) Error() string { return e.Err.Error() }
+func (e *RuntimeError) Unwrap() error { return e.Err }
+
+// Launched reports whether this process was started by a launcher.
+func Launched() bool { return os.Getenv(envControl) != "" }
+
+// RunNode runs one node until ctx ends (Ctrl-C by hand), the launcher
+// stops it or the launcher goes away. A script error is returned as a
+// *node.ScriptError, a process failure as a *RuntimeError.
+func RunNode(ctx context.Context, opts NodeOptions) error {
+	if Launched() {
+		return runLaunched(ctx, opts)
+	}
+	return runByHand(ctx, opts)
+}
+
+// screenSink prints the critical section's lines and, by hand, the logs.
+type screenSink struct {
+	mu     sync.Mutex
+	out    io.Writer
+	errw   io.Writer
+	logs   bool
+	next   trace.Sink
+	prefix string
+}
+
+func (s *screenSink) Record(e trace.Event) {
+	s.mu.Lock()
+	switch e.Ev {
+	case trace.Print:
+		fmt.Fprintln(s.out, e.Text)
+	case trace.Log:
+		if s.logs {
+			fmt.Fprintf(s.errw, "%s: %s\n", s.prefix, e.Text)
+		}
+	case trace.Finish:
+		if s.logs {
+			fmt.Fprintf(s.errw, "%s: finished its rounds; still answering its peers (Ctrl-C to stop)\n", s.prefix)
+		}
+	}
+	s.mu.Unlock()
+	if s.next != nil {
+		s.next.Record(e)
+	}
+}
+
+func runByHand(ctx context.Context, opts NodeOptions) error {
+	s := opts.Scenario
+	lib := node.NewLibrary(append(append([]string{}, opts.ScriptDirs...), s.Dir)...)
+	cfg, err := node.ConfigFor(s, opts.ID, lib)
+	if err != nil {
+		return err
+	}
+	addrs := map[string]string{}
+	for _, id := range s.NodeIDs() {
+		if addrs[id], err = s.FixedAddress(id); err != nil {
+			return err
+		}
+	}
+	ln, err := net.Listen("tcp", addrs[opts.ID])
+	if err != nil {
+		return &RuntimeError{fmt.Errorf("%s: listen on %s: %v", opts.ID, addrs[opts.ID], errors.Unwrap(err))}
+	}
+	var next trace.Sink
+	if opts.TracePath != "" {
+		f, err := os.Create(opts.TracePath)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer f.Close()
+		w := trace.NewWriter(f)
+		w.WriteMeta(MetaFor(s, addrs, "tcp", opts.Version))
+		next = w
+	}
+	cfg.PID = os.Getpid()
+	tr := transport.NewTCP(transport.TCPConfig{ID: opts.ID, Session: s.Session, Listener: ln, Addresses: addrs,
+		Logf: func(f string, a ...any) { fmt.Fprintf(opts.Stderr, opts.ID+": "+f+"\n", a...) }})
+	defer tr.Close()
+	fmt.Fprintf(opts.Stderr, "%s: listening on %s; peers are dialled until they are up\n", opts.ID, addrs[opts.ID])
+	sink := &screenSink{out: opts.Stdout, errw: opts.Stderr, logs: true, next: next, prefix: opts.ID}
+	// By hand every process reads its own wall clock: t is Unix time.
+	d := &node.Driver{Transport: tr, Sink: sink, Epoch: time.Unix(0, 0), Network: s.Network, Speed: s.Speed, Seed: s.Seed}
+	n, err := node.New(cfg, d)
+	if err != nil {
+		return err
+	}
+	return d.Run(ctx, n)
+}
+
+func runLaunched(ctx context.Context, opts NodeOptions) error {
+	fail := func(err error) error { return &RuntimeError{fmt.Errorf("%s: %v", opts.ID, err)} }
+	session := os.Getenv(envSession)
+	s, err := decodeScenario(os.Getenv(envScenario))
+	if err != nil {
+		return fail(err)
+	}
+	addrs, err := decodeAddrs(os.Getenv(envAddrs))
+	if err != nil {
+		return fail(err)
+	}
+	epoch, err := parseEpoch(os.Getenv(envEpoch))
+	if err != nil {
+		return fail(err)
+	}
+	fd, err := strconv.Atoi(os.Getenv(envListenFD))
+	if err != nil {
+		return fail(fmt.Errorf("%s: %v", envListenFD, err))
+	}
+	lf := os.NewFile(uintptr(fd), "listener")
+	ln, err := net.FileListener(lf)
+	lf.Close()
+	if err != nil {
+		return fail(fmt.Errorf("inherited listener: %v", err))
+	}
+	var dirs []string
+	if v := os.Getenv(envScripts); v != "" {
+		dirs = filepath.SplitList(v)
+	}
+	lib := node.NewLibrary(dirs...)
+	cfg, err := node.ConfigFor(s, opts.ID, lib)
+	if err != nil {
+		ln.Close()
+		return fail(err)
+	}
+	cfg.PID = os.Getpid()
+
+	conn, err := net.DialTimeout("tcp", os.Getenv(envControl), 5*time.Second)
+	if err != nil {
+		ln.Close()
+		return fail(fmt.Errorf("dial launcher: %v", err))
+	}
+	ctl := newControlClient(conn)
+	defer ctl.close()
+	ctl.send(wire.NewHello(opts.ID, session))
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	cmds := make(chan node.Command)
+	go ctl.readCommands(ctx, cancel, cmds)
+
+	tr := transport.NewTCP(transport.TCPConfig{ID: opts.ID, Session: session, Listener: ln, Addresses: addrs,
+		Logf: func(f string, a ...any) { fmt.Fprintf(opts.Stderr, opts.ID+": "+f+"\n", a...) }})
+	defer tr.Close()
+	sink := &screenSink{out: opts.Stdout, errw: opts.Stderr, next: ctl, prefix: opts.ID}
+	d := &node.Driver{Transport: tr, Sink: sink, Epoch: epoch, Network: s.Network, Speed: s.Speed,
+		Seed: s.Seed*1000 + int64(len(opts.ID)*31+int(opts.ID[len(opts.ID)-1])), Commands: cmds}
+	n, err := node.New(cfg, d)
+	if err != nil {
+		sink.Record(trace.Event{Ev: trace.Error, Node: opts.ID, Text: err.Error(), T: time.Since(epoch).Nanoseconds()})
+		return err
+	}
+	err = d.Run(ctx, n)
+	if c := context.Cause(ctx); err == nil && errors.Is(c, errLauncherGone) {
+		return fail(c)
+	}
+	return err
+}
+
+var errLauncherGone = errors.New("the launcher went away")
+
+// controlClient is the node's end of the control connection: a writer
+// goroutine drains a queue so recording an event never blocks the node.
+type controlClient struct {
+	conn net.Conn
+	mu   sync.Mutex
+	q    [][]byte
+	wake chan struct{}
+	quit chan struct{}
+	done chan struct{}
+	id   string
+}
+
+func newControlClient(conn net.Conn) *controlClient {
+	c := &controlClient{conn: conn, wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	go c.writer()
+	return c
+}
+
+func (c *controlClient) send(m wire.Message) {
+	if m.Type == wire.Hello {
+		c.id = m.Sender
+	}
+	b, err := wire.Encode(m)
+	if err != nil {
+		return
+	}
+	c.mu.Lock()
+	c.q = append(c.q, b)
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Record sends a trace event to the launcher.
+func (c *controlClient) Record(e trace.Event) {
+	if len(e.Payload) > wire.MaxLine/2 {
+		e.Payload = json.RawMessage(`{"truncated":true}`)
+	}
+	b, _ := json.Marshal(e)
+	c.send(wire.Message{Type: typeEvent, Sender: c.id, TS: e.LC, Payload: b})
+}
+
+func (c *controlClient) writer() {
+	defer close(c.done)
+	w := bufio.NewWriter(c.conn)
+	for {
+		closing := false
+		select {
+		case <-c.wake:
+		case <-c.quit:
+			closing = true
+		}
+		c.mu.Lock()
+		q := c.q
+		c.q = nil
+		c.mu.Unlock()
+		for _, b := range q {
+			if _, err := w.Write(b); err != nil {
+				return
+			}
+		}
+		if err := w.Flush(); err != nil || closing {
+			return
+		}
+	}
+}
+
+// close flushes what is queued and closes the connection.
+func (c *controlClient) close() {
+	close(c.quit)
+	select {
+	case <-c.done:
+	case <-time.After(5 * time.Second):
+	}
+	c.conn.Close()
+}
+
+// readCommands applies the launcher's commands; the connection closing
+// means the launcher is gone, and the node stops.
+func (c *controlClient) readCommands(ctx context.Context, stop context.CancelCauseFunc, cmds chan<- node.Command) {
+	r := wire.NewReader(c.conn)
+	for {
+		m, err := r.Read()
+		if err != nil {
+			stop(errLauncherGone)
+			return
+		}
+		if m.Type != typeCmd {
+			continue
+		}
+		var p cmdPayload
+		if err := json.Unmarshal(m.Payload, &p); err != nil {
+			continue
+		}
+		if p.Name == "stop" {
+			reason := "stopped"
+			if len(p.Args) > 0 {
+				reason = strings.Join(p.Args, " ")
+			}
+			c.reply(p.ID, node.Result{OK: true, Text: "stopping"})
+			stop(errors.New(reason))
+			return
+		}
+		reply := make(chan node.Result, 1)
+		select {
+		case cmds <- node.Command{Name: p.Name, Args: p.Args, Reply: reply}:
+		case <-ctx.Done():
+			return
+		}
+		select {
+		case res := <-reply:
+			c.reply(p.ID, res)
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func (c *controlClient) reply(id int64, res node.Result) {
+	b, _ := json.Marshal(resultPayload{ID: id, Result: res})
+	c.send(wire.Message{Type: typeResult, Sender: c.id, Payload: b})
+}

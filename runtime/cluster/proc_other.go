@@ -1,0 +1,9 @@
+//go:build !linux
+
+package cluster
+
+import "syscall"
+
+// childAttr puts each node in its own process group; elsewhere than Linux
+// a node notices a dead launcher by its control connection closing.
+func childAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }
