@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"mutexlab/runtime/cluster"
+	"mutexlab/runtime/node"
 )
 
 func init() {
@@ -53,7 +54,13 @@ func init() {
 				cancel(errors.New("interrupted"))
 			}
 		}()
-		return classify(cluster.RunNode(ctx, opts))
+		err = cluster.RunNode(ctx, opts)
+		var se *node.ScriptError
+		if cluster.Launched() && errors.As(err, &se) {
+			// The launcher reports it from the trace, once.
+			return &exitError{code: exitUsage}
+		}
+		return classify(err)
 	}
 	register(c)
 }

@@ -180,7 +180,7 @@ func (s summary) print(w io.Writer, nodes []string) {
 		total += n
 	}
 	fmt.Fprintf(w, "\nrun %s: %s, %d processes, %d CS entries in %.1fs\n", s.Scenario, s.Outcome, s.Processes, total, s.WallTime)
-	if s.Detail != "" {
+	if s.Detail != "" && s.Outcome != "failed" { // a failure is the last line, once
 		fmt.Fprintf(w, "  %s\n", s.Detail)
 	}
 	var parts []string
@@ -188,6 +188,9 @@ func (s summary) print(w io.Writer, nodes []string) {
 		if n, ok := s.Entries[id]; ok {
 			parts = append(parts, fmt.Sprintf("%s %d", id, n))
 		}
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "none")
 	}
 	fmt.Fprintf(w, "  CS entries  %s\n", strings.Join(parts, "  "))
 	types := make([]string, 0, len(s.Messages))

@@ -95,7 +95,12 @@ type Cluster struct {
 	cmdSeq    int64
 	waiting   map[int64]chan node.Result
 	connected chan string
+	ctlClosed map[string]chan struct{} // closed when a node's control connection ends
 }
+
+// procExited is an internal marker passed through the event stream so
+// that a process's end is handled after the events it sent.
+const procExited = "process_exited"
 
 type proc struct {
 	id      string
@@ -106,6 +111,7 @@ type proc struct {
 }
 
 type nodeState struct {
+	lc       int64
 	blocked  string // what it waits for, "" when not blocked
 	finished bool
 	dead     bool
@@ -138,8 +144,10 @@ func Start(opts Options) (*Cluster, error) {
 		state: map[string]*nodeState{}, inflight: map[[2]string]int{}, waiting: map[int64]chan node.Result{},
 		connected: make(chan string, len(s.NodeIDs())),
 	}
+	c.ctlClosed = map[string]chan struct{}{}
 	for _, id := range c.ids {
 		c.state[id] = &nodeState{}
+		c.ctlClosed[id] = make(chan struct{})
 	}
 	secret := make([]byte, 16)
 	rand.Read(secret)
@@ -256,6 +264,16 @@ func Start(opts Options) (*Cluster, error) {
 			return nil, errors.New("nodes did not connect to the launcher within 15 s")
 		}
 	}
+	// Everyone is listening and connected: let them all begin.
+	c.mu.Lock()
+	conns := make([]*ctlConn, 0, len(c.conns))
+	for _, cc := range c.conns {
+		conns = append(conns, cc)
+	}
+	c.mu.Unlock()
+	for _, cc := range conns {
+		c.write(cc, cmdPayload{Name: "start"})
+	}
 	go c.watchStall()
 	return c, nil
 }
@@ -350,8 +368,14 @@ func (c *Cluster) serveControl(conn net.Conn) {
 		c.mu.Unlock()
 		return
 	}
-	c.conns[id] = &ctlConn{conn: conn}
+	cc := &ctlConn{conn: conn}
+	c.conns[id] = cc
+	defer close(c.ctlClosed[id])
+	late := c.stopping
 	c.mu.Unlock()
+	if late {
+		c.write(cc, cmdPayload{Name: "stop", Args: []string{"stopped"}})
+	}
 	c.connected <- id
 	for {
 		m, err := r.Read()
@@ -390,6 +414,12 @@ func (c *Cluster) serveControl(conn net.Conn) {
 func (c *Cluster) consume() {
 	defer close(c.evDone)
 	for e := range c.events {
+		if e.Ev == procExited {
+			e = c.processExited(e)
+			if e.Ev == "" {
+				continue
+			}
+		}
 		c.observe(e)
 		if c.opts.OnEvent != nil {
 			c.opts.OnEvent(e)
@@ -419,10 +449,6 @@ func (c *Cluster) observe(e trace.Event) {
 	case trace.Finish:
 		st.finished = true
 		c.finished++
-		if c.finished == len(c.ids) && !c.stopping {
-			c.outcome.Complete = true
-			go c.Stop("stopped")
-		}
 	case trace.Error:
 		if c.outcome.Failed == "" && !c.stopping {
 			c.outcome.Failed = e.Node
@@ -434,17 +460,31 @@ func (c *Cluster) observe(e trace.Event) {
 		st.exitSeen = true
 		st.dead = true
 	}
+	if e.LC > st.lc {
+		st.lc = e.LC
+	}
+	// The run is complete when every script has finished and the last
+	// messages (a token passed back to a finished heavyweight) are in.
+	if c.finished == len(c.ids) && !c.stopping && c.quiet() {
+		c.outcome.Complete = true
+		go c.Stop("stopped")
+	}
+}
+
+// quiet reports whether no message is in flight.
+func (c *Cluster) quiet() bool {
+	for _, n := range c.inflight {
+		if n > 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // stalled returns who waits on what when no node can move, or "".
 func (c *Cluster) stalled() string {
-	if c.steering || c.stopping || c.finished == len(c.ids) {
+	if c.steering || c.stopping || c.finished == len(c.ids) || !c.quiet() {
 		return ""
-	}
-	for _, n := range c.inflight {
-		if n > 0 {
-			return ""
-		}
 	}
 	var waits []string
 	for _, id := range c.ids {
@@ -504,18 +544,32 @@ func (c *Cluster) watchStall() {
 	}
 }
 
-// exited records a process's end.
+// exited is called when a node's process has ended. The node's own last
+// events (its error, its exit) may still be on their way: wait for its
+// control connection to close, then pass the news through the event
+// stream behind them.
 func (c *Cluster) exited(p *proc) {
+	select {
+	case <-c.ctlClosed[p.id]:
+	case <-time.After(time.Second):
+	}
+	c.events <- trace.Event{Ev: procExited, Node: p.id, Text: describeExit(p.status)}
+}
+
+// processExited settles a process's end on the consumer goroutine. It
+// returns the exit event to record on the node's behalf when the node
+// could not record one itself, or an empty event.
+func (c *Cluster) processExited(e trace.Event) trace.Event {
 	c.mu.Lock()
-	st := c.state[p.id]
+	p := c.procs[e.Node]
+	st := c.state[e.Node]
 	stopping := c.stopping
-	alreadyDead := st.exitSeen
 	st.dead = true
 	if !stopping && c.outcome.Failed == "" {
 		c.outcome.Failed = p.id
 		msg := p.lastErr
 		if msg == "" {
-			msg = describeExit(p.status)
+			msg = e.Text
 		}
 		if !strings.HasPrefix(msg, p.id+":") {
 			msg = p.id + ": " + msg
@@ -525,14 +579,16 @@ func (c *Cluster) exited(p *proc) {
 			c.outcome.ScriptError = true
 		}
 	}
+	seen := st.exitSeen
+	lc := st.lc
 	c.mu.Unlock()
-	if !alreadyDead {
-		// The node could not say goodbye itself: record its end for it.
-		c.events <- trace.Event{Ev: trace.Exit, T: c.now(), Node: p.id, Text: describeExit(p.status)}
-	}
 	if !stopping {
 		go c.Stop("stopped")
 	}
+	if seen {
+		return trace.Event{}
+	}
+	return trace.Event{Ev: trace.Exit, T: c.now(), Node: e.Node, LC: lc, Text: e.Text}
 }
 
 func describeExit(err error) string {

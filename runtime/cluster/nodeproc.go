@@ -179,7 +179,8 @@ func runLaunched(ctx context.Context, opts NodeOptions) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	cmds := make(chan node.Command)
-	go ctl.readCommands(ctx, cancel, cmds)
+	begin := make(chan struct{})
+	go ctl.readCommands(ctx, cancel, cmds, begin)
 
 	tr := transport.NewTCP(transport.TCPConfig{ID: opts.ID, Session: session, Listener: ln, Addresses: addrs,
 		Logf: func(f string, a ...any) { fmt.Fprintf(opts.Stderr, opts.ID+": "+f+"\n", a...) }})
@@ -192,7 +193,13 @@ func runLaunched(ctx context.Context, opts NodeOptions) error {
 		sink.Record(trace.Event{Ev: trace.Error, Node: opts.ID, Text: err.Error(), T: time.Since(epoch).Nanoseconds()})
 		return err
 	}
-	err = d.Run(ctx, n)
+	// Wait until every node is up and connected to the launcher.
+	select {
+	case <-begin:
+		err = d.Run(ctx, n)
+	case <-ctx.Done():
+		n.Stop("stopped")
+	}
 	if c := context.Cause(ctx); err == nil && errors.Is(c, errLauncherGone) {
 		return fail(c)
 	}
@@ -282,7 +289,7 @@ func (c *controlClient) close() {
 
 // readCommands applies the launcher's commands; the connection closing
 // means the launcher is gone, and the node stops.
-func (c *controlClient) readCommands(ctx context.Context, stop context.CancelCauseFunc, cmds chan<- node.Command) {
+func (c *controlClient) readCommands(ctx context.Context, stop context.CancelCauseFunc, cmds chan<- node.Command, begin chan struct{}) {
 	r := wire.NewReader(c.conn)
 	for {
 		m, err := r.Read()
@@ -295,6 +302,10 @@ func (c *controlClient) readCommands(ctx context.Context, stop context.CancelCau
 		}
 		var p cmdPayload
 		if err := json.Unmarshal(m.Payload, &p); err != nil {
+			continue
+		}
+		if p.Name == "start" {
+			close(begin)
 			continue
 		}
 		if p.Name == "stop" {

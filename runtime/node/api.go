@@ -72,7 +72,9 @@ func (n *Node) luaRequire(L *lua.LState) int {
 	}
 	proto, _, err := n.cfg.Library.Compile(name)
 	if err != nil {
-		L.RaiseError("require: %v", err)
+		// The module's own "file:line: message" says it all: no position
+		// of the require is added.
+		L.Error(lua.LString(err.Error()), 0)
 	}
 	fn := L.NewFunctionFromProto(proto)
 	L.Push(fn)

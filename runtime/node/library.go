@@ -57,7 +57,7 @@ func (lib *Library) Find(name string) (string, []byte, error) {
 			p := filepath.Join(dir, sub, file)
 			src, err := os.ReadFile(p)
 			if err == nil {
-				return p, src, nil
+				return displayPath(p), src, nil
 			}
 			if !errors.Is(err, fs.ErrNotExist) {
 				return "", nil, err
@@ -76,6 +76,22 @@ func (lib *Library) Find(name string) (string, []byte, error) {
 	}
 	where = append(where, "the embedded scripts")
 	return "", nil, fmt.Errorf("module %q not found (searched %s)", name, strings.Join(where, ", "))
+}
+
+// displayPath shortens a path below the working folder to a relative one,
+// for error messages a student can read.
+func displayPath(p string) string {
+	if !filepath.IsAbs(p) {
+		return p
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return p
+	}
+	if rel, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(rel, "..") {
+		return rel
+	}
+	return p
 }
 
 // Compile returns module name compiled, compiling it on first use.
@@ -105,11 +121,11 @@ func (lib *Library) Compile(name string) (*lua.FunctionProto, string, error) {
 func CompileChunk(path string, src []byte) (*lua.FunctionProto, error) {
 	chunk, err := parse.Parse(bytes.NewReader(src), path)
 	if err != nil {
-		return nil, errors.New(normalizeSyntax(path, err.Error()))
+		return nil, errors.New(normalizeSyntax(path, err.Error(), src))
 	}
 	proto, err := lua.Compile(chunk, path)
 	if err != nil {
-		return nil, errors.New(normalizeSyntax(path, err.Error()))
+		return nil, errors.New(normalizeSyntax(path, err.Error(), src))
 	}
 	return proto, nil
 }
@@ -121,13 +137,14 @@ var (
 	syntaxEOFRE = regexp.MustCompile(`^(.*?) at EOF:\s*(.*)$`)
 )
 
-func normalizeSyntax(path, msg string) string {
+func normalizeSyntax(path, msg string, src []byte) string {
 	msg = strings.TrimSpace(msg)
 	if m := syntaxRE.FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("%s:%s: %s near '%s'", path, m[2], m[4], m[3])
 	}
 	if m := syntaxEOFRE.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("%s: %s at end of file", path, m[2])
+		last := bytes.Count(bytes.TrimRight(src, "\n"), []byte("\n")) + 1
+		return fmt.Sprintf("%s:%d: %s at end of file (an unclosed block or bracket?)", path, last, m[2])
 	}
 	return msg
 }

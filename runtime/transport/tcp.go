@@ -192,8 +192,8 @@ func (t *TCP) reject(c net.Conn, peer string, err error) {
 		return // our own shutdown
 	default:
 	}
-	if peer != "" && (errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF)) {
-		return // the peer went away; its own launcher reports why
+	if errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF) {
+		return // the peer went away (or never spoke); its launcher reports why
 	}
 	who := c.RemoteAddr().String()
 	if peer != "" {
