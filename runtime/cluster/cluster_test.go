@@ -470,3 +470,38 @@ func TestByHand(t *testing.T) {
 	}
 	cmds = nil
 }
+
+// TestInitThenEdit: `mutexlab init` copies the scripts, and an edit of the
+// copy is what a run of the copied scenario uses.
+func TestInitThenEdit(t *testing.T) {
+	dir := t.TempDir()
+	if r := mutexlab(t, dir, "init", "lab"); r.code != 0 {
+		t.Fatalf("init: %d %s", r.code, r.stderr)
+	}
+	path := filepath.Join(dir, "lab", "algorithms", "ricart_agrawala.lua")
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(src), "function M.request()", "function M.request()\n  node.log(\"edited copy\")", 1)
+	if edited == string(src) {
+		t.Fatal("ricart_agrawala.lua has no M.request to edit")
+	}
+	os.WriteFile(path, []byte(edited), 0o644)
+	r := mutexlab(t, dir, "run", "lab/seed.lua", "--rounds", "1", "--speed", "200", "--trace", "t.jsonl")
+	if r.code != 0 {
+		t.Fatalf("run: %d %s", r.code, r.stderr)
+	}
+	n := 0
+	for _, e := range readTrace(t, filepath.Join(dir, "t.jsonl")).Events {
+		if e.Ev == trace.Log && e.Text == "edited copy" {
+			n++
+		}
+	}
+	if n != 3 {
+		t.Fatalf("edited copy ran %d times, want 3 (B1..B3)", n)
+	}
+	if r := mutexlab(t, dir, "init", "lab"); r.code != 2 || !strings.Contains(r.stderr, "--force") {
+		t.Fatalf("init over existing files: %d %s", r.code, r.stderr)
+	}
+}
