@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/mattn/go-isatty"
-
 	"mutexlab/runtime/check"
 	"mutexlab/runtime/trace"
 )
@@ -30,9 +28,13 @@ func runCheck(c *command, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
+	switch {
+	case len(pos) == 0:
 		fs.Usage()
-		return usageErr("want one TRACE, got %d arguments", len(pos))
+		return usageErr("missing TRACE")
+	case len(pos) > 1:
+		fs.Usage()
+		return usageErr("one TRACE at a time, got %d", len(pos))
 	}
 	t, err := trace.ReadFile(pos[0])
 	if err != nil {
@@ -49,19 +51,10 @@ func runCheck(c *command, args []string) error {
 		}
 		os.Stdout.Write(b)
 	} else {
-		r.Print(os.Stdout, checkColor(os.Stdout))
+		r.Print(os.Stdout, colorOut())
 	}
 	if r.Failed() {
 		return checkFailed
 	}
 	return nil
-}
-
-// checkColor reports whether the report on f may be colored: f is a
-// terminal and NO_COLOR is not set (no-color.org: set and not empty).
-func checkColor(f *os.File) bool {
-	if os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
-		return false
-	}
-	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
 }

@@ -1,0 +1,248 @@
+package check
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+
+	"mutexlab/runtime/trace"
+)
+
+// csInterval is one critical section: a cs_enter, the prints and the
+// cs_exit of one node.
+type csInterval struct {
+	id     int // rank by entry (t, then line)
+	node   string
+	enter  int // event index
+	exit   int // event index; -1 when the trace ends with the node inside
+	prints []int
+}
+
+// collectCritical collects the critical sections of every node (h.cs, in
+// the order of their entries, and h.csBy, per node in its order) and the
+// prints made outside any (h.stray).
+func (h *history) collectCritical() {
+	var all []*csInterval
+	byNode := map[string][]*csInterval{}
+	for _, node := range h.nodes {
+		var open *csInterval
+		for _, i := range h.events(node) {
+			e := h.ev[i]
+			switch e.Ev {
+			case trace.CSEnter:
+				if open != nil {
+					h.warnf(e.Line, "%s enters the critical section again without leaving it (entered at line %d)", node, h.ev[open.enter].Line)
+				}
+				open = &csInterval{node: node, enter: i, exit: -1}
+				all = append(all, open)
+				byNode[node] = append(byNode[node], open)
+			case trace.Print:
+				if open == nil {
+					h.stray = append(h.stray, i)
+				} else {
+					open.prints = append(open.prints, i)
+				}
+			case trace.CSExit:
+				if open == nil {
+					h.warnf(e.Line, "%s leaves a critical section it did not enter", node)
+					continue
+				}
+				open.exit = i
+				open = nil
+			}
+		}
+	}
+	sort.SliceStable(all, func(a, b int) bool { return h.earlier(all[a].enter, all[b].enter) })
+	for i, c := range all {
+		c.id = i
+	}
+	h.cs, h.csBy = all, byNode
+}
+
+// earlier orders events by t, then line.
+func (h *history) earlier(a, b int) bool {
+	ea, eb := h.ev[a], h.ev[b]
+	if ea.T != eb.T {
+		return ea.T < eb.T
+	}
+	return ea.Line < eb.Line
+}
+
+// span names a critical section's lines: "lines 20-31", or "line 20, never
+// left".
+func (h *history) span(c *csInterval) string {
+	if c.exit < 0 {
+		return fmt.Sprintf("line %d, never left", h.ev[c.enter].Line)
+	}
+	return fmt.Sprintf("lines %d-%d", h.ev[c.enter].Line, h.ev[c.exit].Line)
+}
+
+// end is the wall time a critical section ended; +inf when it never did.
+func (h *history) end(c *csInterval) int64 {
+	if c.exit < 0 {
+		return math.MaxInt64
+	}
+	return h.ev[c.exit].T
+}
+
+// checkMutualExclusion requires, for every two critical sections on
+// different nodes, that the exit of one happened before the entry of the
+// other. A correct message-passing algorithm always leaves that causal
+// path; its absence is a violation even when the wall times happen not to
+// overlap.
+//
+// Along one node, "k's exit happened before m's entry" holds for a prefix
+// of the node's sections and "m's exit happened before k's entry" for a
+// suffix (vector clock components only grow), so the sections of another
+// node that are concurrent with m are the range between the two, found by
+// binary search.
+func checkMutualExclusion(h *history) Result {
+	all, byNode := h.cs, h.csBy
+	if len(all) == 0 {
+		return Result{Check: MutualExclusion, Status: Skip, Summary: "no critical section was entered"}
+	}
+	var ev []Evidence
+	overlap := 0
+	for _, m := range all {
+		for _, x := range h.nodes {
+			list := byNode[x]
+			if x == m.node || len(list) == 0 {
+				continue
+			}
+			a := sort.Search(len(list), func(j int) bool {
+				k := list[j]
+				return k.exit < 0 || !h.before(k.exit, m.enter)
+			})
+			b := len(list)
+			if m.exit >= 0 {
+				b = sort.Search(len(list), func(j int) bool { return h.before(m.exit, list[j].enter) })
+			}
+			for j := a; j < b; j++ {
+				k := list[j]
+				if k.id > m.id {
+					continue // reported from k's side
+				}
+				e, wall := h.concurrent(k, m)
+				if wall {
+					overlap++
+				}
+				ev = append(ev, e)
+			}
+		}
+	}
+	sort.SliceStable(ev, func(a, b int) bool { return ev[a].Events[0].Line < ev[b].Events[0].Line })
+	return result(MutualExclusion, ev,
+		fmt.Sprintf("%s, every two ordered by happened-before", plural(len(all), "critical section", "critical sections")),
+		fmt.Sprintf("%s among %d critical sections not ordered by happened-before (%d overlapping in wall time)",
+			plural(len(ev), "pair", "pairs"), len(all), overlap))
+}
+
+// concurrent describes two critical sections with no causal path between
+// them; k entered first by wall time.
+func (h *history) concurrent(k, m *csInterval) (Evidence, bool) {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s's critical section (%s) and %s's (%s) are concurrent: neither's cs_exit happened before the other's cs_enter; ",
+		k.node, h.span(k), m.node, h.span(m))
+	from := max(h.ev[k.enter].T, h.ev[m.enter].T)
+	to := min(h.end(k), h.end(m))
+	wall := to > from
+	switch {
+	case wall && to == math.MaxInt64:
+		b.WriteString("both are inside when the trace ends")
+	case wall:
+		fmt.Fprintf(&b, "they overlap in wall time for %s", dur(to-from))
+	default:
+		fmt.Fprintf(&b, "their wall times do not overlap (%s entered %s after %s left)", m.node, dur(from-to), k.node)
+	}
+	return Evidence{
+		Text:   b.String(),
+		Nodes:  []string{k.node, m.node},
+		Events: h.refs(k.enter, k.exit, m.enter, m.exit),
+	}, wall
+}
+
+// checkScreen requires each critical section to print exactly
+// meta.CS.Prints lines (fewer are allowed only when the trace ends with the
+// node inside), no print outside a critical section, and the prints of two
+// critical sections never interleaved in wall time.
+func checkScreen(h *history) Result {
+	all, stray := h.cs, h.stray
+	want := h.meta.CS.Prints
+	var ev []Evidence
+	wrong := 0
+	for _, c := range all {
+		n := len(c.prints)
+		if n == want || (c.exit < 0 && n < want) {
+			continue
+		}
+		wrong++
+		ev = append(ev, Evidence{
+			Text: fmt.Sprintf("%s's critical section (%s) printed %s, want %d",
+				c.node, h.span(c), plural(n, "line", "lines"), want),
+			Nodes:  []string{c.node},
+			Events: h.refs(c.enter, c.exit),
+		})
+	}
+	for _, i := range stray {
+		e := h.ev[i]
+		ev = append(ev, Evidence{
+			Text:   fmt.Sprintf("%s printed %q outside a critical section (line %d)", e.Node, e.Text, e.Line),
+			Nodes:  []string{e.Node},
+			Events: h.refs(i),
+		})
+	}
+
+	// Interleaving: in wall-time order, once a section has printed, no other
+	// section may print before its last line.
+	type pr struct {
+		i int
+		c *csInterval
+	}
+	var prints []pr
+	for _, c := range all {
+		for _, i := range c.prints {
+			prints = append(prints, pr{i, c})
+		}
+	}
+	sort.SliceStable(prints, func(a, b int) bool { return h.earlier(prints[a].i, prints[b].i) })
+	last := map[*csInterval]int{}
+	reported := map[[2]int]bool{}
+	interleaved := 0
+	for j, p := range prints {
+		if j > 0 {
+			prev := prints[j-1]
+			if l, seen := last[p.c]; seen && prev.c != p.c {
+				key := [2]int{min(p.c.id, prev.c.id), max(p.c.id, prev.c.id)}
+				if !reported[key] {
+					reported[key] = true
+					interleaved++
+					ev = append(ev, Evidence{
+						Text: fmt.Sprintf("%s printed (line %d) between two lines of %s's critical section (lines %d and %d)",
+							prev.c.node, h.ev[prev.i].Line, p.c.node, h.ev[l].Line, h.ev[p.i].Line),
+						Nodes:  []string{p.c.node, prev.c.node},
+						Events: h.refs(l, prev.i, p.i),
+					})
+				}
+			}
+		}
+		last[p.c] = p.i
+	}
+
+	if len(all) == 0 && len(stray) == 0 {
+		return Result{Check: Screen, Status: Skip, Summary: "no critical section was entered"}
+	}
+	var parts []string
+	if wrong > 0 {
+		parts = append(parts, fmt.Sprintf("%d of %d critical sections printed the wrong number of lines", wrong, len(all)))
+	}
+	if interleaved > 0 {
+		parts = append(parts, plural(interleaved, "interleaving", "interleavings"))
+	}
+	if len(stray) > 0 {
+		parts = append(parts, plural(len(stray), "print", "prints")+" outside a critical section")
+	}
+	return result(Screen, ev,
+		fmt.Sprintf("%s printed %s each, none interleaved", plural(len(all), "critical section", "critical sections"), plural(want, "line", "lines")),
+		strings.Join(parts, "; "))
+}

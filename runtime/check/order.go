@@ -1,0 +1,181 @@
+package check
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"mutexlab/runtime/trace"
+)
+
+// ordered lists the lightweights' algorithms whose entries must follow
+// (request ts, id) order.
+var ordered = map[string]bool{
+	"lamport":         true,
+	"ricart_agrawala": true,
+}
+
+// tokenRing is the heavyweights' algorithm whose token visits the ring in
+// order.
+const tokenRing = "token"
+
+// entry is a critical section with the request that led to it: the first
+// send of the node's last REQUEST broadcast since its previous entry.
+type entry struct {
+	c   *csInterval
+	req int // event index; -1 when the node sent no REQUEST (a group of one)
+}
+
+// entries pairs a node's critical sections with their requests.
+func (h *history) entries(node string) []entry {
+	by := h.csBy[node] // one per cs_enter, in the same order
+	out := make([]entry, 0, len(by))
+	req := -1
+	for _, i := range h.events(node) {
+		e := h.ev[i]
+		switch {
+		case e.Ev == trace.Send && e.Type == "REQUEST":
+			if req < 0 || h.ev[req].LC != e.LC {
+				req = i
+			}
+		case e.Ev == trace.CSEnter:
+			out = append(out, entry{by[len(out)], req})
+			req = -1
+		}
+	}
+	return out
+}
+
+// precedes orders requests by (ts, id), the order both Lamport's and
+// Ricart–Agrawala's algorithms grant in. Ids compare as strings, as the
+// Lua scripts compare them.
+func (h *history) precedes(a, b entry) bool {
+	ta, tb := h.ev[a.req].TS, h.ev[b.req].TS
+	if ta != tb {
+		return ta < tb
+	}
+	return a.c.node < b.c.node
+}
+
+// checkOrder requires, within each group whose algorithm is known, that no
+// node enters while another node's request that precedes its own in
+// (ts, id) order is pending (sent and not yet served); and that the token
+// goes round the ring in order, from the first heavyweight on.
+//
+// A node has at most one request pending, so when X enters, the only
+// request of Y that can be pending is the one for Y's next entry after X's:
+// one candidate per node.
+func checkOrder(h *history) Result {
+	var ev []Evidence
+	var pass, notes []string
+	checked := false
+	outOfOrder := 0
+	for _, hw := range h.heavy {
+		alg := h.meta.Algorithms[hw]
+		if !ordered[alg] {
+			notes = append(notes, fmt.Sprintf("%s: %s not checked (no known order)", hw, algName(alg)))
+			continue
+		}
+		checked = true
+		lws := h.meta.Groups[hw]
+		per := map[string][]entry{}
+		total := 0
+		for _, n := range lws {
+			per[n] = h.entries(n)
+			total += len(per[n])
+		}
+		bad := 0
+		for _, x := range lws {
+			for _, e1 := range per[x] {
+				if e1.req < 0 {
+					continue
+				}
+				for _, y := range lws {
+					if y == x {
+						continue
+					}
+					ys := per[y]
+					j := sort.Search(len(ys), func(j int) bool { return h.earlier(e1.c.enter, ys[j].c.enter) })
+					if j == len(ys) {
+						continue
+					}
+					e2 := ys[j]
+					if e2.req < 0 || !h.earlier(e2.req, e1.c.enter) || !h.precedes(e2, e1) {
+						continue
+					}
+					bad++
+					r1, r2 := h.ev[e1.req], h.ev[e2.req]
+					ev = append(ev, Evidence{
+						Text: fmt.Sprintf("%s entered (line %d) before %s (line %d), but %s's request (ts %d, line %d) precedes %s's (ts %d, line %d) in (ts, id) order and was pending",
+							x, h.ev[e1.c.enter].Line, y, h.ev[e2.c.enter].Line, y, r2.TS, r2.Line, x, r1.TS, r1.Line),
+						Nodes:  []string{x, y},
+						Events: h.refs(e2.req, e1.req, e1.c.enter, e2.c.enter),
+					})
+				}
+			}
+		}
+		outOfOrder += bad
+		pass = append(pass, fmt.Sprintf("%s %s: %s in (ts, id) order", hw, alg, plural(total, "entry", "entries")))
+	}
+
+	var fail []string
+	if outOfOrder > 0 {
+		fail = append(fail, plural(outOfOrder, "entry", "entries")+" out of (ts, id) order")
+	}
+	switch {
+	case len(h.heavy) == 0:
+	case h.meta.Token != tokenRing:
+		notes = append(notes, fmt.Sprintf("token: %s not checked (no known order)", algName(h.meta.Token)))
+	default:
+		checked = true
+		passes, bad := h.tokenOrder(&ev)
+		if bad > 0 {
+			fail = append(fail, fmt.Sprintf("%d of %s out of ring order", bad, plural(passes, "token pass", "token passes")))
+		} else {
+			pass = append(pass, fmt.Sprintf("token: %s in ring order", plural(passes, "pass", "passes")))
+		}
+	}
+	if !checked {
+		return Result{Check: Order, Status: Skip, Summary: strings.Join(notes, "; ")}
+	}
+	sort.SliceStable(ev, func(a, b int) bool { return ev[a].Events[0].Line < ev[b].Events[0].Line })
+	return result(Order, ev, strings.Join(append(pass, notes...), "; "), strings.Join(append(fail, notes...), "; "))
+}
+
+// tokenOrder follows the TOKEN sends in wall-time order: each must come
+// from the current holder (the first heavyweight at the start) and go to
+// the holder's next in the ring.
+func (h *history) tokenOrder(ev *[]Evidence) (passes, bad int) {
+	var sends []int
+	for i, e := range h.ev {
+		if e.Ev == trace.Send && e.Type == "TOKEN" && h.nodeOf[i] >= 0 {
+			sends = append(sends, i)
+		}
+	}
+	sort.SliceStable(sends, func(a, b int) bool { return h.earlier(sends[a], sends[b]) })
+	holder := h.heavy[0]
+	for _, i := range sends {
+		e := h.ev[i]
+		var text string
+		switch {
+		case e.Node != holder:
+			text = fmt.Sprintf("%s passed the token to %s (line %d) while %s held it", e.Node, e.To, e.Line, holder)
+		case e.To != h.next(e.Node):
+			text = fmt.Sprintf("%s passed the token to %s (line %d), but the next in the ring is %s", e.Node, e.To, e.Line, h.next(e.Node))
+		}
+		if text != "" {
+			bad++
+			*ev = append(*ev, Evidence{Text: text, Nodes: []string{e.Node, e.To}, Events: h.refs(i)})
+		}
+		holder = e.To
+	}
+	return len(sends), bad
+}
+
+// algName names an algorithm in a note.
+func algName(alg string) string {
+	if alg == "" {
+		return "algorithm (none named)"
+	}
+	return fmt.Sprintf("%q", alg)
+}
