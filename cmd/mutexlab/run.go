@@ -260,7 +260,7 @@ func runBatch(s *scenario.Scenario, arg string, dirs []string, tracePath, htmlPa
 	t := rec.trace()
 	sum := summarize(t, outcome, time.Since(begin))
 	sum.Trace = tracePath
-	report := checkRun(t)
+	report := checkRun(t, outcome.Interrupted)
 	if htmlPath != "" {
 		if err := writeDiagram(t, report, htmlPath); err != nil {
 			fmt.Fprintf(os.Stderr, "mutexlab run: --html: %v\n", err)
@@ -287,7 +287,7 @@ func runBatch(s *scenario.Scenario, arg string, dirs []string, tracePath, htmlPa
 		return &exitError{code: exitRuntime, msg: outcome.Err}
 	case outcome.Stalled:
 		return &exitError{code: exitCheck, msg: "the run stalled: " + outcome.WaitFor}
-	case report != nil && reportFailed(report):
+	case report.Failed():
 		return checkFailed
 	}
 	return nil

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"mutexlab/runtime/diagram"
+	"mutexlab/runtime/trace"
+)
+
+func init() {
+	register(&command{
+		name:    "diagram",
+		usage:   "diagram TRACE [-o FILE] [--format F]",
+		summary: "draw a trace as a space-time diagram (one HTML file) or a ShiViz log",
+		run:     runDiagram,
+	})
+}
+
+func runDiagram(args []string) error {
+	c := commands["diagram"]
+	fs := newFlags(c)
+	out := fs.String("o", "", "output `FILE`; - for standard output (default: TRACE with .html, or .shiviz.log for shiviz)")
+	format := fs.String("format", "html", "output `format`: html (space-time diagram) or shiviz (a log for ShiViz)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageErr("want one TRACE file, got %d arguments; usage: mutexlab %s", len(pos), c.usage)
+	}
+	if *format != "html" && *format != "shiviz" {
+		return usageErr("--format %q: want html or shiviz", *format)
+	}
+	t, err := diagramReadTrace(pos[0])
+	if err != nil {
+		return err
+	}
+	path := *out
+	if path == "" {
+		ext := ".html"
+		if *format == "shiviz" {
+			ext = ".shiviz.log"
+		}
+		path = strings.TrimSuffix(pos[0], filepath.Ext(pos[0])) + ext
+	}
+	if diagramSameFile(path, pos[0]) {
+		return usageErr("-o %s would overwrite the trace", path)
+	}
+	var buf bytes.Buffer
+	if *format == "shiviz" {
+		err = diagram.ShiViz(&buf, t)
+	} else {
+		err = diagramRender(&buf, t)
+	}
+	if err != nil {
+		return err
+	}
+	if err := diagramWriteOutput(path, buf.Bytes()); err != nil {
+		return err
+	}
+	if *format == "shiviz" {
+		fmt.Fprintf(os.Stderr, "ShiViz (https://bestchai.bitbucket.io/shiviz/): paste the log and use the log parsing regex\n%s\n", diagram.ShiVizRegex)
+	}
+	if path != "-" {
+		fmt.Printf("wrote %s (%d events)\n", path, len(t.Events))
+	}
+	return nil
+}
+
+// diagramRender draws t with the checker's violations, if any. run --html and
+// the REPL's diagram use it too.
+func diagramRender(w io.Writer, t *trace.Trace) error {
+	// The checker's failures are drawn in red.
+	return diagram.HTML(w, t, diagram.Options{Violations: violations(checkRun(t, false))})
+}
+
+// writeDiagramFile writes t's HTML diagram to path.
+func writeDiagramFile(path string, t *trace.Trace) error {
+	var buf bytes.Buffer
+	if err := diagramRender(&buf, t); err != nil {
+		return err
+	}
+	return diagramWriteOutput(path, buf.Bytes())
+}
+
+// diagramSameFile reports whether two paths name the same file.
+func diagramSameFile(a, b string) bool {
+	if filepath.Clean(a) == filepath.Clean(b) {
+		return true
+	}
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
+}
+
+// diagramReadTrace reads a trace named on the command line; an unreadable one is a
+// usage error. Warnings (a truncated last line) go to standard error.
+func diagramReadTrace(path string) (*trace.Trace, error) {
+	t, err := trace.ReadFile(path)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	for _, w := range t.Warnings {
+		fmt.Fprintf(os.Stderr, "mutexlab: %s: warning: %s\n", path, w)
+	}
+	return t, nil
+}
+
+// diagramWriteOutput writes data to path ("-" is standard output) through a
+// temporary file, so a failed write leaves no half file behind.
+func diagramWriteOutput(path string, data []byte) error {
+	if path == "-" {
+		_, err := os.Stdout.Write(data)
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return usageErr("cannot write %s: %v", path, err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}

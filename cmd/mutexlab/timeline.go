@@ -1,0 +1,43 @@
+package main
+
+import (
+	"bufio"
+	"os"
+
+	"mutexlab/runtime/diagram"
+)
+
+func init() {
+	register(&command{
+		name:    "timeline",
+		usage:   "timeline TRACE [--last N]",
+		summary: "show a trace as a lane view in the terminal (100 columns)",
+		run:     runTimeline,
+	})
+}
+
+func runTimeline(args []string) error {
+	c := commands["timeline"]
+	fs := newFlags(c)
+	last := fs.Int("last", 0, "show only the last `N` rows (0: all)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageErr("want one TRACE file, got %d arguments; usage: mutexlab %s", len(pos), c.usage)
+	}
+	if *last < 0 {
+		return usageErr("--last %d: want 0 or more", *last)
+	}
+	t, err := diagramReadTrace(pos[0])
+	if err != nil {
+		return err
+	}
+	opts := diagram.TimelineOptions{Last: *last, Color: colorOut(), Violations: violations(checkRun(t, false))}
+	w := bufio.NewWriter(os.Stdout)
+	if err := diagram.Timeline(w, t, opts); err != nil {
+		return err
+	}
+	return w.Flush()
+}
