@@ -1,14 +1,15 @@
 // Package examples holds the example scenarios, embedded so that the
-// binary finds them from any folder (`mutexlab run three_groups`).
+// binary finds them from any folder (`mutexlab run three_groups`), and the
+// exercises: broken algorithms a teacher can hand out, one folder each
+// (`mutexlab run exercises/eager_entry`).
 package examples
 
 import "embed"
 
-// FS holds the example scenarios (seed.lua, three_groups.lua, ...).
+// FS holds the example scenarios (seed.lua, three_groups.lua, ...) and
+// exercises/NAME/scenario.lua with the broken module(s) beside it, plus
+// exercises/README.md. The answers (exercises/ANSWERS.md) are left out on
+// purpose: `mutexlab init` copies this file system for students.
 //
-// Only *.lua at the top is embedded for now: the exercises/ folder is
-// still empty, and a go:embed pattern that matches no file fails the build.
-// Add `//go:embed exercises` once it holds the broken algorithms.
-//
-//go:embed *.lua
+//go:embed *.lua exercises/README.md exercises/*/*.lua
 var FS embed.FS

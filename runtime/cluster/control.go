@@ -54,7 +54,8 @@ const (
 	envAddrs    = "MUTEXLAB_ADDRS"     // id=host:port,...
 	envListenFD = "MUTEXLAB_LISTEN_FD" // an inherited, bound listener
 	envScenario = "MUTEXLAB_SCENARIO"  // the resolved scenario as JSON
-	envScripts  = "MUTEXLAB_SCRIPTS"   // script folders, path-list separated
+	envScripts  = "MUTEXLAB_SCRIPTS"   // script folders, one a line ("embedded:..." kept as it is)
+	envHold     = "MUTEXLAB_HOLD"      // "1": start with every incoming link held (HoldLinks)
 )
 
 func encodeAddrs(m map[string]string, order []string) string {

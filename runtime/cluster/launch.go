@@ -49,6 +49,10 @@ type Options struct {
 	// blocked or finished, no message in flight) before the run is
 	// declared stalled; default 1.5 s. Negative: never.
 	StallAfter time.Duration
+	// HoldLinks starts every node with all its incoming links held (the
+	// REPL's `run --hold`): nothing is delivered until a deliver or a
+	// release, not even the first message.
+	HoldLinks bool
 }
 
 // Outcome says how a run ended.
@@ -108,6 +112,7 @@ type proc struct {
 	exited  chan struct{}
 	status  error
 	lastErr string
+	killed  bool // by Kill: the run goes on without it
 }
 
 type nodeState struct {
@@ -198,8 +203,12 @@ func Start(opts Options) (*Cluster, error) {
 	var keep []string
 	for _, d := range dirs {
 		if d != "" {
-			if abs, err := filepath.Abs(d); err == nil {
-				d = abs
+			// "embedded:exercises/X" is a folder of the embedded examples
+			// (node.NewLibrary), not a path to make absolute.
+			if !strings.HasPrefix(d, "embedded:") {
+				if abs, err := filepath.Abs(d); err == nil {
+					d = abs
+				}
 			}
 			keep = append(keep, d)
 		}
@@ -211,8 +220,11 @@ func Start(opts Options) (*Cluster, error) {
 		envAddrs+"="+encodeAddrs(addrs, c.ids),
 		envListenFD+"=3",
 		envScenario+"="+scen,
-		envScripts+"="+strings.Join(keep, string(filepath.ListSeparator)),
+		envScripts+"="+strings.Join(keep, "\n"),
 	)
+	if opts.HoldLinks {
+		env = append(env, envHold+"=1")
+	}
 	c.ctlWG.Add(1)
 	go c.acceptControl()
 	go c.consume()
@@ -565,7 +577,10 @@ func (c *Cluster) processExited(e trace.Event) trace.Event {
 	st := c.state[e.Node]
 	stopping := c.stopping
 	st.dead = true
-	if !stopping && c.outcome.Failed == "" {
+	// A node killed on purpose (Kill) is not a failure: the others go on
+	// without it until Stop, or until the last process is gone.
+	endRun := !p.killed || c.allExited()
+	if !stopping && !p.killed && c.outcome.Failed == "" {
 		c.outcome.Failed = p.id
 		msg := p.lastErr
 		if msg == "" {
@@ -582,13 +597,25 @@ func (c *Cluster) processExited(e trace.Event) trace.Event {
 	seen := st.exitSeen
 	lc := st.lc
 	c.mu.Unlock()
-	if !stopping {
+	if !stopping && endRun {
 		go c.Stop("stopped")
 	}
 	if seen {
 		return trace.Event{}
 	}
 	return trace.Event{Ev: trace.Exit, T: c.now(), Node: e.Node, LC: lc, Text: e.Text}
+}
+
+// allExited reports whether every process has exited.
+func (c *Cluster) allExited() bool {
+	for _, p := range c.procs {
+		select {
+		case <-p.exited:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func describeExit(err error) string {
@@ -672,7 +699,9 @@ func (c *Cluster) killAll() {
 	}
 }
 
-// Kill sends SIGKILL to one node, as a crash would.
+// Kill sends SIGKILL to one node, as a crash would. The run goes on
+// without it (the others wait on it; the stall detector stays off) until
+// Stop, or until every process is gone.
 func (c *Cluster) Kill(id string) error {
 	p, ok := c.procs[id]
 	if !ok {
@@ -685,6 +714,7 @@ func (c *Cluster) Kill(id string) error {
 	}
 	c.mu.Lock()
 	c.steering = true // the others will wait on it; the REPL reports that
+	p.killed = true
 	c.mu.Unlock()
 	return p.cmd.Process.Kill()
 }

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -157,7 +156,7 @@ func runLaunched(ctx context.Context, opts NodeOptions) error {
 	}
 	var dirs []string
 	if v := os.Getenv(envScripts); v != "" {
-		dirs = filepath.SplitList(v)
+		dirs = strings.Split(v, "\n")
 	}
 	lib := node.NewLibrary(dirs...)
 	cfg, err := node.ConfigFor(s, opts.ID, lib)
@@ -186,7 +185,11 @@ func runLaunched(ctx context.Context, opts NodeOptions) error {
 		Logf: func(f string, a ...any) { fmt.Fprintf(opts.Stderr, opts.ID+": "+f+"\n", a...) }})
 	defer tr.Close()
 	sink := &screenSink{out: opts.Stdout, errw: opts.Stderr, next: ctl, prefix: opts.ID}
-	d := &node.Driver{Transport: tr, Sink: sink, Epoch: epoch, Network: s.Network, Speed: s.Speed,
+	var links transport.Transport = tr
+	if os.Getenv(envHold) == "1" {
+		links = holdAtStart(ctx, tr, cmds)
+	}
+	d := &node.Driver{Transport: links, Sink: sink, Epoch: epoch, Network: s.Network, Speed: s.Speed,
 		Seed: s.Seed*1000 + int64(len(opts.ID)*31+int(opts.ID[len(opts.ID)-1])), Commands: cmds}
 	n, err := node.New(cfg, d)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/yuin/gopher-lua/parse"
 
 	"mutexlab/algorithms"
+	"mutexlab/examples"
 	"mutexlab/scripts"
 )
 
@@ -23,7 +25,9 @@ import (
 //
 // A module NAME is searched in each folder of Dirs as NAME.lua,
 // algorithms/NAME.lua and scripts/NAME.lua, then in the embedded file
-// systems, so a student's edited copy overrides the shipped one.
+// systems, so a student's edited copy overrides the shipped one. A folder
+// "embedded:exercises/X" is the folder exercises/X of the embedded
+// examples (an embedded exercise's Dir), searched at its place in Dirs.
 type Library struct {
 	Dirs     []string
 	Embedded []EmbeddedFS
@@ -53,6 +57,15 @@ func (lib *Library) Find(name string) (string, []byte, error) {
 	}
 	file := name + ".lua"
 	for _, dir := range lib.Dirs {
+		if e, ok := embeddedDir(dir); ok {
+			for _, sub := range []string{"", "algorithms", "scripts"} {
+				p := path.Join(sub, file)
+				if src, err := fs.ReadFile(e.FS, p); err == nil {
+					return e.Prefix + p, src, nil
+				}
+			}
+			continue
+		}
 		for _, sub := range []string{"", "algorithms", "scripts"} {
 			p := filepath.Join(dir, sub, file)
 			src, err := os.ReadFile(p)
@@ -72,6 +85,9 @@ func (lib *Library) Find(name string) (string, []byte, error) {
 	}
 	var where []string
 	for _, d := range lib.Dirs {
+		if e, ok := embeddedDir(d); ok {
+			d = strings.TrimSuffix(e.Prefix, "/") + " (embedded)"
+		}
 		where = append(where, d)
 	}
 	where = append(where, "the embedded scripts")
@@ -168,7 +184,10 @@ func firstLine(s string) string {
 }
 
 // NewLibrary searches dirs (in order, empty ones skipped) and then the
-// shipped algorithms and role scripts.
+// shipped algorithms and role scripts. A dir "embedded:exercises/X" (the
+// Dir of an embedded exercise, see scenario.LoadEmbedded) is that folder
+// of the embedded examples, searched at its place; error messages name its
+// files "examples/exercises/X/NAME.lua".
 func NewLibrary(dirs ...string) *Library {
 	lib := &Library{Embedded: []EmbeddedFS{
 		{Prefix: "algorithms/", FS: algorithms.FS},
@@ -180,4 +199,26 @@ func NewLibrary(dirs ...string) *Library {
 		}
 	}
 	return lib
+}
+
+// embeddedPrefix marks a dir inside the embedded examples, as
+// scenario.LoadEmbedded sets an exercise's Dir: "embedded:exercises/X".
+const embeddedPrefix = "embedded:"
+
+// embeddedDir returns the embedded folder a dir "embedded:exercises/X"
+// names, with the prefix its files are named by in messages.
+func embeddedDir(dir string) (EmbeddedFS, bool) {
+	rest, ok := strings.CutPrefix(dir, embeddedPrefix)
+	if !ok {
+		return EmbeddedFS{}, false
+	}
+	rest = strings.Trim(path.Clean("/"+filepath.ToSlash(rest)), "/")
+	if rest == "" {
+		return EmbeddedFS{Prefix: "examples/", FS: examples.FS}, true
+	}
+	sub, err := fs.Sub(examples.FS, rest)
+	if err != nil {
+		return EmbeddedFS{}, false
+	}
+	return EmbeddedFS{Prefix: "examples/" + rest + "/", FS: sub}, true
 }

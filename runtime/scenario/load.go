@@ -57,36 +57,88 @@ const embeddedPrefix = "embedded:"
 // Default returns the embedded seed scenario.
 func Default() (*Scenario, error) { return LoadEmbedded("seed") }
 
-// Resolve finds the scenario a command-line argument names: "" is the seed,
-// an existing file is loaded, and otherwise an embedded example's name
-// ("three_groups" or "three_groups.lua") loads that example, so that
-// `mutexlab run three_groups` works from any folder. A file in the current
-// folder wins over an embedded example of the same name.
+// exercisesDir is the folder of examples.FS that holds the exercises, one
+// folder each with a scenario.lua and the broken module(s) beside it.
+const exercisesDir = "exercises"
+
+// scenarioFile is the scenario of a scenario folder (an exercise).
+const scenarioFile = "scenario.lua"
+
+// Resolve finds the scenario a command-line argument names: "" is the seed;
+// an existing file is loaded; an existing folder loads its scenario.lua
+// (an exercise copied by `mutexlab init`); otherwise an embedded example's
+// name ("three_groups" or "three_groups.lua") or an embedded exercise's
+// ("exercises/eager_entry") loads that one, so that `mutexlab run
+// three_groups` works from any folder. A file or folder in the current
+// folder wins over an embedded one of the same name.
 func Resolve(arg string) (*Scenario, error) {
 	if arg == "" {
 		return Default()
 	}
 	if fi, err := os.Stat(arg); err == nil {
-		if fi.IsDir() {
-			return nil, &Error{File: arg, Msg: "is a folder, expected a scenario file"}
+		if !fi.IsDir() {
+			return Load(arg)
 		}
-		return Load(arg)
+		file := filepath.Join(arg, scenarioFile)
+		if fi, err := os.Stat(file); err == nil && !fi.IsDir() {
+			return Load(file)
+		}
+		return nil, &Error{File: arg, Msg: "is a folder without a " + scenarioFile + ", expected a scenario file"}
 	}
-	if _, ok := embeddedFile(arg); ok {
+	if _, _, ok := embeddedFile(arg); ok {
 		return LoadEmbedded(arg)
 	}
-	msg := fmt.Sprintf("no such file (embedded: %s)", strings.Join(Embedded(), ", "))
-	if !strings.ContainsAny(arg, `/\`) {
-		if s := suggest(strings.TrimSuffix(arg, ".lua"), Embedded()); s != "" {
-			msg += "; did you mean " + s + "?"
-		}
+	msg := "no such file (embedded: " + embeddedList() + ")"
+	if s := suggestEmbedded(arg); s != "" {
+		msg += "; did you mean " + s + "?"
 	}
 	return nil, &Error{File: arg, Msg: msg}
 }
 
+// suggestEmbedded returns the embedded scenario arg is a likely typo of:
+// an example for a bare name, an exercise for "exercises/NAME" or for a
+// bare exercise name.
+func suggestEmbedded(arg string) string {
+	name := strings.TrimSuffix(strings.TrimSuffix(strings.ReplaceAll(arg, `\`, "/"), "/"), ".lua")
+	if ex, ok := strings.CutPrefix(name, exercisesDir+"/"); ok {
+		ex = strings.TrimSuffix(strings.TrimSuffix(ex, ".lua"), "/scenario")
+		if s := suggest(ex, exercises()); s != "" {
+			return exercisesDir + "/" + s
+		}
+		return ""
+	}
+	if strings.Contains(name, "/") {
+		return ""
+	}
+	if slices.Contains(exercises(), name) {
+		return exercisesDir + "/" + name
+	}
+	return suggest(name, examplesNames())
+}
+
+// embeddedList names the embedded scenarios for an error message, the
+// exercises folded: "seed, three_groups, exercises/{after_you,eager_entry}".
+func embeddedList() string {
+	list := strings.Join(examplesNames(), ", ")
+	if ex := exercises(); len(ex) > 0 {
+		list += ", " + exercisesDir + "/{" + strings.Join(ex, ",") + "}"
+	}
+	return list
+}
+
 // Embedded returns the names of the embedded examples, without ".lua",
-// sorted: "seed", "three_groups".
+// sorted, then the embedded exercises as "exercises/NAME", sorted:
+// "seed", "three_groups", "exercises/after_you", ...
 func Embedded() []string {
+	names := examplesNames()
+	for _, ex := range exercises() {
+		names = append(names, exercisesDir+"/"+ex)
+	}
+	return names
+}
+
+// examplesNames returns the embedded examples' names, sorted.
+func examplesNames() []string {
 	files, _ := fs.Glob(examples.FS, "*.lua")
 	names := make([]string, len(files))
 	for i, f := range files {
@@ -96,30 +148,70 @@ func Embedded() []string {
 	return names
 }
 
-// embeddedFile maps "seed" or "seed.lua" to the embedded file's name.
-func embeddedFile(name string) (string, bool) {
-	if name == "" || strings.ContainsAny(name, `/\`) {
-		return "", false
+// exercises returns the embedded exercises' folder names, sorted.
+func exercises() []string {
+	files, _ := fs.Glob(examples.FS, exercisesDir+"/*/"+scenarioFile)
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = path.Base(path.Dir(f))
 	}
-	file := strings.TrimSuffix(name, ".lua") + ".lua"
-	if _, err := fs.Stat(examples.FS, file); err != nil {
-		return "", false
-	}
-	return file, true
+	sort.Strings(names)
+	return names
 }
 
-// LoadEmbedded loads an embedded example by name ("seed" or "seed.lua").
-// Its File is "embedded:seed.lua" and its Dir is empty.
+// embeddedFile maps a name to an embedded scenario: "seed" or "seed.lua"
+// to the example "seed.lua"; "exercises/NAME", with or without a trailing
+// "/", "/scenario" or "/scenario.lua", to "exercises/NAME/scenario.lua".
+// dir is the folder of an exercise ("exercises/NAME"), "" for an example.
+func embeddedFile(name string) (file, dir string, ok bool) {
+	name = strings.ReplaceAll(name, `\`, "/")
+	if ex, found := strings.CutPrefix(name, exercisesDir+"/"); found {
+		ex = strings.TrimSuffix(ex, "/")
+		ex = strings.TrimSuffix(strings.TrimSuffix(ex, ".lua"), "/scenario")
+		if ex == "" || strings.Contains(ex, "/") {
+			return "", "", false
+		}
+		dir = exercisesDir + "/" + ex
+		file = dir + "/" + scenarioFile
+	} else {
+		if name == "" || strings.Contains(name, "/") {
+			return "", "", false
+		}
+		file = strings.TrimSuffix(name, ".lua") + ".lua"
+	}
+	if fi, err := fs.Stat(examples.FS, file); err != nil || fi.IsDir() {
+		return "", "", false
+	}
+	return file, dir, true
+}
+
+// LoadEmbedded loads an embedded example by name ("seed" or "seed.lua"),
+// or an embedded exercise ("exercises/eager_entry"). An example's File is
+// "embedded:seed.lua" and its Dir is empty. An exercise's File is
+// "embedded:exercises/eager_entry/scenario.lua" and its Dir
+// "embedded:exercises/eager_entry": node.NewLibrary searches that folder
+// of the embedded examples for the exercise's broken modules.
 func LoadEmbedded(name string) (*Scenario, error) {
-	file, ok := embeddedFile(name)
+	file, dir, ok := embeddedFile(name)
 	if !ok {
-		return nil, &Error{File: name, Msg: fmt.Sprintf("no such embedded example (embedded: %s)", strings.Join(Embedded(), ", "))}
+		msg := "no such embedded example (embedded: " + embeddedList() + ")"
+		if s := suggestEmbedded(name); s != "" {
+			msg += "; did you mean " + s + "?"
+		}
+		return nil, &Error{File: name, Msg: msg}
 	}
 	src, err := fs.ReadFile(examples.FS, file)
 	if err != nil {
 		return nil, &Error{File: embeddedPrefix + file, Msg: err.Error()}
 	}
-	return parseNamed(embeddedPrefix+file, strings.TrimSuffix(file, ".lua"), src)
+	s, err := parseNamed(embeddedPrefix+file, defaultName(file), src)
+	if err != nil {
+		return nil, err
+	}
+	if dir != "" {
+		s.Dir = embeddedPrefix + dir
+	}
+	return s, nil
 }
 
 // Load reads and validates the scenario file at path. Errors name the
@@ -151,10 +243,26 @@ func Load(file string) (*Scenario, error) {
 
 // Parse evaluates src, the text of the scenario file named file, and
 // validates the table it returns. The name defaults to the file's base
-// name without ".lua". Dir is left empty.
+// name without ".lua" (the folder's name for a scenario.lua). Dir is left
+// empty.
 func Parse(file string, src []byte) (*Scenario, error) {
-	base := path.Base(filepath.ToSlash(strings.TrimPrefix(file, embeddedPrefix)))
-	return parseNamed(file, strings.TrimSuffix(base, ".lua"), src)
+	return parseNamed(file, defaultName(file), src)
+}
+
+// defaultName is the name of a scenario that sets none: "x" for x.lua,
+// "NAME" for NAME/scenario.lua.
+func defaultName(file string) string {
+	p := filepath.ToSlash(strings.TrimPrefix(file, embeddedPrefix))
+	if base := path.Base(p); base != scenarioFile {
+		return strings.TrimSuffix(base, ".lua")
+	}
+	if dir := path.Base(path.Dir(p)); dir != "." && dir != "/" {
+		return dir
+	}
+	if abs, err := filepath.Abs(filepath.Dir(file)); err == nil {
+		return filepath.Base(abs)
+	}
+	return "scenario"
 }
 
 func parseNamed(file, name string, src []byte) (*Scenario, error) {

@@ -89,16 +89,85 @@ func TestThreeGroups(t *testing.T) {
 	}
 }
 
+// The embedded scenarios, as the error messages list them.
+const embeddedNames = "seed, three_groups, exercises/{after_you,eager_entry,own_clock,right_now,ring_of_four}"
+
 func TestEmbeddedExamplesLoad(t *testing.T) {
 	names := Embedded()
-	if !reflect.DeepEqual(names, []string{"seed", "three_groups"}) {
-		t.Errorf("Embedded() = %v", names)
+	want := []string{"seed", "three_groups", "exercises/after_you", "exercises/eager_entry",
+		"exercises/own_clock", "exercises/right_now", "exercises/ring_of_four"}
+	if !reflect.DeepEqual(names, want) {
+		t.Errorf("Embedded() = %v, want %v", names, want)
 	}
 	for _, name := range names {
 		s := must(t)(LoadEmbedded(name))
-		if s.Name != name {
+		if s.Name != strings.TrimPrefix(name, "exercises/") {
 			t.Errorf("%s: name %q", name, s.Name)
 		}
+	}
+}
+
+// An exercise is a folder of the embedded examples: its File names its
+// scenario.lua and its Dir the folder, for node.NewLibrary to search.
+func TestLoadEmbeddedExercise(t *testing.T) {
+	for _, arg := range []string{
+		"exercises/eager_entry", "exercises/eager_entry/", "exercises/eager_entry/scenario.lua",
+		"exercises/eager_entry/scenario", `exercises\eager_entry`,
+	} {
+		s, err := Resolve(arg)
+		if err != nil {
+			t.Errorf("Resolve(%q): %v", arg, err)
+			continue
+		}
+		if s.Name != "eager_entry" || s.File != "embedded:exercises/eager_entry/scenario.lua" || s.Dir != "embedded:exercises/eager_entry" {
+			t.Errorf("Resolve(%q) = name %q file %q dir %q", arg, s.Name, s.File, s.Dir)
+		}
+	}
+	// What explore and the REPL name a loaded scenario by resolves again.
+	if s := must(t)(LoadEmbedded("exercises/eager_entry/scenario")); s.Dir != "embedded:exercises/eager_entry" {
+		t.Errorf("dir %q", s.Dir)
+	}
+	// Examples keep an empty Dir: their modules are the shipped ones.
+	if s := must(t)(LoadEmbedded("seed")); s.Dir != "" {
+		t.Errorf("seed dir %q", s.Dir)
+	}
+	for arg, want := range map[string]string{
+		"exercises/eager_entri":   "scenario exercises/eager_entri: no such file (embedded: " + embeddedNames + "); did you mean exercises/eager_entry?",
+		"eager_entry":             "scenario eager_entry: no such file (embedded: " + embeddedNames + "); did you mean exercises/eager_entry?",
+		"exercises":               "scenario exercises: no such file (embedded: " + embeddedNames + ")",
+		"exercises/":              "scenario exercises/: no such file (embedded: " + embeddedNames + ")",
+		"exercises/../seed":       "scenario exercises/../seed: no such file (embedded: " + embeddedNames + ")",
+		"exercises/eager_entry/x": "scenario exercises/eager_entry/x: no such file (embedded: " + embeddedNames + "); did you mean exercises/eager_entry?",
+		"exercises/README.md":     "scenario exercises/README.md: no such file (embedded: " + embeddedNames + ")",
+		"exercises/zzz_not_there": "scenario exercises/zzz_not_there: no such file (embedded: " + embeddedNames + ")",
+	} {
+		_, err := Resolve(arg)
+		scenarioError(t, err)
+		if err != nil && err.Error() != want {
+			t.Errorf("Resolve(%q):\ngot  %s\nwant %s", arg, err, want)
+		}
+	}
+}
+
+// A folder with a scenario.lua (an exercise copied by mutexlab init) is
+// that scenario, and it wins over the embedded exercise of the same name.
+func TestResolveFolder(t *testing.T) {
+	dir := t.TempDir()
+	ex := filepath.Join(dir, "exercises", "eager_entry")
+	if err := os.MkdirAll(ex, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	src := strings.Replace(string(withChange("")), `name = "t",`, "", 1)
+	if err := os.WriteFile(filepath.Join(ex, "scenario.lua"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	s := must(t)(Resolve("exercises/eager_entry"))
+	if s.File != filepath.Join("exercises", "eager_entry", "scenario.lua") || s.Dir != ex {
+		t.Errorf("Resolve(exercises/eager_entry) = file %q dir %q, want the local copy in %s", s.File, s.Dir, ex)
+	}
+	if s.Name != "eager_entry" {
+		t.Errorf("name %q, want the folder's name", s.Name)
 	}
 }
 
@@ -346,6 +415,7 @@ func TestResolve(t *testing.T) {
 		{"seed", "seed", "embedded:seed.lua"},
 		{"seed.lua", "seed", "embedded:seed.lua"},
 		{"three_groups", "three_groups", "embedded:three_groups.lua"},
+		{"exercises/after_you", "after_you", "embedded:exercises/after_you/scenario.lua"},
 		{"testdata/full.lua", "full", "testdata/full.lua"},
 	}
 	for _, tt := range tests {
@@ -360,11 +430,11 @@ func TestResolve(t *testing.T) {
 	}
 
 	for arg, want := range map[string]string{
-		"nope":          "scenario nope: no such file (embedded: seed, three_groups)",
-		"three_group":   "scenario three_group: no such file (embedded: seed, three_groups); did you mean three_groups?",
-		"dir/seed.lua":  "scenario dir/seed.lua: no such file (embedded: seed, three_groups)",
-		"testdata":      "scenario testdata: is a folder, expected a scenario file",
-		"testdata/x.lu": "scenario testdata/x.lu: no such file (embedded: seed, three_groups)",
+		"nope":          "scenario nope: no such file (embedded: " + embeddedNames + ")",
+		"three_group":   "scenario three_group: no such file (embedded: " + embeddedNames + "); did you mean three_groups?",
+		"dir/seed.lua":  "scenario dir/seed.lua: no such file (embedded: " + embeddedNames + ")",
+		"testdata":      "scenario testdata: is a folder without a scenario.lua, expected a scenario file",
+		"testdata/x.lu": "scenario testdata/x.lu: no such file (embedded: " + embeddedNames + ")",
 	} {
 		_, err := Resolve(arg)
 		scenarioError(t, err)
@@ -394,7 +464,7 @@ func TestResolvePrefersLocalFile(t *testing.T) {
 func TestLoadEmbeddedUnknown(t *testing.T) {
 	_, err := LoadEmbedded("nope")
 	scenarioError(t, err)
-	if want := "scenario nope: no such embedded example (embedded: seed, three_groups)"; err.Error() != want {
+	if want := "scenario nope: no such embedded example (embedded: " + embeddedNames + ")"; err.Error() != want {
 		t.Errorf("got %s, want %s", err, want)
 	}
 }

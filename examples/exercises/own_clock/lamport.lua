@@ -1,0 +1,85 @@
+-- Lamport's mutual exclusion algorithm (Lamport, 1978).
+--
+-- Every process keeps a logical clock and a queue of requests ordered by
+-- (timestamp, id). To enter, a process ticks its clock, sends a REQUEST
+-- stamped with it to every peer and puts the request in its own queue.
+-- It may enter once
+--   1. its own request heads its queue, and
+--   2. every peer has acknowledged it with a REPLY.
+-- On leaving it removes its request and tells everybody with RELEASE.
+-- Channels must be FIFO (the runtime guarantees it).
+-- Messages per entry: 3(N-1) = (N-1) REQUEST + (N-1) REPLY + (N-1) RELEASE.
+local M = {
+  clock = 0,       -- our logical clock
+  queue = {},      -- pending requests {ts = ..., id = ...}, oldest first
+  replies = {},    -- peers that replied to our current request
+  mine = nil,      -- our own pending request
+}
+
+-- a comes before b: smaller timestamp, ties broken by id.
+local function before(a, b)
+  return a.ts < b.ts or (a.ts == b.ts and a.id < b.id)
+end
+
+local function enqueue(request)
+  table.insert(M.queue, request)
+  table.sort(M.queue, before)
+end
+
+local function remove(id)
+  for i, request in ipairs(M.queue) do
+    if request.id == id then
+      table.remove(M.queue, i)
+      return
+    end
+  end
+end
+
+-- The peers we still wait for, for the trace and the REPL.
+local function waiting_for()
+  local missing = {}
+  for _, peer in ipairs(node.peers) do
+    if not M.replies[peer] then table.insert(missing, peer) end
+  end
+  if #missing > 0 then
+    return "REPLY from " .. table.concat(missing, ",")
+  end
+  return "RELEASE from " .. M.queue[1].id
+end
+
+local function may_enter()
+  for _, peer in ipairs(node.peers) do
+    if not M.replies[peer] then return false end
+  end
+  return M.queue[1] == M.mine
+end
+
+node.on("REQUEST", function(msg)
+  enqueue({ ts = msg.payload.ts, id = msg.sender })
+  node.send(msg.sender, "REPLY")
+end)
+
+node.on("REPLY", function(msg)
+  M.replies[msg.sender] = true
+end)
+
+node.on("RELEASE", function(msg)
+  remove(msg.sender)
+end)
+
+function M.request()
+  M.clock = M.clock + 1                -- a new event: tick
+  M.replies = {}
+  M.mine = { ts = M.clock, id = node.id }
+  enqueue(M.mine)
+  node.broadcast(node.peers, "REQUEST", { ts = M.mine.ts })
+  node.wait_until(may_enter, waiting_for)
+end
+
+function M.release()
+  remove(node.id)
+  M.mine = nil
+  node.broadcast(node.peers, "RELEASE")
+end
+
+return M

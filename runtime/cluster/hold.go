@@ -1,0 +1,52 @@
+package cluster
+
+import (
+	"context"
+
+	"mutexlab/runtime/node"
+	"mutexlab/runtime/transport"
+	"mutexlab/runtime/wire"
+)
+
+// gated is a node's transport for a run started with HoldLinks: nothing
+// comes in until the driver has applied "hold all", so not even the first
+// message slips past the hold. After that it passes everything through.
+type gated struct {
+	transport.Transport
+	in chan wire.Message
+}
+
+func (g *gated) Incoming() <-chan wire.Message { return g.in }
+
+// holdAtStart queues "hold all" for the driver and opens the gate once
+// the driver has applied it.
+func holdAtStart(ctx context.Context, tr transport.Transport, cmds chan<- node.Command) transport.Transport {
+	g := &gated{Transport: tr, in: make(chan wire.Message)}
+	go func() {
+		reply := make(chan node.Result, 1)
+		select {
+		case cmds <- node.Command{Name: "hold", Args: []string{"all"}, Reply: reply}:
+		case <-ctx.Done():
+			return
+		}
+		select {
+		case <-reply:
+		case <-ctx.Done():
+			return
+		}
+		src := tr.Incoming()
+		for {
+			select {
+			case m := <-src:
+				select {
+				case g.in <- m:
+				case <-ctx.Done():
+					return
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return g
+}
