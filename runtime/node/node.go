@@ -178,7 +178,7 @@ func New(cfg Config, host Host) (*Node, error) {
 // newSandbox opens base, table, string and math only; nothing reaches the
 // file system or the process.
 func newSandbox() *lua.LState {
-	L := lua.NewState(lua.Options{SkipOpenLibs: true, CallStackSize: 256, RegistrySize: 1024 * 4})
+	L := lua.NewState(lua.Options{SkipOpenLibs: true, CallStackSize: 256, RegistrySize: 256, RegistryMaxSize: 1024 * 64, MinimizeStackMemory: true})
 	for _, lib := range []struct {
 		name string
 		fn   lua.LGFunction
@@ -540,12 +540,14 @@ func (n *Node) Eval(expr string) (string, error) {
 	n.L.SetMetatable(env, mt)
 	n.L.SetFEnv(fn, env)
 	top := n.L.GetTop()
+	n.L.Push(fn)
 	n.inHandler = true
 	n.arm()
 	err = n.L.PCall(0, lua.MultRet, nil)
 	n.disarm()
 	n.inHandler = false
 	if err != nil {
+		n.L.SetTop(top)
 		return "", errors.New(errorLine(err))
 	}
 	var parts []string

@@ -1,0 +1,312 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fatih/color"
+
+	"mutexlab/runtime/check"
+	"mutexlab/runtime/cluster"
+	"mutexlab/runtime/node"
+	"mutexlab/runtime/scenario"
+	"mutexlab/runtime/trace"
+)
+
+// liveRun is one launch of the system from the REPL: the processes, the
+// trace they produce, and how the user is steering them. It outlives its
+// processes, so that status, trace, check and diagram still work once the
+// run is over.
+type liveRun struct {
+	c     *cluster.Cluster
+	scen  *scenario.Scenario
+	ids   []string
+	tr    *liveTrace
+	begin time.Time
+	path  string // --trace FILE, or ""
+
+	ended chan struct{} // closed once the run is over and its summary posted
+
+	mu      sync.Mutex
+	outcome cluster.Outcome
+	sum     summary
+	steer   steering
+}
+
+// running reports whether the processes are still up.
+func (lr *liveRun) running() bool {
+	select {
+	case <-lr.ended:
+		return false
+	default:
+		return true
+	}
+}
+
+// steering is what the user holds, cuts, pauses and kills. While any of it
+// is in force, a still system is the user's doing, not a stall.
+type steering struct {
+	held   map[[2]string]bool // from, to
+	cut    map[[2]string]bool
+	paused map[string]bool
+	killed map[string]bool
+}
+
+func newSteering() steering {
+	return steering{held: map[[2]string]bool{}, cut: map[[2]string]bool{}, paused: map[string]bool{}, killed: map[string]bool{}}
+}
+
+func (s *steering) active() bool {
+	return len(s.held) > 0 || len(s.cut) > 0 || len(s.paused) > 0 || len(s.killed) > 0
+}
+
+// update changes the steering state under the run's lock and tells the
+// cluster's stall detector.
+func (lr *liveRun) update(change func(s *steering)) {
+	lr.mu.Lock()
+	change(&lr.steer)
+	on := lr.steer.active()
+	lr.mu.Unlock()
+	lr.c.SetSteering(on)
+}
+
+// describeSteering is one line per kind of steering in force.
+func (lr *liveRun) describeSteering() []string {
+	lr.mu.Lock()
+	defer lr.mu.Unlock()
+	all := len(lr.ids) * (len(lr.ids) - 1)
+	// Most links are named by the few that are not: "all links but A1->A2".
+	links := func(m map[[2]string]bool) string {
+		most := len(m) > all/2
+		var out []string
+		for _, from := range lr.ids {
+			for _, to := range lr.ids {
+				if from != to && m[[2]string{from, to}] != most {
+					out = append(out, from+"->"+to)
+				}
+			}
+		}
+		switch {
+		case !most:
+			return strings.Join(out, " ")
+		case len(out) == 0:
+			return "all links"
+		}
+		return "all links but " + strings.Join(out, " ")
+	}
+	nodes := func(m map[string]bool) string {
+		var out []string
+		for _, id := range lr.ids {
+			if m[id] {
+				out = append(out, id)
+			}
+		}
+		return strings.Join(out, " ")
+	}
+	var lines []string
+	if len(lr.steer.held) > 0 {
+		lines = append(lines, "held:   "+links(lr.steer.held))
+	}
+	if len(lr.steer.cut) > 0 {
+		lines = append(lines, "cut:    "+links(lr.steer.cut))
+	}
+	if len(lr.steer.paused) > 0 {
+		lines = append(lines, "paused: "+nodes(lr.steer.paused))
+	}
+	if len(lr.steer.killed) > 0 {
+		lines = append(lines, "killed: "+nodes(lr.steer.killed))
+	}
+	return lines
+}
+
+// live returns the nodes of ids whose process has not exited.
+func (lr *liveRun) live(ids []string) []string {
+	var out []string
+	for _, id := range ids {
+		if !lr.tr.exited(id) {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// tell sends one control command to each node, all at once, and returns
+// the answers in the order of ids. A node that refuses (OK false) or does
+// not answer makes the error, named after it.
+func (lr *liveRun) tell(ctx context.Context, ids []string, name string, args ...string) ([]node.Result, error) {
+	res := make([]node.Result, len(ids))
+	errs := make([]error, len(ids))
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Go(func() {
+			r, err := lr.c.Command(ctx, id, name, args...)
+			switch {
+			case err != nil:
+				errs[i] = err
+			case !r.OK:
+				errs[i] = fmt.Errorf("%s: %s", id, r.Text)
+			}
+			res[i] = r
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+// liveTrace keeps a run's events in memory (and, with --trace, on disk
+// through the batch run's recorder) and watches them with the checker's
+// live monitor. Events may arrive before the run's header is known; they
+// wait in early until start.
+type liveTrace struct {
+	mu      sync.Mutex
+	rec     *recorder
+	mon     *check.Monitor
+	ready   bool
+	early   []trace.Event
+	exits   map[string]string // node -> exit text
+	changed chan struct{}     // closed and replaced on every event
+}
+
+func newLiveTrace(rec *recorder) *liveTrace {
+	return &liveTrace{rec: rec, exits: map[string]string{}, changed: make(chan struct{})}
+}
+
+// start sets the header and records what came before it. It returns the
+// monitor's alerts, if any.
+func (t *liveTrace) start(meta trace.Meta) []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.rec.start(meta)
+	t.mon = check.NewMonitor(meta)
+	t.ready = true
+	var alerts []string
+	for _, e := range t.early {
+		if a := t.add(e); a != "" {
+			alerts = append(alerts, a)
+		}
+	}
+	t.early = nil
+	return alerts
+}
+
+// record takes one event; it returns the monitor's alert or "".
+func (t *liveTrace) record(e trace.Event) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if e.Ev == trace.Exit {
+		t.exits[e.Node] = e.Text
+	}
+	defer t.wake()
+	if !t.ready {
+		t.early = append(t.early, e)
+		return ""
+	}
+	return t.add(e)
+}
+
+func (t *liveTrace) add(e trace.Event) string {
+	t.rec.Record(e)
+	return t.mon.Observe(e)
+}
+
+func (t *liveTrace) wake() {
+	close(t.changed)
+	t.changed = make(chan struct{})
+}
+
+func (t *liveTrace) exited(id string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	_, ok := t.exits[id]
+	return ok
+}
+
+// snapshot returns the trace so far; the events are a copy.
+func (t *liveTrace) snapshot() *trace.Trace {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	tr := t.rec.trace()
+	tr.Events = append(slices.Clone(tr.Events), t.early...)
+	return tr
+}
+
+// wait blocks until cond holds for the events so far, ctx ends or the
+// timeout passes. cond runs under the trace's lock: keep it short.
+func (t *liveTrace) wait(ctx context.Context, timeout time.Duration, cond func([]trace.Event) bool) bool {
+	deadline := time.After(timeout)
+	for {
+		t.mu.Lock()
+		ok := cond(t.rec.events)
+		ch := t.changed
+		t.mu.Unlock()
+		if ok {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return false
+		case <-deadline:
+			return false
+		}
+	}
+}
+
+// close closes the trace file, if any.
+func (t *liveTrace) close() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.rec.close()
+}
+
+// normalExit are the exit texts of a node stopped by the launcher; any
+// other exit is news.
+var normalExit = map[string]bool{"stopped": true, "interrupted": true, "stalled": true, "error": true}
+
+// onEvent is the cluster's OnEvent for lr: it records the event and turns
+// what the user must hear about into notices.
+func (r *repl) onEvent(lr *liveRun, e trace.Event) {
+	if alert := lr.tr.record(e); alert != "" {
+		r.con.notice(r.con.style(alert, color.FgRed, color.Bold))
+	}
+	switch e.Ev {
+	case trace.Log:
+		r.con.nodeLine(e.Node, e.Node+": "+e.Text)
+	case trace.Error:
+		r.con.notice(r.con.style(e.Node+": "+e.Text, color.FgRed))
+	case trace.Exit:
+		if !normalExit[e.Text] {
+			r.con.notice(r.con.style(e.Node+" exited: "+e.Text, color.FgRed))
+		}
+	}
+}
+
+// watch waits for the end of lr's run, then posts its summary.
+func (r *repl) watch(lr *liveRun) {
+	<-lr.c.Done()
+	out := lr.c.Outcome()
+	if err := lr.tr.close(); err != nil {
+		r.con.notice(fmt.Sprintf("writing %s: %v", lr.path, err))
+	}
+	sum := summarize(lr.tr.snapshot(), out, time.Since(lr.begin))
+	sum.Trace = lr.path
+	lr.mu.Lock()
+	lr.outcome, lr.sum = out, sum
+	lr.mu.Unlock()
+	var b strings.Builder
+	sum.print(&b, lr.ids)
+	if out.Failed != "" {
+		b.WriteString("  " + out.Err + "\n")
+	}
+	r.con.notice(strings.TrimLeft(b.String(), "\n"))
+	close(lr.ended)
+}

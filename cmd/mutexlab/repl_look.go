@@ -1,0 +1,353 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"text/tabwriter"
+
+	"github.com/fatih/color"
+
+	"mutexlab/runtime/check"
+	"mutexlab/runtime/node"
+	"mutexlab/runtime/scenario"
+	"mutexlab/runtime/trace"
+)
+
+// statusRow is one node's line in the status table.
+type statusRow struct {
+	id, role, pid, state string
+	lc, round, cs        string
+	mailbox              string
+}
+
+func cmdStatus(r *repl, ctx context.Context, a cmdArgs) error {
+	if len(a.args) > 0 {
+		return lookup("status").usageErr("status takes no arguments")
+	}
+	lr := r.cur
+	if lr == nil {
+		return errors.New("no run yet; `run` starts the system")
+	}
+	running := lr.running()
+	rows := lastKnown(lr.scen, lr.tr.snapshot())
+	if running {
+		// Ask every live node; one that does not answer keeps its last
+		// known state.
+		pids := lr.c.PIDs()
+		var wg sync.WaitGroup
+		for i, row := range rows {
+			rows[i].pid = strconv.Itoa(pids[row.id])
+			if lr.tr.exited(row.id) {
+				continue
+			}
+			wg.Go(func() {
+				res, err := lr.c.Command(ctx, row.id, "status")
+				if err != nil || res.Status == nil {
+					return
+				}
+				rows[i] = liveRow(rows[i], res.Status)
+			})
+		}
+		wg.Wait()
+	} else {
+		lr.mu.Lock()
+		sum := lr.sum
+		lr.mu.Unlock()
+		fmt.Fprintf(r.out, "the run is over (%s); the last known state of each node, from the trace:\n", sum.Outcome)
+	}
+	tw := tabwriter.NewWriter(r.out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NODE\tROLE\tPID\tSTATE\tLC\tROUND\tCS\tMAILBOX")
+	for _, row := range rows {
+		line := strings.Join([]string{row.id, row.role, row.pid, row.state, row.lc, row.round, row.cs, row.mailbox}, "\t")
+		fmt.Fprintln(tw, line)
+	}
+	tw.Flush()
+	if running {
+		for _, l := range lr.describeSteering() {
+			fmt.Fprintln(r.out, l)
+		}
+	}
+	return nil
+}
+
+// liveRow fills a row from a node's own answer.
+func liveRow(row statusRow, s *node.Status) statusRow {
+	row.state = s.State
+	if s.Err != "" {
+		row.state += ": " + s.Err
+	}
+	row.lc = strconv.FormatInt(s.LC, 10)
+	row.round = strconv.Itoa(s.Round)
+	row.cs = strconv.Itoa(s.CSEntries)
+	row.mailbox = strconv.Itoa(s.Mailbox)
+	return row
+}
+
+// lastKnown rebuilds each node's row from the trace: what status shows
+// once the processes are gone (or for a node that does not answer).
+func lastKnown(s *scenario.Scenario, t *trace.Trace) []statusRow {
+	type known struct {
+		pid, cs, round int
+		lc             int64
+		exit, block    string
+		exited, done   bool
+		inCS, started  bool
+	}
+	k := map[string]*known{}
+	for _, id := range s.NodeIDs() {
+		k[id] = &known{}
+	}
+	for _, e := range t.Events {
+		n := k[e.Node]
+		if n == nil {
+			continue
+		}
+		n.lc = max(n.lc, e.LC)
+		switch e.Ev {
+		case trace.Start:
+			n.pid, n.started = e.PID, true
+		case trace.CSEnter:
+			n.cs++
+			n.round = e.Round
+			n.inCS = true
+		case trace.CSExit:
+			n.inCS = false
+		case trace.Block:
+			n.block = e.On
+		case trace.Unblock:
+			n.block = ""
+		case trace.Finish:
+			n.done = true
+		case trace.Exit:
+			n.exited, n.exit = true, e.Text
+		}
+	}
+	var rows []statusRow
+	for _, spec := range s.Nodes() {
+		n := k[spec.ID]
+		row := statusRow{id: spec.ID, role: spec.Role, pid: "-", lc: strconv.FormatInt(n.lc, 10),
+			round: strconv.Itoa(n.round), cs: strconv.Itoa(n.cs), mailbox: "-"}
+		if n.pid != 0 {
+			row.pid = strconv.Itoa(n.pid)
+		}
+		if spec.Role == scenario.Heavyweight {
+			row.round = "-" // a heavyweight's rounds are not in the trace
+		}
+		switch {
+		case n.done && n.exited:
+			row.state = "done, exited (" + n.exit + ")"
+		case n.exited:
+			row.state = "exited (" + n.exit + ")"
+		case n.done:
+			row.state = "done"
+		case n.inCS:
+			row.state = "in CS"
+		case n.block != "":
+			row.state = "blocked on " + n.block
+		case n.started:
+			row.state = "running"
+		default:
+			row.state = "not started"
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+func cmdInspect(r *repl, ctx context.Context, a cmdArgs) error {
+	c := lookup("inspect")
+	if len(a.args) < 2 {
+		return c.usageErr("want a node and a Lua expression")
+	}
+	id := a.args[0]
+	if err := r.liveNode(id); err != nil {
+		return err
+	}
+	expr := strings.TrimSpace(strings.TrimPrefix(a.rest, id))
+	res, err := r.cur.tell(ctx, []string{id}, "eval", expr)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(r.out, res[0].Text)
+	return nil
+}
+
+// formatEvent is one trace line: time, node, Lamport clock, what happened.
+func formatEvent(e trace.Event, width int) string {
+	var what string
+	switch e.Ev {
+	case trace.Send:
+		what = fmt.Sprintf("send %s to %s (ts %d, #%d)", e.Type, e.To, e.TS, e.Seq)
+	case trace.Recv:
+		what = fmt.Sprintf("recv %s from %s (ts %d, #%d)", e.Type, e.From, e.TS, e.Seq)
+	case trace.Drop:
+		what = fmt.Sprintf("drop %s from %s (ts %d, #%d)", e.Type, e.From, e.TS, e.Seq)
+	case trace.CSEnter, trace.CSExit:
+		what = fmt.Sprintf("%s round %d", e.Ev, e.Round)
+	case trace.Block:
+		what = "block " + e.On
+	case trace.Start:
+		what = fmt.Sprintf("start pid %d", e.PID)
+	default:
+		what = strings.TrimSpace(e.Ev + " " + e.Text)
+	}
+	return fmt.Sprintf("%9.3fs  %-*s  lc %-4d  %s", float64(e.T)/1e9, width, e.Node, e.LC, what)
+}
+
+func cmdTrace(r *repl, _ context.Context, a cmdArgs) error {
+	c := lookup("trace")
+	if r.cur == nil {
+		return errors.New("no run yet; `run` starts the system")
+	}
+	n := 20
+	args := a.args
+	if len(args) > 0 {
+		if args[0] == "all" {
+			n, args = 0, args[1:]
+		} else if v, err := strconv.Atoi(args[0]); err == nil {
+			if v < 1 {
+				return c.usageErr("N %d: want 1 or more, or all", v)
+			}
+			n, args = v, args[1:]
+		}
+	}
+	only := map[string]bool{}
+	for _, id := range args {
+		if err := r.checkNode(id); err != nil {
+			return err
+		}
+		only[id] = true
+	}
+	t := r.cur.tr.snapshot()
+	var evs []trace.Event
+	for _, e := range t.Events {
+		if len(only) == 0 || only[e.Node] {
+			evs = append(evs, e)
+		}
+	}
+	if n > 0 && len(evs) > n {
+		evs = evs[len(evs)-n:]
+	}
+	width := 0
+	for _, id := range r.cur.ids {
+		width = max(width, len(id))
+	}
+	for _, e := range evs {
+		fmt.Fprintln(r.out, r.con.paint(e.Node, formatEvent(e, width)))
+	}
+	if len(evs) == 0 {
+		fmt.Fprintln(r.out, "no events yet")
+	}
+	return nil
+}
+
+func cmdCheck(r *repl, _ context.Context, a cmdArgs) error {
+	if len(a.args) > 0 {
+		return lookup("check").usageErr("check takes no arguments")
+	}
+	if r.cur == nil {
+		return errors.New("no run yet; `run` starts the system")
+	}
+	// A run still going is judged like an interrupted one: a grant not
+	// yet followed by an entry is not a failure.
+	running := r.running()
+	if running {
+		fmt.Fprintln(r.out, r.con.style("the run is still going: judged on the trace so far, as if it ended now", color.Faint))
+	}
+	t := r.cur.tr.snapshot()
+	if running {
+		t.Events = consistentCut(t.Events)
+	}
+	rep := check.Run(t, check.Options{Interrupted: running})
+	rep.Print(r.out, r.con.color)
+	if rep.Failed() {
+		return errQuiet{"a check failed"}
+	}
+	return nil
+}
+
+func cmdDiagram(r *repl, _ context.Context, a cmdArgs) error {
+	if len(a.args) > 1 {
+		return lookup("diagram").usageErr("want at most one file")
+	}
+	if r.cur == nil {
+		return errors.New("no run yet; `run` starts the system")
+	}
+	t := r.cur.tr.snapshot()
+	if r.running() {
+		t.Events = consistentCut(t.Events)
+	}
+	path := "mutexlab-" + t.Meta.Scenario + ".html"
+	if len(a.args) == 1 {
+		path = a.args[0]
+	}
+	var buf bytes.Buffer
+	if err := diagramRender(&buf, t); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(r.out, "wrote %s (%d events); open it in a browser\n", path, len(t.Events))
+	return nil
+}
+
+// replExplore is the explore command's engine: the simulator's schedule
+// explorer over the scenario the next run would use, writing its report
+// to w. runtime/sim sets it (from an init in this package) when it lands;
+// until then explore says it is not available.
+var replExplore func(ctx context.Context, w io.Writer, s *scenario.Scenario, scriptDirs []string, args []string) error
+
+func cmdExplore(r *repl, ctx context.Context, a cmdArgs) error {
+	if replExplore == nil {
+		return errors.New("not available yet: the simulator (runtime/sim) has not landed")
+	}
+	s, err := r.effective(runOptions{rounds: -1})
+	if err != nil {
+		return err
+	}
+	return replExplore(ctx, r.out, s, r.scripts, a.args)
+}
+
+// consistentCut makes a live trace causally consistent. Each process
+// sends its events to the launcher on its own connection, so one node's
+// events come in order but a receive can arrive before the event of its
+// send. consistentCut ends each node's events just before its first
+// receive (or drop) whose send is missing, and repeats until every
+// receive has its send: what is left is a consistent cut of the run, the
+// state a snapshot algorithm would record.
+func consistentCut(evs []trace.Event) []trace.Event {
+	type msg struct {
+		from, to string
+		seq      int64
+	}
+	for {
+		sent := map[msg]bool{}
+		for _, e := range evs {
+			if e.Ev == trace.Send {
+				sent[msg{e.Node, e.To, e.Seq}] = true
+			}
+		}
+		cut := map[string]bool{}
+		out := make([]trace.Event, 0, len(evs))
+		for _, e := range evs {
+			if !cut[e.Node] && (e.Ev == trace.Recv || e.Ev == trace.Drop) && !sent[msg{e.From, e.Node, e.Seq}] {
+				cut[e.Node] = true
+			}
+			if !cut[e.Node] {
+				out = append(out, e)
+			}
+		}
+		if len(out) == len(evs) {
+			return out
+		}
+		evs = out
+	}
+}
