@@ -14,7 +14,7 @@ import (
 func (n *Node) module() *lua.LTable {
 	L := n.L
 	s := n.cfg.Spec
-	t := L.NewTable()
+	t := L.CreateTable(0, 24)
 	t.RawSetString("id", lua.LString(s.ID))
 	t.RawSetString("group", lua.LString(s.Group))
 	t.RawSetString("role", lua.LString(s.Role))
@@ -41,7 +41,7 @@ func (n *Node) module() *lua.LTable {
 		"rounds":           n.luaRounds,
 		"log":              n.luaLog,
 	})
-	clk := L.NewTable()
+	clk := L.CreateTable(0, 2)
 	L.SetFuncs(clk, map[string]lua.LGFunction{
 		"now":  func(L *lua.LState) int { L.Push(lua.LNumber(n.clock.Now())); return 1 },
 		"tick": n.luaTick,

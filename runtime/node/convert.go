@@ -83,11 +83,11 @@ func toGo(v lua.LValue, depth int) (any, error) {
 // jsonToLua decodes a JSON payload into a Lua value.
 func jsonToLua(L *lua.LState, raw json.RawMessage) lua.LValue {
 	if len(raw) == 0 || string(raw) == "{}" {
-		return L.NewTable()
+		return L.CreateTable(0, 0)
 	}
 	var g any
 	if err := json.Unmarshal(raw, &g); err != nil {
-		return L.NewTable()
+		return L.CreateTable(0, 0)
 	}
 	return fromGo(L, g)
 }

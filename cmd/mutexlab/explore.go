@@ -1,0 +1,444 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mattn/go-isatty"
+
+	"mutexlab/runtime/check"
+	"mutexlab/runtime/node"
+	"mutexlab/runtime/scenario"
+	"mutexlab/runtime/sim"
+	"mutexlab/runtime/trace"
+)
+
+func init() {
+	c := &command{
+		name:    "explore",
+		usage:   "explore [SCENARIO]",
+		summary: "run many simulated schedules, check each, stop at the first failure and save it",
+	}
+	c.run = func(args []string) error {
+		fs := newFlags(c)
+		var sf scenarioFlags
+		sf.register(fs)
+		var xf exploreFlags
+		xf.register(fs)
+		pos, err := parseFlags(fs, args)
+		if err != nil {
+			return err
+		}
+		if len(pos) > 1 {
+			return usageErr("expected at most one scenario, got %d arguments", len(pos))
+		}
+		arg := ""
+		if len(pos) == 1 {
+			arg = pos[0]
+		}
+		s, err := sf.load(arg)
+		if err != nil {
+			return classify(err)
+		}
+		xf.scenarioArg, xf.scripts, xf.speedSet = arg, sf.scripts, sf.speed != 0
+		xf.color = colorOut()
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		return runExplore(ctx, os.Stdout, s, sf.dirs(), &xf)
+	}
+	register(c)
+
+	// The REPL's explore runs on the scenario it has loaded.
+	replExplore = func(ctx context.Context, w io.Writer, s *scenario.Scenario, dirs []string, args []string) error {
+		fs := flag.NewFlagSet("explore", flag.ContinueOnError)
+		fs.SetOutput(w)
+		var xf exploreFlags
+		xf.register(fs)
+		rounds := fs.Int("rounds", -1, "rounds per schedule (default: the scenario's, 1 if it runs forever)")
+		pos, err := parseFlags(fs, args)
+		if err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil
+			}
+			var ee *exitError
+			if errors.As(err, &ee) && ee.code == exitOK {
+				return nil
+			}
+			return errors.New("usage: explore [--runs N] [--seed S] [--rounds R] [--exhaustive] [--out DIR] [--trace FILE]")
+		}
+		if len(pos) > 0 {
+			return fmt.Errorf("explore takes flags only, not %q (it explores the loaded scenario)", pos[0])
+		}
+		sc := *s
+		if *rounds >= 0 {
+			sc.Rounds = *rounds
+		}
+		xf.scenarioArg = scenarioArgOf(s)
+		if len(dirs) > 0 {
+			xf.scripts = dirs[0]
+		}
+		err = runExplore(ctx, w, &sc, dirs, &xf)
+		if errors.Is(err, checkFailed) {
+			return nil // the report says it
+		}
+		return err
+	}
+}
+
+// exploreFlags are explore's own flags.
+type exploreFlags struct {
+	runs       int
+	seed       int64
+	seedSet    bool
+	out        string
+	tracePath  string
+	exhaustive bool
+	lag        bool
+	maxSteps   int
+	workers    int
+	asJSON     bool
+	color      bool // the report in colors
+
+	// For the replay command line.
+	scenarioArg string
+	scripts     string
+	speedSet    bool
+}
+
+func (f *exploreFlags) register(fs *flag.FlagSet) {
+	fs.IntVar(&f.runs, "runs", 0, fmt.Sprintf("schedules to run (default %d); with --exhaustive, the most to cover (default %d)", sim.DefaultRuns, sim.DefaultExhaustiveRuns))
+	fs.Func("seed", "seed of the first schedule; schedule i runs with seed+i (default: the scenario's seed)", func(v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return errors.New("expected an integer")
+		}
+		f.seed, f.seedSet = n, true
+		return nil
+	})
+	fs.StringVar(&f.out, "out", "explore-out", "folder for the failing schedule's trace and diagram")
+	fs.StringVar(&f.tracePath, "trace", "", "also write the failing schedule's trace to `FILE` (with --runs 1: the schedule's trace, failing or not)")
+	fs.BoolVar(&f.exhaustive, "exhaustive", false, "enumerate the distinct schedules depth first instead of sampling (tiny systems: 2-3 lightweights, 1 round)")
+	fs.BoolVar(&f.lag, "lag", false, "let messages be overtaken by later timers, as if the network delayed them arbitrarily")
+	fs.IntVar(&f.maxSteps, "max-steps", 0, fmt.Sprintf("steps after which a schedule counts as a livelock (default %d per round)", sim.DefaultMaxSteps))
+	fs.IntVar(&f.workers, "workers", 0, "schedules run in parallel (default: the number of CPUs); the result does not depend on it")
+	fs.BoolVar(&f.asJSON, "json", false, "print the result as JSON")
+}
+
+// scenarioArgOf names a loaded scenario the way the command line would.
+func scenarioArgOf(s *scenario.Scenario) string {
+	if name, ok := strings.CutPrefix(s.File, "embedded:"); ok {
+		return strings.TrimSuffix(strings.TrimSuffix(name, ".lua"), "/scenario")
+	}
+	return s.File
+}
+
+// exploreReport is the --json document.
+type exploreReport struct {
+	Scenario string             `json:"scenario"`
+	Rounds   int                `json:"rounds"`
+	Seed     int64              `json:"seed"`
+	Result   *sim.ExploreResult `json:"result"`
+	Trace    string             `json:"trace,omitempty"`
+	HTML     string             `json:"html,omitempty"`
+	Replay   string             `json:"replay,omitempty"`
+}
+
+func runExplore(ctx context.Context, w io.Writer, s *scenario.Scenario, dirs []string, xf *exploreFlags) error {
+	if s.Rounds == 0 {
+		s.Rounds = 1 // a schedule has to end
+	}
+	if !xf.seedSet {
+		xf.seed = s.Seed
+	}
+	if xf.runs < 0 || xf.maxSteps < 0 || xf.workers < 0 {
+		return usageErr("--runs, --max-steps and --workers take a number >= 0")
+	}
+	// The heap stays small (a few MB per worker) and is mostly garbage
+	// from finished schedules: collecting less often is worth ~25%.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
+
+	lib := node.NewLibrary(append(append([]string{}, dirs...), s.Dir)...)
+	single := xf.runs == 1 && !xf.exhaustive
+	var kept *trace.Trace
+	opts := sim.ExploreOptions{Scenario: s, Lib: lib, Version: Version, Runs: xf.runs, Seed: xf.seed,
+		Exhaustive: xf.exhaustive, MaxSteps: xf.maxSteps, Lag: xf.lag, Workers: xf.workers,
+		Judge: func(t *trace.Trace) *check.Report {
+			if single {
+				kept = &trace.Trace{Meta: t.Meta, Events: append([]trace.Event(nil), t.Events...)}
+			}
+			return check.Run(t, check.Options{})
+		}}
+	bar := newProgressBar(os.Stderr)
+	opts.Progress = bar.update
+	if !xf.asJSON {
+		fmt.Fprintln(w, exploreHeader(s, xf))
+	}
+	res, err := sim.Explore(ctx, opts)
+	bar.clear()
+	if err != nil {
+		return classify(err)
+	}
+	doc := exploreReport{Scenario: s.Name, Rounds: s.Rounds, Seed: xf.seed, Result: res}
+	f := res.Failure
+	if f != nil {
+		kept = f.Trace
+	}
+	var writeErr error
+	if f != nil {
+		base := filepath.Join(xf.out, failureName(s, xf, f))
+		doc.Trace, doc.HTML, writeErr = saveFailure(base, f)
+		doc.Replay = replayCommand(s, xf, f, doc.Trace)
+	}
+	if xf.tracePath != "" && kept != nil && writeErr == nil {
+		writeErr = writeTraceFile(xf.tracePath, kept)
+	}
+	if xf.asJSON {
+		b, _ := json.MarshalIndent(doc, "", "  ")
+		fmt.Fprintln(w, string(b))
+	} else {
+		printExplore(w, s, xf, res, doc)
+	}
+	if writeErr != nil {
+		return runtimeErr("%v", writeErr)
+	}
+	switch {
+	case f != nil && f.Outcome == sim.Failed:
+		return &exitError{code: exitUsage, msg: f.Detail}
+	case f != nil:
+		return checkFailed
+	case res.Canceled:
+		return &exitError{code: exitCheck, msg: "interrupted"}
+	}
+	return nil
+}
+
+func exploreHeader(s *scenario.Scenario, xf *exploreFlags) string {
+	what := fmt.Sprintf("random walk of %d schedules from seed %d", orDefault(xf.runs, sim.DefaultRuns), xf.seed)
+	if xf.runs == 1 {
+		what = fmt.Sprintf("the schedule of seed %d", xf.seed)
+	}
+	if xf.exhaustive {
+		what = fmt.Sprintf("exhaustive search (at most %d schedules)", orDefault(xf.runs, sim.DefaultExhaustiveRuns))
+	}
+	extra := ""
+	if s.Network.Reorder {
+		extra += ", channels may reorder"
+	}
+	if xf.lag {
+		extra += ", messages may lag"
+	}
+	return fmt.Sprintf("explore %s: %d processes, %s; %s%s", s.Name, len(s.NodeIDs()), plural(s.Rounds, "round"), what, extra)
+}
+
+func orDefault(n, def int) int {
+	if n > 0 {
+		return n
+	}
+	return def
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// failureName is the file name, without extension, of a failing schedule.
+func failureName(s *scenario.Scenario, xf *exploreFlags, f *sim.Failure) string {
+	if xf.exhaustive {
+		return fmt.Sprintf("%s-exhaustive-%d", s.Name, f.Index)
+	}
+	return fmt.Sprintf("%s-seed%d", s.Name, f.Seed)
+}
+
+// saveFailure writes the failing schedule's trace and diagram.
+func saveFailure(base string, f *sim.Failure) (tracePath, htmlPath string, err error) {
+	if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
+		return "", "", fmt.Errorf("--out: %v", err)
+	}
+	tracePath = base + ".jsonl"
+	if err := writeTraceFile(tracePath, f.Trace); err != nil {
+		return "", "", err
+	}
+	htmlPath = base + ".html"
+	if err := writeDiagram(f.Trace, f.Report, htmlPath); err != nil {
+		fmt.Fprintf(os.Stderr, "mutexlab explore: diagram: %v\n", err)
+		htmlPath = ""
+	}
+	return tracePath, htmlPath, nil
+}
+
+func writeTraceFile(path string, t *trace.Trace) error {
+	out, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := sim.WriteTrace(out, t); err != nil {
+		out.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return out.Close()
+}
+
+// replayCommand is the one command that reproduces a failing schedule.
+func replayCommand(s *scenario.Scenario, xf *exploreFlags, f *sim.Failure, tracePath string) string {
+	if xf.exhaustive {
+		// A path through the search tree has no seed; the trace fixes
+		// every delivery, and replay runs it again.
+		args := []string{"mutexlab", "replay", shellQuote(tracePath)}
+		if xf.scenarioArg != "" {
+			args = append(args, "--scenario", shellQuote(xf.scenarioArg))
+		}
+		if xf.scripts != "" {
+			args = append(args, "--scripts", shellQuote(xf.scripts))
+		}
+		return strings.Join(args, " ")
+	}
+	args := []string{"mutexlab", "explore"}
+	if xf.scenarioArg != "" {
+		args = append(args, shellQuote(xf.scenarioArg))
+	}
+	args = append(args, "--runs", "1", "--seed", strconv.FormatInt(f.Seed, 10), "--rounds", strconv.Itoa(s.Rounds))
+	if xf.speedSet {
+		args = append(args, "--speed", strconv.FormatFloat(s.Speed, 'g', -1, 64))
+	}
+	if xf.scripts != "" {
+		args = append(args, "--scripts", shellQuote(xf.scripts))
+	}
+	if xf.lag {
+		args = append(args, "--lag")
+	}
+	if xf.maxSteps > 0 {
+		args = append(args, "--max-steps", strconv.Itoa(xf.maxSteps))
+	}
+	args = append(args, "--trace", shellQuote(fmt.Sprintf("%s-seed%d.jsonl", s.Name, f.Seed)))
+	return strings.Join(args, " ")
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '-' || r == '_' || r == ':' || r == '=' || r == ',' || r == '+' ||
+			(r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z'))
+	}) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func printExplore(w io.Writer, s *scenario.Scenario, xf *exploreFlags, res *sim.ExploreResult, doc exploreReport) {
+	rate := ""
+	if secs := res.Elapsed.Seconds(); secs > 0 {
+		rate = fmt.Sprintf("; %.1fs, %.0f schedules/s", secs, float64(res.Runs+res.Pruned)/secs)
+	}
+	f := res.Failure
+	if f == nil {
+		switch {
+		case res.Canceled:
+			fmt.Fprintf(w, "interrupted after %s, all passed (%d distinct%s)\n", plural(res.Runs, "schedule"), res.Distinct, rate)
+		case res.Mode == "exhaustive" && res.Exhausted:
+			fmt.Fprintf(w, "all %d distinct schedules covered, every check passed (%d redundant runs pruned%s)\n", res.Distinct, res.Pruned, rate)
+		case res.Mode == "exhaustive":
+			fmt.Fprintf(w, "%d distinct schedules covered, every check passed; more remain, raise --runs (%d redundant runs pruned%s)\n", res.Distinct, res.Pruned, rate)
+		case xf.runs == 1:
+			fmt.Fprintf(w, "the schedule of seed %d passed every check (%d steps)\n", xf.seed, res.Steps)
+		default:
+			fmt.Fprintf(w, "all %d schedules passed every check (%d distinct%s)\n", res.Runs, res.Distinct, rate)
+		}
+		if xf.tracePath != "" && xf.runs == 1 && !xf.exhaustive {
+			fmt.Fprintf(w, "  trace    %s\n", xf.tracePath)
+		} else if xf.tracePath != "" {
+			fmt.Fprintf(w, "  no failing schedule: %s not written\n", xf.tracePath)
+		}
+		return
+	}
+	which := fmt.Sprintf("schedule %d (seed %d)", f.Index, f.Seed)
+	if res.Mode == "exhaustive" {
+		which = fmt.Sprintf("schedule %d", f.Index)
+	}
+	var failed []string
+	for _, r := range f.Report.Results {
+		if r.Status == check.Fail {
+			failed = append(failed, r.Check)
+		}
+	}
+	what := strings.Join(failed, ", ")
+	if f.Outcome != sim.Complete {
+		if what != "" {
+			what = f.Outcome.String() + "; " + what
+		} else {
+			what = f.Outcome.String()
+		}
+	}
+	fmt.Fprintf(w, "%s FAILED (%s) after %s passed (%.1fs)\n", which, what, plural(res.Passed, "schedule"), res.Elapsed.Seconds())
+	if f.Detail != "" {
+		fmt.Fprintf(w, "  %s\n", f.Detail)
+	}
+	fmt.Fprintln(w)
+	f.Report.Print(w, xf.color)
+	fmt.Fprintln(w)
+	if doc.Trace != "" {
+		fmt.Fprintf(w, "  trace    %s\n", doc.Trace)
+	}
+	if doc.HTML != "" {
+		fmt.Fprintf(w, "  diagram  %s\n", doc.HTML)
+	}
+	if xf.tracePath != "" {
+		fmt.Fprintf(w, "  trace    %s\n", xf.tracePath)
+	}
+	fmt.Fprintf(w, "replay it: %s\n", doc.Replay)
+}
+
+// progressBar shows an exploration's progress on a terminal, and a plain
+// line every few seconds elsewhere.
+type progressBar struct {
+	w     io.Writer
+	tty   bool
+	last  time.Time
+	shown bool
+}
+
+func newProgressBar(f *os.File) *progressBar {
+	return &progressBar{w: f, tty: isatty.IsTerminal(f.Fd()) && os.Getenv("TERM") != "dumb", last: time.Now()}
+}
+
+func (p *progressBar) update(pr sim.Progress) {
+	rate := 0.0
+	if s := pr.Elapsed.Seconds(); s > 0 {
+		rate = float64(pr.Done) / s
+	}
+	if !p.tty {
+		if time.Since(p.last) >= 5*time.Second && pr.Done < pr.Total {
+			p.last = time.Now()
+			fmt.Fprintf(p.w, "explore: %d/%d schedules (%.0f/s)\n", pr.Done, pr.Total, rate)
+		}
+		return
+	}
+	const width = 30
+	fill := 0
+	if pr.Total > 0 {
+		fill = min(width, pr.Done*width/pr.Total)
+	}
+	fmt.Fprintf(p.w, "\r\033[K[%s%s] %d/%d schedules  %.0f/s", strings.Repeat("#", fill), strings.Repeat(".", width-fill),
+		pr.Done, pr.Total, rate)
+	p.shown = true
+}
+
+func (p *progressBar) clear() {
+	if p.shown {
+		fmt.Fprint(p.w, "\r\033[K")
+		p.shown = false
+	}
+}

@@ -1,0 +1,56 @@
+package sim
+
+import (
+	"runtime/debug"
+	"testing"
+
+	"mutexlab/runtime/check"
+)
+
+// BenchmarkSeedRound measures complete one-round schedules of the seed
+// scenario (8 processes, 6 critical sections of 10 lines, ~100 steps)
+// on one goroutine, the machine reused from run to run as Explore does:
+//
+//	go test ./runtime/sim -run - -bench SeedRound -cpu 1
+//
+// "plain" is the simulation alone; "checked" adds the checker, which
+// explore runs on every schedule; "explore" is what `mutexlab explore`
+// does per schedule and per core (checked, with the garbage collector
+// set to GOGC=400 as the command sets it).
+func BenchmarkSeedRound(b *testing.B) {
+	for _, bc := range []struct {
+		name    string
+		checked bool
+		gc      int
+	}{
+		{"plain", false, 100},
+		{"checked", true, 100},
+		{"explore", true, 400},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			defer debug.SetGCPercent(debug.SetGCPercent(bc.gc))
+			s := load(b, "seed", 1)
+			w, err := newWorld(s, libFor(s), "bench")
+			if err != nil {
+				b.Fatal(err)
+			}
+			m := newMachine(w, Options{})
+			r := newRandom(0)
+			b.ReportAllocs()
+			seed := int64(0)
+			for b.Loop() {
+				seed++
+				m.reset(seed)
+				r.reseed(seed)
+				out := m.run(r)
+				if out != Complete {
+					b.Fatalf("seed %d: %s", seed, out)
+				}
+				if bc.checked && check.Run(m.result(out, false).Trace, check.Options{}).Failed() {
+					b.Fatalf("seed %d failed its checks", seed)
+				}
+			}
+			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "runs/s")
+		})
+	}
+}

@@ -1,0 +1,438 @@
+// The step engine: a world (what the schedules of one scenario share) and
+// a machine that runs one schedule at a time over it.
+
+package sim
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"mutexlab/runtime/cluster"
+	"mutexlab/runtime/node"
+	"mutexlab/runtime/scenario"
+	"mutexlab/runtime/trace"
+	"mutexlab/runtime/wire"
+)
+
+// world is what the schedules of one scenario share.
+type world struct {
+	s       *scenario.Scenario
+	ids     []string
+	index   map[string]int
+	cfgs    []node.Config
+	delay   []int64 // per channel from*n+to, virtual ns
+	jitter  []int64 // per channel, the jitter's span in virtual ns
+	reorder bool
+	meta    trace.Meta
+	steps   int // the default step bound
+}
+
+func newWorld(s *scenario.Scenario, lib *node.Library, version string) (*world, error) {
+	if s == nil || lib == nil {
+		return nil, errors.New("sim: a scenario and a script library are needed")
+	}
+	ids := s.NodeIDs()
+	n := len(ids)
+	w := &world{s: s, ids: ids, index: make(map[string]int, n), cfgs: make([]node.Config, n),
+		delay: make([]int64, n*n), jitter: make([]int64, n*n), reorder: s.Network.Reorder,
+		meta: cluster.MetaFor(s, nil, "sim", version)}
+	speed := s.Speed
+	if speed <= 0 {
+		speed = 1
+	}
+	ns := func(sec float64) int64 { return int64(sec / speed * float64(time.Second)) }
+	for i, id := range ids {
+		w.index[id] = i
+		cfg, err := node.ConfigFor(s, id, lib)
+		if err != nil {
+			return nil, err
+		}
+		w.cfgs[i] = cfg
+	}
+	for i, from := range ids {
+		for j, to := range ids {
+			l := s.Network.LinkFor(from, to)
+			w.delay[i*n+j], w.jitter[i*n+j] = ns(l.Delay), ns(l.Jitter)
+		}
+	}
+	rounds := max(s.Rounds, 1)
+	w.steps = DefaultMaxSteps * rounds
+	// Compile every script now, so that a syntax error is one clear error
+	// before any schedule runs rather than a failure in each.
+	for _, name := range append([]string{scenario.Heavyweight, scenario.Lightweight}, s.Algorithms()...) {
+		if _, _, err := lib.Compile(name); err != nil {
+			return nil, &node.ScriptError{Msg: err.Error()}
+		}
+	}
+	return w, nil
+}
+
+// machine runs schedules of one world, one at a time; its buffers are
+// reused from one schedule to the next.
+type machine struct {
+	w        *world
+	seed     int64
+	maxSteps int
+	lag      bool
+
+	now    int64
+	steps  int
+	nodes  []*node.Node
+	hosts  []host
+	chans  []channel
+	timers []timer
+	events []trace.Event
+	counts []int    // events recorded per node
+	hist   []uint64 // per node, a hash of the steps it took
+	failed int      // the node whose script failed, or -1
+	// inbound is the channel number of the message being delivered: the
+	// node numbers what it receives by counting, which is right only
+	// while channels are FIFO, so the recv event gets the true number.
+	inbound int64
+	err     error
+	cands   []step // buffers for the candidate and enabled steps
+	due     []step
+
+	// observe, when set, sees every event as it is recorded (replay).
+	observe func(node int, e *trace.Event)
+}
+
+type channel struct {
+	q    []pending
+	head int
+	last int64 // the latest due time so far: FIFO under jitter
+	sent int64
+}
+
+type pending struct {
+	m   wire.Message
+	at  int64 // due
+	seq int64 // the channel's numbering, from 1
+}
+
+type timer struct {
+	at   int64
+	node int
+	id   uint64
+}
+
+type stepKind uint8
+
+const (
+	deliver stepKind = iota + 1
+	fire
+	advance
+)
+
+// step is one thing that may happen next.
+type step struct {
+	kind  stepKind
+	node  int   // the node that takes the step
+	ch    int   // deliver: the channel
+	pos   int   // deliver: the message's index in the channel's queue
+	seq   int64 // deliver: the message's number on its channel
+	timer int   // fire: the index in timers
+	at    int64 // when it is due
+	// id names the step the same way in every run of a schedule tree.
+	id uint64
+}
+
+func newMachine(w *world, opts Options) *machine {
+	n := len(w.ids)
+	m := &machine{w: w, seed: opts.Seed, maxSteps: opts.MaxSteps, lag: opts.Lag,
+		nodes: make([]*node.Node, n), hosts: make([]host, n), chans: make([]channel, n*n),
+		counts: make([]int, n), hist: make([]uint64, n)}
+	if m.maxSteps <= 0 {
+		m.maxSteps = w.steps
+	}
+	for i := range m.hosts {
+		m.hosts[i] = host{m: m, i: i}
+	}
+	m.reset(opts.Seed)
+	return m
+}
+
+// reset prepares the machine for the schedule of seed.
+func (m *machine) reset(seed int64) {
+	m.seed = seed
+	m.now, m.steps, m.failed, m.err, m.inbound = 0, 0, -1, nil, 0
+	for i := range m.chans {
+		c := &m.chans[i]
+		clear(c.q)
+		c.q, c.head, c.last, c.sent = c.q[:0], 0, 0, 0
+	}
+	m.timers = m.timers[:0]
+	m.events = m.events[:0]
+	clear(m.counts)
+	clear(m.hist)
+}
+
+// host is one node's view of the machine.
+type host struct {
+	m *machine
+	i int
+}
+
+func (h host) Now() int64 { return h.m.now }
+
+func (h host) Send(to string, msg wire.Message) error {
+	m := h.m
+	j, ok := m.w.index[to]
+	if !ok {
+		return fmt.Errorf("no node %q", to)
+	}
+	ci := h.i*len(m.w.ids) + j
+	c := &m.chans[ci]
+	c.sent++
+	at := m.now + m.w.delay[ci]
+	if span := m.w.jitter[ci]; span > 0 {
+		at += int64(mix(uint64(m.seed), uint64(ci), uint64(c.sent)) % uint64(span+1))
+	}
+	if !m.w.reorder {
+		at = max(at, c.last)
+	}
+	c.last = max(c.last, at)
+	c.q = append(c.q, pending{m: msg, at: at, seq: c.sent})
+	return nil
+}
+
+func (h host) SetTimer(at int64, id uint64) {
+	h.m.timers = append(h.m.timers, timer{at: at, node: h.i, id: id})
+}
+
+func (h host) Record(e trace.Event) {
+	m := h.m
+	if m.inbound != 0 && (e.Ev == trace.Recv || e.Ev == trace.Drop) {
+		e.Seq, m.inbound = m.inbound, 0
+	}
+	e.Line = len(m.events) + 2 // the meta header is line 1
+	m.events = append(m.events, e)
+	if m.observe != nil {
+		m.observe(h.i, &m.events[len(m.events)-1])
+	}
+	m.counts[h.i]++
+}
+
+// start builds and starts every node, in scenario order.
+func (m *machine) start() error {
+	for i := range m.nodes {
+		n, err := node.New(m.w.cfgs[i], m.hosts[i])
+		if err != nil {
+			for _, o := range m.nodes[:i] {
+				o.Stop("error")
+			}
+			return err
+		}
+		m.nodes[i] = n
+	}
+	for i, n := range m.nodes {
+		if err := n.Start(); err != nil {
+			m.failed, m.err = i, err
+			return nil
+		}
+	}
+	return nil
+}
+
+// stop records every node's exit, in scenario order.
+func (m *machine) stop(reason func(i int) string) {
+	for i, n := range m.nodes {
+		n.Stop(reason(i))
+		m.nodes[i] = nil
+	}
+}
+
+func (m *machine) allFinished() bool {
+	for _, n := range m.nodes {
+		if !n.Finished() {
+			return false
+		}
+	}
+	return true
+}
+
+// candidates lists every pending step, due or not, in a fixed order:
+// channels by (from, to) in scenario order, then timers as they were set.
+func (m *machine) candidates() []step {
+	n := len(m.w.ids)
+	out := m.cands[:0]
+	for ci := range m.chans {
+		c := &m.chans[ci]
+		if c.head == len(c.q) {
+			continue
+		}
+		last := c.head
+		if m.w.reorder {
+			last = len(c.q) - 1
+		}
+		for k := c.head; k <= last; k++ {
+			p := &c.q[k]
+			id := uint64(deliver)<<56 | uint64(ci)<<32
+			if m.w.reorder {
+				id |= uint64(p.seq)
+			}
+			out = append(out, step{kind: deliver, node: ci % n, ch: ci, pos: k, seq: p.seq, at: p.at, id: id})
+		}
+	}
+	for k, t := range m.timers {
+		out = append(out, step{kind: fire, node: t.node, timer: k, at: t.at,
+			id: uint64(fire)<<56 | uint64(t.node)<<40 | t.id})
+	}
+	m.cands = out
+	return out
+}
+
+// enabled returns the due steps, advancing virtual time to the next due
+// step when none is due now; nil when nothing is pending at all. With
+// lag, "advance" is appended when something is pending later.
+func (m *machine) enabled() []step {
+	cands := m.candidates()
+	if len(cands) == 0 {
+		return nil
+	}
+	next := int64(-1)
+	due := m.due[:0]
+	for _, s := range cands {
+		if s.at <= m.now {
+			due = append(due, s)
+		} else if next < 0 || s.at < next {
+			next = s.at
+		}
+	}
+	if len(due) == 0 {
+		m.now = next
+		for _, s := range cands {
+			if s.at <= m.now {
+				due = append(due, s)
+			}
+		}
+		next = -1
+		for _, s := range cands {
+			if s.at > m.now && (next < 0 || s.at < next) {
+				next = s.at
+			}
+		}
+	}
+	if m.lag && next >= 0 {
+		due = append(due, step{kind: advance, node: -1, at: next, id: uint64(advance) << 56})
+	}
+	m.due = due
+	return due
+}
+
+// exec takes one step; an error is the script error of the node that
+// took it.
+func (m *machine) exec(s step) error {
+	m.steps++
+	switch s.kind {
+	case advance:
+		m.now = s.at
+		return nil
+	case deliver:
+		p := m.take(s)
+		m.hist[s.node] = mix(m.hist[s.node], s.id, uint64(m.now))
+		m.inbound = p.seq
+		err := m.nodes[s.node].Deliver(p.m)
+		m.inbound = 0
+		return err
+	case fire:
+		t := m.timers[s.timer]
+		m.timers = append(m.timers[:s.timer], m.timers[s.timer+1:]...)
+		m.hist[s.node] = mix(m.hist[s.node], s.id, uint64(m.now))
+		return m.nodes[s.node].Fire(t.id)
+	}
+	return nil
+}
+
+// take removes the message of deliver step s from its channel.
+func (m *machine) take(s step) pending {
+	c := &m.chans[s.ch]
+	p := c.q[s.pos]
+	if s.pos == c.head {
+		c.q[c.head] = pending{}
+		c.head++
+	} else {
+		copy(c.q[s.pos:], c.q[s.pos+1:])
+		c.q[len(c.q)-1] = pending{}
+		c.q = c.q[:len(c.q)-1]
+	}
+	if c.head == len(c.q) {
+		c.q, c.head = c.q[:0], 0
+	}
+	return p
+}
+
+// policy picks the next step among the enabled ones.
+type policy interface {
+	// pick returns the index in en of the step to take, or -1 to end the
+	// schedule as Pruned.
+	pick(m *machine, en []step) int
+}
+
+// run runs one schedule to its end under p and stops the nodes.
+func (m *machine) run(p policy) Outcome {
+	out := m.loop(p)
+	m.stop(func(i int) string {
+		switch {
+		case i == m.failed:
+			return "error"
+		case out == Stalled:
+			return "stalled"
+		}
+		return "stopped"
+	})
+	return out
+}
+
+func (m *machine) loop(p policy) Outcome {
+	if err := m.start(); err != nil {
+		m.err = err
+		return Failed
+	}
+	if m.failed >= 0 {
+		return Failed
+	}
+	for {
+		if m.allFinished() {
+			return Complete
+		}
+		en := m.enabled()
+		if len(en) == 0 {
+			return Stalled
+		}
+		if m.steps >= m.maxSteps {
+			return TooLong
+		}
+		i := p.pick(m, en)
+		if i < 0 {
+			return Pruned
+		}
+		if err := m.exec(en[i]); err != nil {
+			m.failed, m.err = en[i].node, err
+			return Failed
+		}
+	}
+}
+
+// schedule combines the nodes' step histories into one value.
+func (m *machine) schedule() uint64 {
+	h := uint64(len(m.hist))
+	for _, x := range m.hist {
+		h = mixStep(h, x)
+	}
+	return h
+}
+
+// result packages the schedule just run. With keep, the events are
+// copied out of the machine's buffer.
+func (m *machine) result(out Outcome, keep bool) *Result {
+	meta := m.w.meta
+	meta.Seed = m.seed
+	ev := m.events
+	if keep {
+		ev = append([]trace.Event(nil), ev...)
+	}
+	return &Result{Outcome: out, Err: m.err, Steps: m.steps, Schedule: m.schedule(),
+		Trace: &trace.Trace{Meta: meta, Events: ev}}
+}

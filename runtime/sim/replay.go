@@ -1,0 +1,478 @@
+package sim
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+
+	"mutexlab/runtime/node"
+	"mutexlab/runtime/scenario"
+	"mutexlab/runtime/trace"
+)
+
+// ReplayOptions configure Replay.
+type ReplayOptions struct {
+	Lib *node.Library
+	// Scenario is the system to run; default: rebuilt from the recorded
+	// trace's meta header (ScenarioFromMeta).
+	Scenario *scenario.Scenario
+	Version  string
+	// MaxSteps bounds the replay; 0: DefaultMaxSteps per round, at least
+	// twice the recording's events.
+	MaxSteps int
+}
+
+// ReplayResult is a replayed run.
+type ReplayResult struct {
+	// Trace is the simulated run (mode "sim").
+	Trace   *trace.Trace
+	Outcome Outcome
+	// Err is the script error of a Failed replay.
+	Err   error
+	Steps int
+	// Divergence is where the replay first differed from the recording
+	// (the scripts changed, or they are not deterministic); nil when
+	// every node went through its recorded events.
+	Divergence *Divergence
+	// Recorded and Replayed list the critical sections in the order they
+	// were entered.
+	Recorded, Replayed []CSEntry
+}
+
+// SameCSOrder reports whether the replay entered the critical sections
+// in the recorded order.
+func (r *ReplayResult) SameCSOrder() bool { return slices.Equal(r.Recorded, r.Replayed) }
+
+// CSEntry is one entry into the critical section.
+type CSEntry struct {
+	Node  string `json:"node"`
+	Round int    `json:"round"`
+}
+
+func (c CSEntry) String() string { return fmt.Sprintf("%s#%d", c.Node, c.Round) }
+
+// Divergence is the first place a replay left its recording.
+type Divergence struct {
+	Node string `json:"node"`
+	// Index is the node's event number, from 1.
+	Index int `json:"index"`
+	// Line is the recorded event's line in the recorded trace; 0 when
+	// the replay did more than the recording.
+	Line int `json:"line"`
+	// Want is the recorded event, Got what the replay did instead.
+	Want string `json:"want"`
+	Got  string `json:"got"`
+}
+
+func (d *Divergence) String() string {
+	where := fmt.Sprintf("%s's event %d", d.Node, d.Index)
+	if d.Line > 0 {
+		where += fmt.Sprintf(" (recorded trace line %d)", d.Line)
+	}
+	return fmt.Sprintf("%s: recorded %s; replay %s", where, d.Want, d.Got)
+}
+
+// ScenarioFromMeta rebuilds the scenario of a recorded run from its meta
+// header: groups, algorithms, critical section, rounds and speed. The
+// network shaping is not recorded and not needed: the recording fixes
+// the delivery order.
+func ScenarioFromMeta(m trace.Meta) (*scenario.Scenario, error) {
+	s := &scenario.Scenario{Name: m.Scenario, File: "trace", Token: m.Token,
+		CS: scenario.CS{Prints: m.CS.Prints, Interval: m.CS.Interval}, Rounds: m.Rounds,
+		Speed: m.Speed, Seed: m.Seed}
+	if s.Speed <= 0 {
+		s.Speed = 1
+	}
+	if s.Name == "" {
+		s.Name = "replay"
+	}
+	for _, id := range m.Nodes {
+		kids, ok := m.Groups[id]
+		if !ok {
+			continue
+		}
+		s.Groups = append(s.Groups, scenario.Group{ID: id, Algorithm: m.Algorithms[id], Lightweights: len(kids)})
+	}
+	if !slices.Equal(s.NodeIDs(), m.Nodes) {
+		return nil, fmt.Errorf("the trace's nodes %s do not match its groups (rebuilt: %s); name the scenario with --scenario",
+			strings.Join(m.Nodes, " "), strings.Join(s.NodeIDs(), " "))
+	}
+	for _, g := range s.Groups {
+		if !slices.Equal(m.Groups[g.ID], childrenOf(s, g.ID)) {
+			return nil, fmt.Errorf("group %s's lightweights %v are not named %s1, %s2, ...; name the scenario with --scenario",
+				g.ID, m.Groups[g.ID], g.ID, g.ID)
+		}
+	}
+	if s.Token == "" {
+		return nil, fmt.Errorf("the trace's meta header names no token algorithm; name the scenario with --scenario")
+	}
+	return s, nil
+}
+
+func childrenOf(s *scenario.Scenario, id string) []string {
+	n, _ := s.Find(id)
+	return n.Children
+}
+
+// Replay re-runs a recorded run in the simulator with the recording's
+// delivery order as the schedule: each node receives the messages it
+// received, in the order it received them (matched by sender and
+// sequence number), and its timers fire where the recording shows they
+// did. The result is a simulated trace that can be checked, drawn and
+// stepped through. If the scripts changed, the replay follows the
+// recording until the first event that differs, reports it, and then
+// goes on with a schedule of its own.
+func Replay(rec *trace.Trace, opts ReplayOptions) (*ReplayResult, error) {
+	s := opts.Scenario
+	if s == nil {
+		var err error
+		if s, err = ScenarioFromMeta(rec.Meta); err != nil {
+			return nil, err
+		}
+	}
+	w, err := newWorld(s, opts.Lib, opts.Version)
+	if err != nil {
+		return nil, err
+	}
+	w.reorder = true // deliveries follow the recording, whatever the scenario says
+	for i := range w.delay {
+		w.delay[i], w.jitter[i] = 0, 0
+	}
+	m := newMachine(w, Options{Seed: rec.Meta.Seed, MaxSteps: opts.MaxSteps})
+	if opts.MaxSteps <= 0 {
+		m.maxSteps = max(m.maxSteps, 2*len(rec.Events))
+	}
+	r := newReplayer(m, rec)
+	out := r.run()
+	m.stop(func(i int) string {
+		switch {
+		case i == m.failed:
+			return "error"
+		case out == Stalled:
+			return "stalled"
+		}
+		return "stopped"
+	})
+	res := m.result(out, true)
+	res.Trace.Meta.Seed = rec.Meta.Seed
+	return &ReplayResult{Trace: res.Trace, Outcome: out, Err: m.err, Steps: m.steps, Divergence: r.div,
+		Recorded: csOrder(rec.Events, true), Replayed: csOrder(res.Trace.Events, false)}, nil
+}
+
+// replayer steers a machine through a recording.
+type replayer struct {
+	m   *machine
+	rec [][]trace.Event // per node, its recorded events in order
+	// recvs lists per node the recorded receives and drops not replayed
+	// yet, in order.
+	recvs [][]trace.Event
+	end   []int // per node, how many of them the replay must go through
+	div   *Divergence
+	free  bool // off the recording: any schedule will do
+}
+
+func newReplayer(m *machine, rec *trace.Trace) *replayer {
+	n := len(m.w.ids)
+	r := &replayer{m: m, rec: make([][]trace.Event, n), end: make([]int, n), recvs: make([][]trace.Event, n)}
+	for _, e := range rec.Events {
+		if i, ok := m.w.index[e.Node]; ok {
+			r.rec[i] = append(r.rec[i], e)
+		}
+	}
+	for i, evs := range r.rec {
+		r.end[i] = len(evs)
+		// The exit ends the node's recording; what follows it (nothing,
+		// normally) is not replayed.
+		for k, e := range evs {
+			if e.Ev == trace.Exit {
+				r.end[i] = k
+				break
+			}
+		}
+		for _, e := range evs[:r.end[i]] {
+			if e.Ev == trace.Recv || e.Ev == trace.Drop {
+				r.recvs[i] = append(r.recvs[i], e)
+			}
+		}
+	}
+	m.observe = r.observe
+	return r
+}
+
+// observe compares each simulated event with the recorded one.
+func (r *replayer) observe(i int, e *trace.Event) {
+	if r.div != nil || e.Ev == trace.Exit {
+		return
+	}
+	k := r.m.counts[i]
+	if k >= r.end[i] {
+		if !r.free {
+			r.diverge(i, k, "no further event", describe(e))
+		}
+		return
+	}
+	if want := &r.rec[i][k]; !sameEvent(want, e) {
+		r.diverge(i, k, describe(want), describe(e))
+	}
+}
+
+func (r *replayer) diverge(i, k int, want, got string) {
+	line := 0
+	if k < len(r.rec[i]) {
+		line = r.rec[i][k].Line
+	}
+	r.div = &Divergence{Node: r.m.w.ids[i], Index: k + 1, Line: line, Want: want, Got: got}
+	r.free = true
+}
+
+// consumed reports whether every node went through its recording: as
+// many events as recorded and, once off the recording, every recorded
+// receive.
+func (r *replayer) consumed() bool {
+	for i, k := range r.m.counts {
+		if k < r.end[i] || (r.free && len(r.recvs[i]) > 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// next returns the recorded event node i has to produce next, or nil.
+func (r *replayer) next(i int) *trace.Event {
+	if k := r.m.counts[i]; k < r.end[i] {
+		return &r.rec[i][k]
+	}
+	return nil
+}
+
+func (r *replayer) run() Outcome {
+	m := r.m
+	if err := m.start(); err != nil {
+		m.err = err
+		return Failed
+	}
+	if m.failed >= 0 {
+		return Failed
+	}
+	for {
+		if m.steps >= m.maxSteps {
+			return TooLong
+		}
+		if r.free && m.allFinished() {
+			return Complete
+		}
+		if r.consumed() {
+			return Ended
+		}
+		var s step
+		if !r.free {
+			var ok bool
+			if s, ok = r.choose(); !ok {
+				r.stuck()
+				continue
+			}
+			if s.kind == fire && s.at > m.now {
+				m.now = s.at
+			}
+		} else {
+			var ok bool
+			if s, ok = r.loose(); !ok {
+				return Stalled
+			}
+		}
+		var err error
+		if s.kind == deliver {
+			n := len(m.w.ids)
+			from := m.w.ids[s.ch/n]
+			if e := r.nextRecv(s.node); e != nil && e.Ev == trace.Drop && e.From == from && e.Seq == s.seq {
+				m.steps++
+				p := m.take(s)
+				m.inbound = p.seq
+				m.nodes[s.node].Drop(p.m)
+				m.inbound = 0
+			} else {
+				err = m.exec(s)
+			}
+			r.delivered(s.node, from, s.seq)
+		} else {
+			err = m.exec(s)
+		}
+		if err != nil {
+			m.failed, m.err = s.node, err
+			return Failed
+		}
+	}
+}
+
+// loose picks the next step once the replay has left its recording:
+// each node still gets its messages in the recorded order where it can,
+// timers fire when nothing recorded can be delivered, and otherwise the
+// first enabled step goes.
+func (r *replayer) loose() (step, bool) {
+	m := r.m
+	n := len(m.w.ids)
+	var best step
+	var bestE *trace.Event
+	for _, s := range m.candidates() {
+		if s.kind != deliver {
+			continue
+		}
+		e := r.nextRecv(s.node)
+		if e == nil || e.From != m.w.ids[s.ch/n] || e.Seq != s.seq {
+			continue
+		}
+		if bestE == nil || e.T < bestE.T || (e.T == bestE.T && e.Line < bestE.Line) {
+			best, bestE = s, e
+		}
+	}
+	if bestE != nil {
+		return best, true
+	}
+	en := m.enabled()
+	for _, s := range en {
+		if s.kind == fire {
+			return s, true
+		}
+	}
+	if len(en) == 0 {
+		return step{}, false
+	}
+	return en[0], true
+}
+
+// nextRecv returns the first recorded receive (or drop) of node i not
+// replayed yet, or nil.
+func (r *replayer) nextRecv(i int) *trace.Event {
+	if len(r.recvs[i]) == 0 {
+		return nil
+	}
+	return &r.recvs[i][0]
+}
+
+// delivered strikes a replayed receive off node i's list.
+func (r *replayer) delivered(i int, from string, seq int64) {
+	for k, e := range r.recvs[i] {
+		if e.From == from && e.Seq == seq {
+			r.recvs[i] = append(r.recvs[i][:k], r.recvs[i][k+1:]...)
+			return
+		}
+	}
+}
+
+// choose returns the step the recording takes next: among the steps that
+// match some node's next recorded event, the one recorded first.
+func (r *replayer) choose() (step, bool) {
+	m := r.m
+	n := len(m.w.ids)
+	var best step
+	var bestE *trace.Event
+	for _, s := range m.candidates() {
+		e := r.next(s.node)
+		if e == nil {
+			continue
+		}
+		switch s.kind {
+		case deliver:
+			if (e.Ev != trace.Recv && e.Ev != trace.Drop) || e.From != m.w.ids[s.ch/n] || e.Seq != s.seq {
+				continue
+			}
+		case fire:
+			if e.Ev == trace.Recv || e.Ev == trace.Drop {
+				continue
+			}
+		}
+		// Several timers of one node may wait: the earliest is the one.
+		sameEarlier := e == bestE && s.kind == fire && best.kind == fire && s.at < best.at
+		if bestE == nil || e.T < bestE.T || (e.T == bestE.T && e.Line < bestE.Line) || sameEarlier {
+			best, bestE = s, e
+		}
+	}
+	return best, bestE != nil
+}
+
+// stuck records why no recorded step can be taken, and lets the replay
+// go on freely.
+func (r *replayer) stuck() {
+	m := r.m
+	for i := range m.w.ids {
+		e := r.next(i)
+		if e == nil {
+			continue
+		}
+		got := "has nothing to do: " + strings.ToLower(m.nodes[i].Status().State)
+		if e.Ev == trace.Recv || e.Ev == trace.Drop {
+			got = fmt.Sprintf("never got message %d from %s", e.Seq, e.From)
+		}
+		r.diverge(i, m.counts[i], describe(e), got)
+		return
+	}
+	r.free = true
+}
+
+// sameEvent compares what a script controls: kind, peer, type, clocks,
+// numbering, round and text. Times and pids differ between runs.
+func sameEvent(a, b *trace.Event) bool {
+	if a.Ev != b.Ev || a.LC != b.LC {
+		return false
+	}
+	if a.Ev == trace.Start {
+		return true
+	}
+	return a.To == b.To && a.From == b.From && a.Type == b.Type && a.TS == b.TS && a.Seq == b.Seq &&
+		a.Round == b.Round && a.Text == b.Text && a.On == b.On && bytes.Equal(payload(a), payload(b))
+}
+
+func payload(e *trace.Event) []byte {
+	if len(e.Payload) == 0 {
+		return []byte("{}")
+	}
+	return bytes.TrimSpace(e.Payload)
+}
+
+// describe renders an event for a divergence report.
+func describe(e *trace.Event) string {
+	var b strings.Builder
+	b.WriteString(e.Ev)
+	switch e.Ev {
+	case trace.Send:
+		fmt.Fprintf(&b, " %s to %s (seq %d)", e.Type, e.To, e.Seq)
+	case trace.Recv, trace.Drop:
+		fmt.Fprintf(&b, " %s from %s (seq %d)", e.Type, e.From, e.Seq)
+	case trace.CSEnter, trace.CSExit:
+		fmt.Fprintf(&b, " round %d", e.Round)
+	case trace.Block:
+		fmt.Fprintf(&b, " on %q", e.On)
+	case trace.Log, trace.Error, trace.Print:
+		fmt.Fprintf(&b, " %q", e.Text)
+	}
+	fmt.Fprintf(&b, " at lc %d", e.LC)
+	return b.String()
+}
+
+// csOrder lists the critical sections in the order they were entered; a
+// recorded trace is ordered by its shared clock.
+func csOrder(events []trace.Event, byTime bool) []CSEntry {
+	var enters []trace.Event
+	for _, e := range events {
+		if e.Ev == trace.CSEnter {
+			enters = append(enters, e)
+		}
+	}
+	if byTime {
+		slices.SortStableFunc(enters, func(a, b trace.Event) int {
+			switch {
+			case a.T < b.T:
+				return -1
+			case a.T > b.T:
+				return 1
+			}
+			return a.Line - b.Line
+		})
+	}
+	out := make([]CSEntry, len(enters))
+	for i, e := range enters {
+		out[i] = CSEntry{Node: e.Node, Round: e.Round}
+	}
+	return out
+}
