@@ -190,7 +190,7 @@ func Start(opts Options) (*Cluster, error) {
 		return nil, fmt.Errorf("control listener: %w", err)
 	}
 	c.ctl = ctl
-	c.meta = MetaFor(s, addrs, "tcp", opts.Version)
+	c.meta = s.Meta(addrs, "tcp", opts.Version)
 	c.epoch = time.Now()
 	c.lastEvent = c.epoch
 
@@ -288,21 +288,6 @@ func Start(opts Options) (*Cluster, error) {
 	}
 	go c.watchStall()
 	return c, nil
-}
-
-// MetaFor returns the trace header of a run of s.
-func MetaFor(s *scenario.Scenario, addrs map[string]string, mode, version string) trace.Meta {
-	m := trace.Meta{Scenario: s.Name, Nodes: s.NodeIDs(), Algorithms: map[string]string{}, Token: s.Token,
-		Groups: map[string][]string{}, CS: trace.CS{Prints: s.CS.Prints, Interval: s.CS.Interval},
-		Rounds: s.Rounds, Speed: s.Speed, Addresses: addrs, Mode: mode, Seed: s.Seed, Version: version}
-	for _, n := range s.Nodes() {
-		if n.Role == scenario.Heavyweight {
-			m.Groups[n.ID] = n.Children
-		} else {
-			m.Algorithms[n.Group] = n.Algorithm
-		}
-	}
-	return m
 }
 
 // Meta returns the trace header of this run.

@@ -111,7 +111,7 @@ func runByHand(ctx context.Context, opts NodeOptions) error {
 		}
 		defer f.Close()
 		w := trace.NewWriter(f)
-		w.WriteMeta(MetaFor(s, addrs, "tcp", opts.Version))
+		w.WriteMeta(s.Meta(addrs, "tcp", opts.Version))
 		next = w
 	}
 	cfg.PID = os.Getpid()

@@ -53,6 +53,10 @@ type Config struct {
 	Speed   float64 // divides every sleep and interval
 	Library *Library
 	PID     int // recorded in the start event
+	// Seed seeds the node's math.random, so a simulated run repeats
+	// exactly; ConfigFor derives it from the scenario's seed and the
+	// node's place.
+	Seed int64
 	// HandlerLimit stops a handler (or a stretch of the main script
 	// between two blocking calls) that runs longer; default one second.
 	HandlerLimit time.Duration
@@ -150,6 +154,7 @@ func New(cfg Config, host Host) (*Node, error) {
 		n.known[id] = true
 	}
 	n.L = newSandbox()
+	n.seedRandom(cfg.Seed)
 	ctx, cancel := context.WithCancel(context.Background())
 	n.cancel = cancel
 	n.watchdog = time.AfterFunc(time.Hour, func() {
@@ -572,5 +577,5 @@ func ConfigFor(s *scenario.Scenario, id string, lib *Library) (Config, error) {
 		ring = append(ring, g.ID)
 	}
 	return Config{Spec: spec, Nodes: s.NodeIDs(), Ring: ring, CS: s.CS, Rounds: s.Rounds,
-		Speed: s.Speed, Library: lib}, nil
+		Speed: s.Speed, Library: lib, Seed: s.Seed*1000 + int64(spec.Index)}, nil
 }

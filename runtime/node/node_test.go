@@ -172,3 +172,30 @@ func TestScriptErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestMathRandomIsSeededPerRun(t *testing.T) {
+	role := `
+local xs = {}
+for i = 1, 5 do xs[i] = math.random(100) end
+local f = math.random()
+local r = math.random(3, 4)
+node.log(table.concat(xs, ","), f >= 0 and f < 1, r >= 3 and r <= 4)
+`
+	draws := func() string {
+		lib := library(t, map[string]string{"role.lua": role})
+		net := &testNet{chans: map[[2]string][]wire.Message{}}
+		n, err := New(Config{Spec: pair()[0], Nodes: []string{"X", "Y"}, Script: "role", Library: lib, Seed: 42},
+			netHost{net: net, id: "X"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := n.Start(); err != nil {
+			t.Fatal(err)
+		}
+		return net.events[len(net.events)-2].Text
+	}
+	a, b := draws(), draws()
+	if a != b || !strings.HasSuffix(a, "true true") {
+		t.Fatalf("same seed drew %q then %q", a, b)
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"time"
 
-	"mutexlab/runtime/cluster"
 	"mutexlab/runtime/node"
 	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/trace"
@@ -36,7 +35,7 @@ func newWorld(s *scenario.Scenario, lib *node.Library, version string) (*world, 
 	n := len(ids)
 	w := &world{s: s, ids: ids, index: make(map[string]int, n), cfgs: make([]node.Config, n),
 		delay: make([]int64, n*n), jitter: make([]int64, n*n), reorder: s.Network.Reorder,
-		meta: cluster.MetaFor(s, nil, "sim", version)}
+		meta: s.Meta(nil, "sim", version)}
 	speed := s.Speed
 	if speed <= 0 {
 		speed = 1
