@@ -239,7 +239,24 @@ func exploreHeader(s *scenario.Scenario, xf *exploreFlags) string {
 	if xf.lag {
 		extra += ", messages may lag"
 	}
-	return fmt.Sprintf("explore %s: %d processes, %s; %s%s", s.Name, len(s.NodeIDs()), plural(s.Rounds, "round"), what, extra)
+	head := fmt.Sprintf("explore %s: %d processes, %s; %s%s", s.Name, len(s.NodeIDs()), plural(s.Rounds, "round"), what, extra)
+	if xf.exhaustive && !tinySystem(s) {
+		head += "\nnote: a system this large has far more schedules than a search can cover; it stops at the cap" +
+			"\n      (exhaustive search is for 2-3 lightweights and 1 round; sample larger ones with the random walk)"
+	}
+	return head
+}
+
+// tinySystem reports whether an exhaustive search can hope to finish:
+// at most three lightweights that contend, one round.
+func tinySystem(s *scenario.Scenario) bool {
+	busy := 0
+	for _, g := range s.Groups {
+		if g.Lightweights > 1 {
+			busy += g.Lightweights
+		}
+	}
+	return s.Rounds <= 1 && busy <= 3
 }
 
 func orDefault(n, def int) int {
