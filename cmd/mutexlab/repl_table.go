@@ -69,7 +69,7 @@ func init() {
 	replCommands = []*replCommand{
 		// Running the system.
 		{name: "load", args: "SCENARIO", group: groupSystem, complete: []argKind{argScenario},
-			summary: "load a scenario: a .lua file or an embedded example (seed, three_groups)",
+			summary: "load a scenario: a file, a folder or an embedded example (seed, tiny, exercises/NAME...)",
 			help: `The next run uses it. A running system must be stopped first. load
 clears what speed and algorithm changed; reload keeps it.`,
 			run: cmdLoad},
