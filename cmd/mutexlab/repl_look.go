@@ -15,6 +15,7 @@ import (
 	"github.com/fatih/color"
 
 	"mutexlab/runtime/check"
+	"mutexlab/runtime/diagram"
 	"mutexlab/runtime/node"
 	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/trace"
@@ -299,10 +300,35 @@ func cmdDiagram(r *repl, _ context.Context, a cmdArgs) error {
 	return nil
 }
 
+func cmdTimeline(r *repl, _ context.Context, a cmdArgs) error {
+	c := lookup("timeline")
+	if r.cur == nil {
+		return errors.New("no run yet; `run` starts the system")
+	}
+	n := 40
+	switch {
+	case len(a.args) > 1:
+		return c.usageErr("want at most one count")
+	case len(a.args) == 1 && a.args[0] == "all":
+		n = 0
+	case len(a.args) == 1:
+		v, err := strconv.Atoi(a.args[0])
+		if err != nil || v < 1 {
+			return c.usageErr("N %q: want 1 or more, or all", a.args[0])
+		}
+		n = v
+	}
+	t := r.cur.tr.snapshot()
+	if r.running() {
+		t.Events = consistentCut(t.Events)
+	}
+	return diagram.Timeline(r.out, t, diagram.TimelineOptions{Last: n, Color: r.con.color,
+		Violations: violations(checkRun(t, false))})
+}
+
 // replExplore is the explore command's engine: the simulator's schedule
 // explorer over the scenario the next run would use, writing its report
-// to w. runtime/sim sets it (from an init in this package) when it lands;
-// until then explore says it is not available.
+// to w. explore.go sets it from an init; tests replace it.
 var replExplore func(ctx context.Context, w io.Writer, s *scenario.Scenario, scriptDirs []string, args []string) error
 
 func cmdExplore(r *repl, ctx context.Context, a cmdArgs) error {

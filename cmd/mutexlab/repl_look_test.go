@@ -69,6 +69,21 @@ func TestTrace(t *testing.T) {
 	s.fails("trace Z9", `unknown node "Z9"`)
 }
 
+func TestTimeline(t *testing.T) {
+	s := newSession(t, sessionOptions{})
+	s.fails("timeline", "no run yet")
+	s.must("run --rounds 1 --speed 200")
+	out := s.must("timeline 6", "A1", "B3", "the last 6 rows", "exits: stopped")
+	for _, l := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
+		if n := len([]rune(l)); n > 100 {
+			t.Errorf("timeline line of %d columns: %q", n, l)
+		}
+	}
+	s.must("timeline all", "CS_GRANT", "REQUEST")
+	s.fails("timeline 0", "want 1 or more, or all")
+	s.fails("timeline 1 2", "usage: timeline")
+}
+
 // brokenAlgorithm lets every lightweight in at once.
 const brokenAlgorithm = `local M = {}
 function M.request() end
