@@ -360,3 +360,27 @@ func TestStallCases(t *testing.T) {
 		}
 	}
 }
+
+// A critical section cut short by the end of the trace (Ctrl-C in the
+// middle of it) is not a screen failure, and the summary says so.
+func TestScreenSectionCutShort(t *testing.T) {
+	tr, err := trace.ReadFile(filepath.Join("testdata", "clean_lamport.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	prints := 0
+	for i, e := range tr.Events {
+		if e.Ev == trace.Print {
+			prints++
+			if prints == 1 {
+				tr.Events = tr.Events[:i+1]
+				break
+			}
+		}
+	}
+	r := Run(tr, Options{Interrupted: true})
+	res := r.Result(Screen)
+	if res.Status != Pass || !strings.Contains(res.Summary, "1 cut short by the end of the trace") {
+		t.Fatalf("screen: %s %q", res.Status, res.Summary)
+	}
+}
