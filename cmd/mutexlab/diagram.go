@@ -80,15 +80,6 @@ func diagramRender(w io.Writer, t *trace.Trace) error {
 	return diagram.HTML(w, t, diagram.Options{Violations: violations(checkRun(t, false))})
 }
 
-// writeDiagramFile writes t's HTML diagram to path.
-func writeDiagramFile(path string, t *trace.Trace) error {
-	var buf bytes.Buffer
-	if err := diagramRender(&buf, t); err != nil {
-		return err
-	}
-	return diagramWriteOutput(path, buf.Bytes())
-}
-
 // diagramSameFile reports whether two paths name the same file.
 func diagramSameFile(a, b string) bool {
 	if filepath.Clean(a) == filepath.Clean(b) {

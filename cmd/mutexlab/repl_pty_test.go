@@ -55,7 +55,7 @@ func TestTerminalSession(t *testing.T) {
 	for _, id := range []string{"A ", "B ", "A1", "A2", "A3", "B1", "B2", "B3"} {
 		at = screen.waitFor(t, at, "\n"+id)
 	}
-	at = screen.waitFor(t, at, "> ")
+	screen.waitFor(t, at, "> ")
 
 	typeLine("quit\r")
 	select {

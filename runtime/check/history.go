@@ -336,15 +336,6 @@ func (h *history) interrupted() bool {
 	return false
 }
 
-// lightweights returns the lightweights of every group, ring order.
-func (h *history) lightweights() []string {
-	var out []string
-	for _, hw := range h.heavy {
-		out = append(out, h.meta.Groups[hw]...)
-	}
-	return out
-}
-
 // dur formats a span of the shared clock, rounded to what a reader can
 // use: "504.01ms", not "504.006335ms".
 func dur(ns int64) string {

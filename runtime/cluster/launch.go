@@ -87,7 +87,6 @@ type Cluster struct {
 	mu        sync.Mutex
 	conns     map[string]*ctlConn
 	outcome   Outcome
-	ended     bool
 	stopping  bool
 	done      chan struct{}
 	state     map[string]*nodeState

@@ -52,14 +52,3 @@ func (q *queue) take() []wire.Message {
 	q.mu.Unlock()
 	return items
 }
-
-// requeue puts items back at the front (after a failed write).
-func (q *queue) requeue(items []wire.Message) {
-	q.mu.Lock()
-	q.items = append(items, q.items...)
-	q.mu.Unlock()
-	select {
-	case q.ch <- struct{}{}:
-	default:
-	}
-}
