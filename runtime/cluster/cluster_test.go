@@ -408,41 +408,46 @@ func children(pid int) []int {
 // terminals, on the scenario's fixed ports.
 func TestByHand(t *testing.T) {
 	dir := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	if base > 65000 {
-		base = 20000 + base%10000
-	}
+	base := freePorts(t, 8)
 	scen := fmt.Sprintf(`return { name = "byhand", port = %d, rounds = 1, speed = 100, cs = { prints = 2, interval = 1 },
   groups = { {id = "A", algorithm = "lamport", lightweights = 3}, {id = "B", algorithm = "ricart_agrawala", lightweights = 3} } }`, base)
 	os.WriteFile(filepath.Join(dir, "byhand.lua"), []byte(scen), 0o644)
 	ids := []string{"B3", "A2", "B", "A1", "B1", "A", "A3", "B2"} // any order
 	lines := make(chan string, 100)
+	type exit struct {
+		id, stderr string
+		err        error
+	}
+	exits := make(chan exit, len(ids))
 	var cmds []*exec.Cmd
+	running := 0
 	defer func() {
 		for _, c := range cmds {
 			c.Process.Kill()
-			c.Wait()
+		}
+		for ; running > 0; running-- {
+			<-exits
 		}
 	}()
 	for _, id := range ids {
 		cmd := exec.Command(bin, "node", "--id", id, "byhand.lua")
 		cmd.Dir = dir
 		out, _ := cmd.StdoutPipe()
-		cmd.Stderr = io.Discard
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
 		cmds = append(cmds, cmd)
+		running++
 		go func() {
 			sc := bufio.NewScanner(out)
 			for sc.Scan() {
 				lines <- sc.Text()
 			}
+			// Wait only once the screen is read to its end.
+			err := cmd.Wait()
+			exits <- exit{id, stderr.String(), err}
 		}()
 	}
 	seen := map[string]int{}
@@ -451,6 +456,10 @@ func TestByHand(t *testing.T) {
 		select {
 		case l := <-lines:
 			seen[strings.TrimPrefix(l, "I'm lightweight process ")]++
+		case e := <-exits:
+			// A node that ends on its own (a port taken after all) says why.
+			running--
+			t.Fatalf("%s exited early: %v\n%s", e.id, e.err, e.stderr)
 		case <-deadline:
 			t.Fatalf("by hand: only %v after 60 s", seen)
 		}
@@ -463,12 +472,44 @@ func TestByHand(t *testing.T) {
 	for _, c := range cmds {
 		c.Process.Signal(os.Interrupt)
 	}
-	for _, c := range cmds {
-		if err := c.Wait(); err != nil {
-			t.Errorf("node exited with %v after Ctrl-C", err)
+	for ; running > 0; running-- {
+		select {
+		case e := <-exits:
+			if e.err != nil {
+				t.Errorf("%s exited with %v after Ctrl-C\n%s", e.id, e.err, e.stderr)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("%d nodes still running 20 s after Ctrl-C", running)
 		}
 	}
-	cmds = nil
+}
+
+// freePorts finds n consecutive free ports below the ephemeral range
+// (where other tests' outgoing connections take theirs), for nodes
+// started by hand on fixed ports.
+func freePorts(t *testing.T, n int) int {
+	t.Helper()
+	for try := 0; try < 50; try++ {
+		base := 20000 + (os.Getpid()*7919+try*97)%10000
+		var held []net.Listener
+		ok := true
+		for i := 0; i < n; i++ {
+			ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", base+i))
+			if err != nil {
+				ok = false
+				break
+			}
+			held = append(held, ln)
+		}
+		for _, ln := range held {
+			ln.Close()
+		}
+		if ok {
+			return base
+		}
+	}
+	t.Fatal("no 8 consecutive free ports found")
+	return 0
 }
 
 // TestInitThenEdit: `mutexlab init` copies the scripts, and an edit of the
