@@ -2,6 +2,7 @@ package node
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
@@ -30,7 +31,7 @@ func (n *Node) module() *lua.LTable {
 	t.RawSetString("ring", n.list(n.cfg.Ring))
 	t.RawSetString("rounds_total", lua.LNumber(n.cfg.Rounds))
 
-	L.SetFuncs(t, map[string]lua.LGFunction{
+	setFuncs(L, t, map[string]lua.LGFunction{
 		"send":             n.luaSend,
 		"broadcast":        n.luaBroadcast,
 		"on":               n.luaOn,
@@ -42,12 +43,25 @@ func (n *Node) module() *lua.LTable {
 		"log":              n.luaLog,
 	})
 	clk := L.CreateTable(0, 2)
-	L.SetFuncs(clk, map[string]lua.LGFunction{
+	setFuncs(L, clk, map[string]lua.LGFunction{
 		"now":  func(L *lua.LState) int { L.Push(lua.LNumber(n.clock.Now())); return 1 },
 		"tick": n.luaTick,
 	})
 	t.RawSetString("clock", clk)
 	return t
+}
+
+// setFuncs is L.SetFuncs in sorted order, so pairs(node) walks the same
+// way in every run (a simulated schedule must repeat exactly).
+func setFuncs(L *lua.LState, t *lua.LTable, fns map[string]lua.LGFunction) {
+	names := make([]string, 0, len(fns))
+	for name := range fns {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		t.RawSetString(name, L.NewFunction(fns[name]))
+	}
 }
 
 func (n *Node) list(ids []string) *lua.LTable {
