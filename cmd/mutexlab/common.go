@@ -50,6 +50,17 @@ func (f *scenarioFlags) load(arg string) (*scenario.Scenario, error) {
 	return s, nil
 }
 
+// scenarioArg returns the one optional SCENARIO argument ("" for the seed).
+func scenarioArg(pos []string) (string, error) {
+	switch len(pos) {
+	case 0:
+		return "", nil
+	case 1:
+		return pos[0], nil
+	}
+	return "", usageErr("expected at most one scenario, got %d arguments", len(pos))
+}
+
 func (f *scenarioFlags) dirs() []string {
 	if f.scripts == "" {
 		return nil

@@ -30,16 +30,13 @@ func init() {
 		if *id == "" {
 			return usageErr("--id is required, e.g. mutexlab node --id A1 seed")
 		}
-		if len(pos) > 1 {
-			return usageErr("expected at most one scenario, got %d arguments", len(pos))
+		arg, err := scenarioArg(pos)
+		if err != nil {
+			return err
 		}
 		opts := cluster.NodeOptions{ID: *id, TracePath: *tracePath, Stdout: os.Stdout, Stderr: os.Stderr,
 			Version: Version, ScriptDirs: sf.dirs()}
 		if !cluster.Launched() {
-			arg := ""
-			if len(pos) == 1 {
-				arg = pos[0]
-			}
 			if opts.Scenario, err = sf.load(arg); err != nil {
 				return classify(err)
 			}

@@ -212,20 +212,30 @@ func (r *repl) holdRelease(ctx context.Context, a cmdArgs, name string) error {
 	return nil
 }
 
-func cmdDeliver(r *repl, ctx context.Context, a cmdArgs) error {
-	c := lookup("deliver")
+// linkAndCount reads the arguments of deliver and drop: a link to a live
+// node and an optional count (1).
+func (r *repl) linkAndCount(name string, a cmdArgs) (link, int, error) {
+	c := lookup(name)
 	if len(a.args) < 1 || len(a.args) > 2 {
-		return c.usageErr("want a link and an optional count")
+		return link{}, 0, c.usageErr("want a link and an optional count")
 	}
 	l, err := r.parseLink(a.args[0])
 	if err != nil {
-		return err
+		return link{}, 0, err
 	}
 	n, err := parseCount(c, a.args, 1)
 	if err != nil {
-		return err
+		return link{}, 0, err
 	}
 	if err := r.liveNode(l.to); err != nil {
+		return link{}, 0, err
+	}
+	return l, n, nil
+}
+
+func cmdDeliver(r *repl, ctx context.Context, a cmdArgs) error {
+	l, n, err := r.linkAndCount("deliver", a)
+	if err != nil {
 		return err
 	}
 	lr := r.cur
@@ -250,19 +260,8 @@ func cmdDeliver(r *repl, ctx context.Context, a cmdArgs) error {
 }
 
 func cmdDrop(r *repl, ctx context.Context, a cmdArgs) error {
-	c := lookup("drop")
-	if len(a.args) < 1 || len(a.args) > 2 {
-		return c.usageErr("want a link and an optional count")
-	}
-	l, err := r.parseLink(a.args[0])
+	l, n, err := r.linkAndCount("drop", a)
 	if err != nil {
-		return err
-	}
-	n, err := parseCount(c, a.args, 1)
-	if err != nil {
-		return err
-	}
-	if err := r.liveNode(l.to); err != nil {
 		return err
 	}
 	if _, err := r.cur.tell(ctx, []string{l.to}, "drop", l.from, strconv.Itoa(n)); err != nil {

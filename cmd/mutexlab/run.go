@@ -36,12 +36,9 @@ func init() {
 		if err != nil {
 			return err
 		}
-		if len(pos) > 1 {
-			return usageErr("expected at most one scenario, got %d arguments", len(pos))
-		}
-		arg := ""
-		if len(pos) == 1 {
-			arg = pos[0]
+		arg, err := scenarioArg(pos)
+		if err != nil {
+			return err
 		}
 		s, err := sf.load(arg)
 		if err != nil {
