@@ -30,10 +30,8 @@ func runCheck(c *command, args []string) error {
 	}
 	switch {
 	case len(pos) == 0:
-		fs.Usage()
 		return usageErr("missing TRACE")
 	case len(pos) > 1:
-		fs.Usage()
 		return usageErr("one TRACE at a time, got %d", len(pos))
 	}
 	t, err := trace.ReadFile(pos[0])

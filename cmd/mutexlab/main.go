@@ -58,15 +58,18 @@ func runtimeErr(format string, a ...any) error {
 // been printed already.
 var checkFailed = &exitError{code: exitCheck}
 
-// newFlags returns a FlagSet for a subcommand whose -h prints its usage.
+// newFlags returns a FlagSet for a subcommand: -h prints its usage on
+// stdout; a bad flag is one line on stderr (parseFlags).
 func newFlags(c *command) *flag.FlagSet {
 	fs := flag.NewFlagSet(c.name, flag.ContinueOnError)
-	fs.SetOutput(os.Stderr)
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		fmt.Fprintf(os.Stderr, "usage: mutexlab %s\n\n%s\n", c.usage, c.summary)
+		fmt.Fprintf(os.Stdout, "usage: mutexlab %s\n\n%s\n", c.usage, c.summary)
 		if hasFlags(fs) {
-			fmt.Fprintln(os.Stderr, "\nflags:")
+			fmt.Fprintln(os.Stdout, "\nflags:")
+			fs.SetOutput(os.Stdout)
 			fs.PrintDefaults()
+			fs.SetOutput(io.Discard)
 		}
 	}
 	return fs
@@ -82,12 +85,17 @@ func hasFlags(fs *flag.FlagSet) bool {
 // ("run seed.lua --rounds 2"). It returns the positional arguments.
 func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
+	// The flag package prints the usage on any error; only -h should.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	defer func() { fs.Usage = usage }()
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
+				usage()
 				return nil, &exitError{code: exitOK}
 			}
-			return nil, &exitError{code: exitUsage}
+			return nil, usageErr("%v (see 'mutexlab %s -h')", err, fs.Name())
 		}
 		args = fs.Args()
 		if len(args) == 0 {

@@ -51,7 +51,6 @@ func runReplay(c *command, args []string) error {
 		return err
 	}
 	if len(pos) != 1 {
-		fs.Usage()
 		return usageErr("want one TRACE, got %d arguments", len(pos))
 	}
 	rec, err := trace.ReadFile(pos[0])

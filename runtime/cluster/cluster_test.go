@@ -546,3 +546,21 @@ func TestInitThenEdit(t *testing.T) {
 		t.Fatalf("init over existing files: %d %s", r.code, r.stderr)
 	}
 }
+
+// Bad usage is one line on stderr and status 2; -h is the usage on stdout.
+func TestUsageErrorsAreOneLine(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"run", "--rounds", "abc"}, {"explore", "--bogus"}, {"run", "a", "b"}, {"bogus"},
+		{"check"}, {"diagram"}, {"node"}, {"init"},
+	} {
+		r := mutexlab(t, dir, args...)
+		if r.code != 2 || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || r.stderr == "" || r.stdout != "" {
+			t.Errorf("mutexlab %v: exit %d, stdout %q, stderr %q: want one line on stderr and status 2", args, r.code, r.stdout, r.stderr)
+		}
+	}
+	r := mutexlab(t, dir, "run", "-h")
+	if r.code != 0 || !strings.HasPrefix(r.stdout, "usage: mutexlab run") || !strings.Contains(r.stdout, "-rounds") {
+		t.Errorf("run -h: exit %d, stdout %q", r.code, r.stdout)
+	}
+}
