@@ -23,7 +23,7 @@ type memEnd struct {
 	id     string
 	in     chan wire.Message
 	mu     sync.Mutex
-	out    map[string]*queue
+	out    map[string]*queue[wire.Message]
 	closed chan struct{}
 	wg     sync.WaitGroup
 	once   sync.Once
@@ -33,7 +33,7 @@ type memEnd struct {
 func (n *MemNetwork) Join(id string) Transport {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	e := &memEnd{net: n, id: id, in: make(chan wire.Message, 1024), out: map[string]*queue{}, closed: make(chan struct{})}
+	e := &memEnd{net: n, id: id, in: make(chan wire.Message, 1024), out: map[string]*queue[wire.Message]{}, closed: make(chan struct{})}
 	n.nodes[id] = e
 	return e
 }
@@ -48,7 +48,7 @@ func (e *memEnd) Send(to string, m wire.Message) error {
 	e.mu.Lock()
 	q, ok := e.out[to]
 	if !ok {
-		q = newQueue()
+		q = newQueue[wire.Message]()
 		e.out[to] = q
 		e.wg.Add(1)
 		go e.pump(q, dst)
@@ -59,7 +59,7 @@ func (e *memEnd) Send(to string, m wire.Message) error {
 }
 
 // pump forwards one ordered pair's messages in order.
-func (e *memEnd) pump(q *queue, dst *memEnd) {
+func (e *memEnd) pump(q *queue[wire.Message], dst *memEnd) {
 	defer e.wg.Done()
 	for {
 		select {

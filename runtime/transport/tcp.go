@@ -37,7 +37,7 @@ type TCP struct {
 	wg     sync.WaitGroup
 
 	mu    sync.Mutex
-	out   map[string]*queue
+	out   map[string]*queue[[]byte] // encoded frames per peer
 	conns map[net.Conn]struct{}
 }
 
@@ -48,7 +48,7 @@ func NewTCP(cfg TCPConfig) *TCP {
 	}
 	t := &TCP{
 		cfg: cfg, in: make(chan wire.Message, 1024), closed: make(chan struct{}),
-		out: map[string]*queue{}, conns: map[net.Conn]struct{}{},
+		out: map[string]*queue[[]byte]{}, conns: map[net.Conn]struct{}{},
 	}
 	t.wg.Add(1)
 	go t.accept()
@@ -65,7 +65,8 @@ func (t *TCP) Send(to string, m wire.Message) error {
 	if !ok {
 		return fmt.Errorf("send to %s: no such node", to)
 	}
-	if _, err := wire.Encode(m); err != nil {
+	frame, err := wire.Encode(m)
+	if err != nil {
 		return err
 	}
 	t.mu.Lock()
@@ -77,13 +78,13 @@ func (t *TCP) Send(to string, m wire.Message) error {
 			return errors.New("transport closed")
 		default:
 		}
-		q = newQueue()
+		q = newQueue[[]byte]()
 		t.out[to] = q
 		t.wg.Add(1)
 		go t.writer(to, addr, q)
 	}
 	t.mu.Unlock()
-	q.push(m)
+	q.push(frame)
 	return nil
 }
 
@@ -203,7 +204,7 @@ func (t *TCP) reject(c net.Conn, peer string, err error) {
 }
 
 // writer owns the connection to one peer.
-func (t *TCP) writer(to, addr string, q *queue) {
+func (t *TCP) writer(to, addr string, q *queue[[]byte]) {
 	defer t.wg.Done()
 	var (
 		c  net.Conn
@@ -251,8 +252,7 @@ func (t *TCP) writer(to, addr string, q *queue) {
 				}
 			}
 			var err error
-			for _, m := range items {
-				frame, _ := wire.Encode(m)
+			for _, frame := range items {
 				if _, err = bw.Write(frame); err != nil {
 					break
 				}

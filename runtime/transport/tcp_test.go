@@ -159,3 +159,25 @@ func TestMemNetworkFIFO(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkTCPThroughput sends b.N messages A -> B and waits for the last.
+func BenchmarkTCPThroughput(b *testing.B) {
+	la, _ := net.Listen("tcp", "127.0.0.1:0")
+	lb, _ := net.Listen("tcp", "127.0.0.1:0")
+	addrs := map[string]string{"A": la.Addr().String(), "B": lb.Addr().String()}
+	a := NewTCP(TCPConfig{ID: "A", Session: "s", Listener: la, Addresses: addrs})
+	c := NewTCP(TCPConfig{ID: "B", Session: "s", Listener: lb, Addresses: addrs})
+	defer a.Close()
+	defer c.Close()
+	m := wire.Message{Type: "REQUEST", Sender: "A", TS: 12, Payload: wire.EmptyPayload}
+	b.ResetTimer()
+	go func() {
+		for i := 0; i < b.N; i++ {
+			a.Send("B", m)
+		}
+	}()
+	for i := 0; i < b.N; i++ {
+		<-c.Incoming()
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
+}

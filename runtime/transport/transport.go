@@ -26,15 +26,15 @@ type Transport interface {
 
 // queue is an unbounded FIFO feeding one consumer goroutine, so that Send
 // never blocks the node's loop.
-type queue struct {
+type queue[T any] struct {
 	ch    chan struct{} // signalled when items were added
 	mu    sync.Mutex
-	items []wire.Message
+	items []T
 }
 
-func newQueue() *queue { return &queue{ch: make(chan struct{}, 1)} }
+func newQueue[T any]() *queue[T] { return &queue[T]{ch: make(chan struct{}, 1)} }
 
-func (q *queue) push(m wire.Message) {
+func (q *queue[T]) push(m T) {
 	q.mu.Lock()
 	q.items = append(q.items, m)
 	q.mu.Unlock()
@@ -45,7 +45,7 @@ func (q *queue) push(m wire.Message) {
 }
 
 // take returns everything queued so far, or nil.
-func (q *queue) take() []wire.Message {
+func (q *queue[T]) take() []T {
 	q.mu.Lock()
 	items := q.items
 	q.items = nil
