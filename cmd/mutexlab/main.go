@@ -120,9 +120,13 @@ func printUsage(w io.Writer) {
 		}
 	}
 	sort.Strings(names)
+	width := 0
+	for _, n := range names {
+		width = max(width, len(commands[n].usage))
+	}
 	for _, n := range names {
 		c := commands[n]
-		fmt.Fprintf(w, "  %-34s %s\n", c.usage, c.summary)
+		fmt.Fprintf(w, "  %-*s  %s\n", width, c.usage, c.summary)
 	}
 	fmt.Fprintln(w, "\n'mutexlab COMMAND -h' shows a command's flags.")
 	fmt.Fprintln(w, "exit status: 0 success, 1 a check failed, 2 bad usage/scenario/script, 3 runtime failure")
