@@ -16,7 +16,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 )
 
 // MaxLine is the largest frame, newline included.
@@ -33,11 +32,6 @@ const (
 	Done    = "DONE"
 )
 
-var (
-	typeRE = regexp.MustCompile(`^[A-Z][A-Z0-9_]{0,31}$`)
-	idRE   = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]{0,31}$`)
-)
-
 // Message is one frame on the wire.
 type Message struct {
 	Type    string          `json:"type"`
@@ -49,11 +43,35 @@ type Message struct {
 // EmptyPayload is the payload of a message that carries none.
 var EmptyPayload = json.RawMessage(`{}`)
 
-// ValidType reports whether s is a message type word.
-func ValidType(s string) bool { return typeRE.MatchString(s) }
+// ValidType reports whether s is a message type word: [A-Z][A-Z0-9_]{0,31}.
+func ValidType(s string) bool {
+	if len(s) == 0 || len(s) > 32 || s[0] < 'A' || s[0] > 'Z' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
 
-// ValidID reports whether s can name a node.
-func ValidID(s string) bool { return idRE.MatchString(s) }
+// ValidID reports whether s can name a node: [A-Za-z][A-Za-z0-9_]{0,31}.
+func ValidID(s string) bool {
+	if len(s) == 0 || len(s) > 32 || !isLetter(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if !(isLetter(c) || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func isLetter(c byte) bool { return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' }
 
 // Validate checks a message against the schema.
 func (m Message) Validate() error {

@@ -116,3 +116,20 @@ func TestHello(t *testing.T) {
 		t.Fatal("REQUEST accepted as HELLO")
 	}
 }
+
+func TestValidTypeAndID(t *testing.T) {
+	types := map[string]bool{"REQUEST": true, "CS_GRANT": true, "A": true, "X9_": true, strings.Repeat("A", 32): true,
+		"": false, "request": false, "9A": false, "_A": false, "A-B": false, strings.Repeat("A", 33): false, "AÉ": false}
+	for s, want := range types {
+		if ValidType(s) != want {
+			t.Errorf("ValidType(%q) = %v", s, !want)
+		}
+	}
+	ids := map[string]bool{"A1": true, "launcher": true, "b_2": true, strings.Repeat("a", 32): true,
+		"": false, "1A": false, "_a": false, "A 1": false, strings.Repeat("a", 33): false}
+	for s, want := range ids {
+		if ValidID(s) != want {
+			t.Errorf("ValidID(%q) = %v", s, !want)
+		}
+	}
+}
