@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"os"
+	"strconv"
 
 	"github.com/mattn/go-isatty"
 
@@ -48,6 +49,29 @@ func (f *scenarioFlags) load(arg string) (*scenario.Scenario, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// parseScenarioArgs parses a command's flags and its one optional
+// SCENARIO argument.
+func parseScenarioArgs(fs *flag.FlagSet, args []string) (string, error) {
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return "", err
+	}
+	return scenarioArg(pos)
+}
+
+// seedFlag registers --seed: the first schedule's seed, set tells whether
+// it was given (the default is the scenario's).
+func seedFlag(fs *flag.FlagSet, seed *int64, set *bool) {
+	fs.Func("seed", "seed of the first schedule; schedule i runs with seed+i (default: the scenario's seed)", func(v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return errors.New("expected an integer")
+		}
+		*seed, *set = n, true
+		return nil
+	})
 }
 
 // scenarioArg returns the one optional SCENARIO argument ("" for the seed).

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -105,21 +104,10 @@ func runCompare(c *command, w io.Writer, args []string) error {
 	sf.register(fs)
 	var cf compareFlags
 	fs.IntVar(&cf.runs, "runs", defaultCompareRuns, "simulated schedules per algorithm")
-	fs.Func("seed", "seed of the first schedule; schedule i runs with seed+i (default: the scenario's seed)", func(v string) error {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return errors.New("expected an integer")
-		}
-		cf.seed, cf.seedSet = n, true
-		return nil
-	})
+	seedFlag(fs, &cf.seed, &cf.seedSet)
 	fs.StringVar(&cf.algorithms, "algorithms", "lamport,ricart_agrawala", "comma-separated lightweight algorithms to compare")
 	fs.BoolVar(&cf.asJSON, "json", false, "print the result as JSON")
-	pos, err := parseFlags(fs, args)
-	if err != nil {
-		return err
-	}
-	arg, err := scenarioArg(pos)
+	arg, err := parseScenarioArgs(fs, args)
 	if err != nil {
 		return err
 	}

@@ -37,11 +37,7 @@ func init() {
 		sf.register(fs)
 		var xf exploreFlags
 		xf.register(fs)
-		pos, err := parseFlags(fs, args)
-		if err != nil {
-			return err
-		}
-		arg, err := scenarioArg(pos)
+		arg, err := parseScenarioArgs(fs, args)
 		if err != nil {
 			return err
 		}
@@ -116,14 +112,7 @@ type exploreFlags struct {
 
 func (f *exploreFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.runs, "runs", 0, fmt.Sprintf("schedules to run (default %d); with --exhaustive, the most to cover (default %d)", sim.DefaultRuns, sim.DefaultExhaustiveRuns))
-	fs.Func("seed", "seed of the first schedule; schedule i runs with seed+i (default: the scenario's seed)", func(v string) error {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return errors.New("expected an integer")
-		}
-		f.seed, f.seedSet = n, true
-		return nil
-	})
+	seedFlag(fs, &f.seed, &f.seedSet)
 	fs.StringVar(&f.out, "out", "explore-out", "folder for the failing schedule's trace and diagram")
 	fs.StringVar(&f.tracePath, "trace", "", "also write the failing schedule's trace to `FILE` (with --runs 1: the schedule's trace, failing or not)")
 	fs.BoolVar(&f.exhaustive, "exhaustive", false, "enumerate the distinct schedules depth first instead of sampling (tiny systems: 2-3 lightweights, 1 round)")

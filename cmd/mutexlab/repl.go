@@ -40,11 +40,7 @@ func init() {
 		fs := newFlags(c)
 		var sf scenarioFlags
 		sf.register(fs)
-		pos, err := parseFlags(fs, args)
-		if err != nil {
-			return err
-		}
-		arg, err := scenarioArg(pos)
+		arg, err := parseScenarioArgs(fs, args)
 		if err != nil {
 			return err
 		}

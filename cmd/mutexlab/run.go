@@ -32,11 +32,7 @@ func init() {
 		tracePath := fs.String("trace", "", "write the run's trace (JSON lines) to FILE as it goes")
 		htmlPath := fs.String("html", "", "write the space-time diagram of the run to FILE at the end")
 		asJSON := fs.Bool("json", false, "print the summary and the check report as JSON instead of text")
-		pos, err := parseFlags(fs, args)
-		if err != nil {
-			return err
-		}
-		arg, err := scenarioArg(pos)
+		arg, err := parseScenarioArgs(fs, args)
 		if err != nil {
 			return err
 		}
