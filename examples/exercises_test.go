@@ -24,6 +24,7 @@ import (
 
 	"mutexlab/algorithms"
 	"mutexlab/examples"
+	"mutexlab/runtime/cluster/clustertest"
 	"mutexlab/scripts"
 )
 
@@ -31,21 +32,12 @@ import (
 var bin string
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "mutexlab-examples-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "examples:", err)
+	var err error
+	if bin, err = clustertest.Build(); err != nil {
+		fmt.Fprintln(os.Stderr, "examples: the real runs need the mutexlab binary:", err)
 		os.Exit(1)
 	}
-	bin = filepath.Join(dir, "mutexlab")
-	out, err := exec.Command("go", "build", "-o", bin, "mutexlab/cmd/mutexlab").CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "examples: the real runs need the mutexlab binary, and it does not build: %v\n%s", err, out)
-		os.RemoveAll(dir)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(clustertest.Main(m))
 }
 
 // speed makes the runs quick: the exercises' critical sections take

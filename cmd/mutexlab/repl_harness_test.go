@@ -6,53 +6,22 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"mutexlab/runtime/cluster/clustertest"
 )
 
 // The REPL tests start real node processes: they need the mutexlab
 // binary, built once (lazily, so tests that need no processes do not wait
 // for it).
-
-var (
-	binOnce sync.Once
-	binPath string
-	binErr  error
-	binDir  string
-)
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(clustertest.Main(m)) }
 
 // testBinary returns the path of a freshly built mutexlab.
-func testBinary(t *testing.T) string {
-	t.Helper()
-	binOnce.Do(func() {
-		binDir, binErr = os.MkdirTemp("", "mutexlab-repl-test")
-		if binErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "mutexlab")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-		if err != nil {
-			binErr = err
-			binPath = string(out)
-		}
-	})
-	if binErr != nil {
-		t.Fatalf("building mutexlab: %v\n%s", binErr, binPath)
-	}
-	return binPath
-}
+func testBinary(t *testing.T) string { return clustertest.Binary(t) }
 
 // replProcess returns `mutexlab ARGS` for a test. It cannot outlive the
 // test: it gets SIGTERM (which stops its nodes) when the test binary dies

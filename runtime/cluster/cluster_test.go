@@ -15,26 +15,19 @@ import (
 	"testing"
 	"time"
 
+	"mutexlab/runtime/cluster/clustertest"
 	"mutexlab/runtime/trace"
 )
 
 var bin string // the mutexlab binary under test
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "mutexlab-cluster-test")
-	if err != nil {
+	var err error
+	if bin, err = clustertest.Build(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	bin = filepath.Join(dir, "mutexlab")
-	out, err := exec.Command("go", "build", "-o", bin, "mutexlab/cmd/mutexlab").CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "build mutexlab: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	os.Exit(clustertest.Main(m))
 }
 
 type result struct {

@@ -6,51 +6,24 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"mutexlab/runtime/check"
+	"mutexlab/runtime/cluster/clustertest"
 	"mutexlab/runtime/node"
 	"mutexlab/runtime/trace"
 )
 
 // The replay tests record real runs over TCP with the mutexlab binary,
 // built once when the first of them needs it.
-var (
-	binOnce sync.Once
-	binDir  string
-	binPath string
-	binErr  error
-)
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { os.Exit(clustertest.Main(m)) }
 
 func binary(t *testing.T) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("records a real run over TCP")
 	}
-	binOnce.Do(func() {
-		if binDir, binErr = os.MkdirTemp("", "mutexlab-sim-test"); binErr != nil {
-			return
-		}
-		binPath = filepath.Join(binDir, "mutexlab")
-		out, err := exec.Command("go", "build", "-o", binPath, "mutexlab/cmd/mutexlab").CombinedOutput()
-		if err != nil {
-			binErr = err
-			binPath = string(out)
-		}
-	})
-	if binErr != nil {
-		t.Fatalf("building mutexlab: %v\n%s", binErr, binPath)
-	}
-	return binPath
+	return clustertest.Binary(t)
 }
 
 // record runs the system over TCP and returns its trace.
