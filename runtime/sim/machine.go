@@ -372,6 +372,12 @@ type policy interface {
 // run runs one schedule to its end under p and stops the nodes.
 func (m *machine) run(p policy) Outcome {
 	out := m.loop(p)
+	m.stopAfter(out)
+	return out
+}
+
+// stopAfter stops the nodes, each exit saying why the schedule ended.
+func (m *machine) stopAfter(out Outcome) {
 	m.stop(func(i int) string {
 		switch {
 		case i == m.failed:
@@ -381,7 +387,6 @@ func (m *machine) run(p policy) Outcome {
 		}
 		return "stopped"
 	})
-	return out
 }
 
 func (m *machine) loop(p policy) Outcome {

@@ -145,15 +145,7 @@ func Replay(rec *trace.Trace, opts ReplayOptions) (*ReplayResult, error) {
 	}
 	r := newReplayer(m, rec)
 	out := r.run()
-	m.stop(func(i int) string {
-		switch {
-		case i == m.failed:
-			return "error"
-		case out == Stalled:
-			return "stalled"
-		}
-		return "stopped"
-	})
+	m.stopAfter(out)
 	res := m.result(out, true)
 	res.Trace.Meta.Seed = rec.Meta.Seed
 	return &ReplayResult{Trace: res.Trace, Outcome: out, Err: m.err, Steps: m.steps, Divergence: r.div,
