@@ -33,16 +33,17 @@ local function remove(id)
   end
 end
 
--- The peers we still wait for, for the trace and the REPL.
+-- What we still wait for, as data: the trace, the REPL and the checks
+-- read it (a deadlock is drawn from it).
 local function waiting_for()
   local missing = {}
   for _, peer in ipairs(node.peers) do
     if not M.replies[peer] then table.insert(missing, peer) end
   end
   if #missing > 0 then
-    return "REPLY from " .. table.concat(missing, ",")
+    return { type = "REPLY", from = missing }
   end
-  return "RELEASE from " .. M.queue[1].id
+  return { type = "RELEASE", from = { M.queue[1].id } }
 end
 
 local function may_enter()

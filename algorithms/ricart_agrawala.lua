@@ -26,12 +26,14 @@ local function all_replied()
   return true
 end
 
+-- What we still wait for, as data: the trace, the REPL and the checks
+-- read it (a deadlock is drawn from it).
 local function waiting_for()
   local missing = {}
   for _, peer in ipairs(node.peers) do
     if not M.replies[peer] then table.insert(missing, peer) end
   end
-  return "REPLY from " .. table.concat(missing, ",")
+  return { type = "REPLY", from = missing }
 end
 
 node.on("REQUEST", function(msg)

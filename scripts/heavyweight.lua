@@ -9,8 +9,12 @@ for round in node.rounds() do
   token.acquire()                       -- blocks until the token is ours
   node.log("holding the token, round " .. round)
   node.broadcast(node.children, "CS_GRANT")
-  for _ = 1, #node.children do
-    node.receive("DONE")                -- one DONE per lightweight
+  local working = { unpack(node.children) }   -- who has not reported DONE yet
+  while #working > 0 do
+    local msg = node.receive("DONE", working) -- one DONE per lightweight
+    for i, id in ipairs(working) do
+      if id == msg.sender then table.remove(working, i) break end
+    end
   end
   token.release()                       -- pass the token to node.next
 end

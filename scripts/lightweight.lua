@@ -4,9 +4,9 @@
 local mutex = require(node.algorithm)
 
 for round in node.rounds() do
-  node.receive("CS_GRANT")       -- our heavyweight holds the token
-  mutex.request()                -- blocks until we may enter
-  node.critical_section()        -- "I'm lightweight process A1", prints times
+  node.receive("CS_GRANT", node.parent)  -- our heavyweight holds the token
+  mutex.request()                        -- blocks until we may enter
+  node.critical_section()                -- "I'm lightweight process A1", prints times
   mutex.release()
   node.send(node.parent, "DONE")
 end

@@ -94,65 +94,41 @@ func liveRow(row statusRow, s *node.Status) statusRow {
 // lastKnown rebuilds each node's row from the trace: what status shows
 // once the processes are gone (or for a node that does not answer).
 func lastKnown(s *scenario.Scenario, t *trace.Trace) []statusRow {
-	type known struct {
-		pid, cs, round int
-		lc             int64
-		exit, block    string
-		exited, done   bool
-		inCS, started  bool
-	}
-	k := map[string]*known{}
+	k := map[string]*trace.NodeState{}
 	for _, id := range s.NodeIDs() {
-		k[id] = &known{}
+		st := trace.NewNodeState()
+		k[id] = &st
 	}
-	for _, e := range t.Events {
-		n := k[e.Node]
-		if n == nil {
-			continue
-		}
-		n.lc = max(n.lc, e.LC)
-		switch e.Ev {
-		case trace.Start:
-			n.pid, n.started = e.PID, true
-		case trace.CSEnter:
-			n.cs++
-			n.round = e.Round
-			n.inCS = true
-		case trace.CSExit:
-			n.inCS = false
-		case trace.Block:
-			n.block = e.On
-		case trace.Unblock:
-			n.block = ""
-		case trace.Finish:
-			n.done = true
-		case trace.Exit:
-			n.exited, n.exit = true, e.Text
+	for i := range t.Events {
+		if st := k[t.Events[i].Node]; st != nil {
+			st.Apply(i, &t.Events[i])
 		}
 	}
 	var rows []statusRow
 	for _, spec := range s.Nodes() {
 		n := k[spec.ID]
-		row := statusRow{id: spec.ID, role: spec.Role, pid: "-", lc: strconv.FormatInt(n.lc, 10),
-			round: strconv.Itoa(n.round), cs: strconv.Itoa(n.cs), mailbox: "-"}
-		if n.pid != 0 {
-			row.pid = strconv.Itoa(n.pid)
+		row := statusRow{id: spec.ID, role: spec.Role, pid: "-", lc: strconv.FormatInt(n.LC, 10),
+			round: strconv.Itoa(n.Round), cs: strconv.Itoa(n.Entries), mailbox: "-"}
+		if n.PID != 0 {
+			row.pid = strconv.Itoa(n.PID)
 		}
 		if spec.Role == scenario.Heavyweight {
 			row.round = "-" // a heavyweight's rounds are not in the trace
 		}
 		switch {
-		case n.done && n.exited:
-			row.state = "done, exited (" + n.exit + ")"
-		case n.exited:
-			row.state = "exited (" + n.exit + ")"
-		case n.done:
+		case n.Finished && n.Exit != "":
+			row.state = "done, exited (" + n.Exit + ")"
+		case n.Exit != "":
+			row.state = "exited (" + n.Exit + ")"
+		case n.Phase == trace.PhaseDead:
+			row.state = "failed: " + n.Why
+		case n.Finished:
 			row.state = "done"
-		case n.inCS:
+		case n.InCS:
 			row.state = "in CS"
-		case n.block != "":
-			row.state = "blocked on " + n.block
-		case n.started:
+		case n.Phase == trace.PhaseBlocked:
+			row.state = node.StateText(n.Wait)
+		case n.Phase == trace.PhaseRunning:
 			row.state = "running"
 		default:
 			row.state = "not started"
@@ -193,7 +169,7 @@ func formatEvent(e trace.Event, width int) string {
 	case trace.CSEnter, trace.CSExit:
 		what = fmt.Sprintf("%s round %d", e.Ev, e.Round)
 	case trace.Block:
-		what = "block " + e.On
+		what = "block " + trace.WaitOf(&e).On()
 	case trace.Start:
 		what = fmt.Sprintf("start pid %d", e.PID)
 	default:

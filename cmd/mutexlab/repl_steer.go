@@ -153,7 +153,7 @@ func cmdKill(r *repl, ctx context.Context, a cmdArgs) error {
 		return fmt.Errorf("sent SIGKILL to %s (pid %d), but its death was not reported within 5 s", id, pid)
 	}
 	fmt.Fprintf(r.out, "%s (pid %d) killed; the others go on without it\n", id, pid)
-	if w := lr.c.WaitFor(); w != "" {
+	if w := lr.c.Waits(); len(w.Nodes()) > 0 {
 		fmt.Fprintf(r.out, "now waiting: %s\n", w)
 	} else {
 		fmt.Fprintln(r.out, "nobody waits yet")

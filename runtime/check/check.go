@@ -59,12 +59,6 @@ const (
 	Skip Status = "skip" // the check does not apply (an unknown algorithm, nothing to judge)
 )
 
-// Exit texts of an exit event.
-const (
-	exitInterrupted = "interrupted" // Ctrl-C or SIGTERM: judged on what completed
-	exitError       = "error"
-	exitKilled      = "killed"
-)
 
 // Options tune Run.
 type Options struct {

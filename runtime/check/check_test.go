@@ -72,11 +72,10 @@ func TestTraces(t *testing.T) {
 		{"stall.jsonl", want{
 			status: noCS,
 			evidence: map[string][]ev{Liveness: {
-				{"A1 A2", []int{17}}, {"A2 A1", []int{21}},
-				{"A", []int{13}}, {"B", []int{10}}, {"B1", []int{9}},
+				{"A1 A2 A B B1", []int{17, 21, 13, 10, 9}},
 				{"A1", []int{14}}, {"A2", []int{18}},
 			}},
-			summary: map[string]string{Liveness: "stall: A1 waits for REPLY from A2; A2 waits for REPLY from A1 (also 2 grants never followed by an entry)"},
+			summary: map[string]string{Liveness: "stall: deadlock A1 → A2 → A1: A1 waits for REPLY from A2; A2 waits for REPLY from A1; A, B, B1 wait behind it (also 2 grants never followed by an entry)"},
 		}},
 		{"granted_never_entered.jsonl", want{
 			evidence: map[string][]ev{Liveness: {{"A1", []int{14}}}},
@@ -95,11 +94,11 @@ func TestTraces(t *testing.T) {
 		{"script_error.jsonl", want{
 			status: noCS,
 			evidence: map[string][]ev{Liveness: {
-				{"A", []int{13}}, {"B", []int{10}}, {"A2 A1", []int{21}}, {"B1", []int{9}},
+				{"A B A2 B1 A1", []int{13, 10, 21, 9}},
 				{"A1", []int{14}}, {"A2", []int{18}},
 				{"A1", []int{16}},
 			}},
-			summary: map[string]string{Liveness: "stall: A waits for DONE; B waits for TOKEN; A2 waits for REPLY from A1; B1 waits for CS_GRANT (also 2 grants never followed by an entry, 1 script error)"},
+			summary: map[string]string{Liveness: "stall: A waits for DONE; B waits for TOKEN; A2 waits for REPLY from A1, but A1 (script error) has ended; B1 waits for CS_GRANT (also 2 grants never followed by an entry, 1 script error)"},
 		}},
 		{"out_of_order.jsonl", want{
 			evidence: map[string][]ev{Order: {{"A2 A1", []int{16, 20, 28, 38}}}},
@@ -294,8 +293,8 @@ func TestReplayCycle(t *testing.T) {
 func TestMaxEvidence(t *testing.T) {
 	r := Run(readTrace(t, "stall.jsonl"), Options{MaxEvidence: 2})
 	res := r.Result(Liveness)
-	if len(res.Evidence) != 2 || res.More != 5 {
-		t.Fatalf("%d evidence items, %d more; want 2 and 5", len(res.Evidence), res.More)
+	if len(res.Evidence) != 2 || res.More != 1 {
+		t.Fatalf("%d evidence items, %d more; want 2 and 1", len(res.Evidence), res.More)
 	}
 }
 
@@ -310,40 +309,52 @@ func TestStallCases(t *testing.T) {
 {"ev":"start","t":1,"node":"A2","lc":0}
 {"ev":"exit","t":2,"node":"A2","lc":0,"text":"killed"}
 {"ev":"start","t":1,"node":"A1","lc":0}
-{"ev":"block","t":3,"node":"A1","lc":0,"on":"wait_until REPLY from A2"}
+{"ev":"block","t":3,"node":"A1","lc":0,"on":"wait_until REPLY from A2","wait":{"kind":"messages","type":"REPLY","from":["A2"]}}
 {"ev":"exit","t":5,"node":"A1","lc":0,"text":"stopped"}`,
-			"stall: A1 waits for REPLY from A2"},
+			"stall: A1 waits for REPLY from A2, but A2 (killed) has ended"},
 		{"killed as the run ends keeps its state", `
 {"ev":"start","t":1,"node":"A1","lc":0}
-{"ev":"block","t":2,"node":"A1","lc":0,"on":"receive PING"}
+{"ev":"block","t":2,"node":"A1","lc":0,"on":"receive PING","wait":{"kind":"receive","type":"PING"}}
 {"ev":"start","t":1,"node":"A2","lc":0}
-{"ev":"block","t":3,"node":"A2","lc":0,"on":"wait_until REPLY from A1"}
-{"ev":"exit","t":5,"node":"A1","lc":0,"text":"killed"}
-{"ev":"exit","t":6,"node":"A2","lc":0,"text":"killed"}`,
+{"ev":"block","t":3,"node":"A2","lc":0,"on":"wait_until REPLY from A1","wait":{"kind":"messages","type":"REPLY","from":["A1"]}}
+{"ev":"exit","t":5,"node":"A1","lc":0,"text":"stopped"}
+{"ev":"exit","t":6,"node":"A2","lc":0,"text":"stopped"}`,
 			"stall: A1 waits for PING; A2 waits for REPLY from A1"},
+		{"killed in the critical section: the others wait for the dead", `
+{"ev":"start","t":1,"node":"A1","lc":0}
+{"ev":"cs_enter","t":2,"node":"A1","lc":3}
+{"ev":"start","t":1,"node":"A2","lc":0}
+{"ev":"block","t":3,"node":"A2","lc":4,"on":"wait_until RELEASE from A1","wait":{"kind":"messages","type":"RELEASE","from":["A1"]}}
+{"ev":"exit","t":5,"node":"A1","lc":3,"text":"killed"}
+{"ev":"exit","t":6,"node":"A2","lc":4,"text":"interrupted"}`,
+			"stall: A2 waits for RELEASE from A1, but A1 (killed) has ended"},
+		{"a deadlock is the cycle, whatever the script's words", `
+{"ev":"block","t":2,"node":"A1","lc":0,"on":"wait_until 🍕 hungry","wait":{"kind":"messages","type":"FORK","from":["A2"],"label":"🍕 hungry"}}
+{"ev":"block","t":3,"node":"A2","lc":0,"on":"wait_until zzz","wait":{"kind":"messages","type":"FORK","from":["A1"],"label":"zzz"}}`,
+			"stall: deadlock A1 → A2 → A1: A1 waits for FORK from A2 (🍕 hungry); A2 waits for FORK from A1 (zzz)"},
 		{"a sleeping node is not stalled", `
-{"ev":"block","t":2,"node":"A1","lc":0,"on":"sleep 1s"}
-{"ev":"block","t":3,"node":"A2","lc":0,"on":"wait_until REPLY from A1"}`,
+{"ev":"unblock","t":2,"node":"A1","lc":0}
+{"ev":"block","t":3,"node":"A2","lc":0,"on":"wait_until REPLY from A1","wait":{"kind":"messages","type":"REPLY","from":["A1"]}}`,
 			""},
 		{"a node inside the critical section is not stalled", `
 {"ev":"cs_enter","t":2,"node":"A1","lc":0}
-{"ev":"block","t":3,"node":"A1","lc":0,"on":"receive TICK"}
-{"ev":"block","t":3,"node":"A2","lc":0,"on":"wait_until REPLY from A1"}`,
+{"ev":"block","t":3,"node":"A1","lc":0,"on":"receive TICK","wait":{"kind":"receive","type":"TICK"}}
+{"ev":"block","t":3,"node":"A2","lc":0,"on":"wait_until REPLY from A1","wait":{"kind":"messages","type":"REPLY","from":["A1"]}}`,
 			""},
 		{"a message in flight", `
-{"ev":"block","t":2,"node":"A1","lc":0,"on":"receive PING"}
+{"ev":"block","t":2,"node":"A1","lc":0,"on":"receive PING","wait":{"kind":"receive","type":"PING"}}
 {"ev":"send","t":3,"node":"A2","lc":1,"to":"A1","type":"PING","ts":1,"seq":1}
-{"ev":"block","t":4,"node":"A2","lc":1,"on":"wait_until REPLY from A1"}`,
+{"ev":"block","t":4,"node":"A2","lc":1,"on":"wait_until REPLY from A1","wait":{"kind":"messages","type":"REPLY","from":["A1"]}}`,
 			""},
 		{"a dropped message is not in flight", `
-{"ev":"block","t":2,"node":"A1","lc":0,"on":"receive PING"}
+{"ev":"block","t":2,"node":"A1","lc":0,"on":"receive PING","wait":{"kind":"receive","type":"PING"}}
 {"ev":"send","t":3,"node":"A2","lc":1,"to":"A1","type":"PING","ts":1,"seq":1}
-{"ev":"block","t":4,"node":"A2","lc":1,"on":"wait_until REPLY from A1"}
+{"ev":"block","t":4,"node":"A2","lc":1,"on":"wait_until REPLY from A1","wait":{"kind":"messages","type":"REPLY","from":["A1"]}}
 {"ev":"drop","t":5,"node":"A1","lc":0,"from":"A2","type":"PING","ts":1,"seq":1}`,
 			"stall: A1 waits for PING; A2 waits for REPLY from A1"},
 		{"a finished node only answers", `
 {"ev":"finish","t":2,"node":"A1","lc":0}
-{"ev":"block","t":4,"node":"A2","lc":1,"on":"receive REPLY from A1"}`,
+{"ev":"block","t":4,"node":"A2","lc":1,"on":"receive REPLY from A1","wait":{"kind":"receive","type":"REPLY","from":["A1"]}}`,
 			"stall: A2 waits for REPLY from A1"},
 	}
 	for _, tt := range tests {

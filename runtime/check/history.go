@@ -329,7 +329,7 @@ func (h *history) refs(is ...int) []EventRef {
 // interrupted reports whether an exit event says the run was interrupted.
 func (h *history) interrupted() bool {
 	for _, e := range h.ev {
-		if e.Ev == trace.Exit && e.Text == exitInterrupted {
+		if e.Ev == trace.Exit && e.Text == trace.ExitInterrupted {
 			return true
 		}
 	}

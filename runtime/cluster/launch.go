@@ -59,7 +59,9 @@ type Options struct {
 type Outcome struct {
 	Complete    bool   // every node's script finished
 	Stalled     bool   // nothing could move any more
-	WaitFor     string // for a stall: who waits on what
+	WaitFor     string // for a stall: who waits on what, in one line
+	// Stall is the wait-for graph of a stall, its cycle first.
+	Stall *trace.Stall
 	Interrupted bool   // stopped by the user
 	// Failed names the node whose script failed or whose process died.
 	Failed string
@@ -116,7 +118,7 @@ type proc struct {
 
 type nodeState struct {
 	lc       int64
-	blocked  string // what it waits for, "" when not blocked
+	blocked  *trace.Wait // what it waits for, nil when not blocked
 	finished bool
 	dead     bool
 	exitSeen bool
@@ -439,9 +441,9 @@ func (c *Cluster) observe(e trace.Event) {
 	case trace.Recv, trace.Drop:
 		c.inflight[[2]string{e.From, e.Node}]--
 	case trace.Block:
-		st.blocked = e.On
+		st.blocked = trace.WaitOf(&e)
 	case trace.Unblock:
-		st.blocked = ""
+		st.blocked = nil
 	case trace.Finish:
 		st.finished = true
 		c.finished++
@@ -477,27 +479,42 @@ func (c *Cluster) quiet() bool {
 	return true
 }
 
-// stalled returns who waits on what when no node can move, or "".
-func (c *Cluster) stalled() string {
+// stalled returns the wait-for graph when no node can move, or nil.
+func (c *Cluster) stalled() *trace.Stall {
 	if c.steering || c.stopping || c.finished == len(c.ids) || !c.quiet() {
-		return ""
+		return nil
 	}
-	var waits []string
+	var blocked []trace.Blocked
 	for _, id := range c.ids {
 		st := c.state[id]
 		switch {
 		case st.dead, st.finished:
-		case st.blocked != "":
-			what := strings.TrimPrefix(strings.TrimPrefix(st.blocked, "wait_until "), "receive ")
-			waits = append(waits, id+" waits for "+what)
+		case st.blocked != nil:
+			blocked = append(blocked, trace.Blocked{Node: id, Wait: st.blocked})
 		default:
-			return "" // running, sleeping or in the critical section
+			return nil // running, sleeping or in the critical section
 		}
 	}
-	if len(waits) == 0 {
-		return ""
+	if len(blocked) == 0 {
+		return nil
 	}
-	return strings.Join(waits, "; ")
+	s := trace.Analyze(blocked, c.goneLocked())
+	return &s
+}
+
+// goneLocked names the nodes that died (not those the run stopped).
+func (c *Cluster) goneLocked() map[string]string {
+	gone := map[string]string{}
+	for id, st := range c.state {
+		if st.dead {
+			why := "exited"
+			if p := c.procs[id]; p != nil && p.killed {
+				why = "killed"
+			}
+			gone[id] = why
+		}
+	}
+	return gone
 }
 
 // watchStall ends a run in which nothing can move any more.
@@ -520,9 +537,9 @@ func (c *Cluster) watchStall() {
 		n := c.nevents
 		c.mu.Unlock()
 		switch {
-		case w == "" || n != seen:
+		case w == nil || n != seen:
 			since, seen = time.Time{}, n
-			if w != "" {
+			if w != nil {
 				since = time.Now()
 			}
 		case since.IsZero():
@@ -531,7 +548,8 @@ func (c *Cluster) watchStall() {
 			c.mu.Lock()
 			if !c.stopping {
 				c.outcome.Stalled = true
-				c.outcome.WaitFor = w
+				c.outcome.Stall = w
+				c.outcome.WaitFor = w.String()
 			}
 			c.mu.Unlock()
 			c.Stop("stalled")
@@ -711,19 +729,19 @@ func (c *Cluster) SetSteering(on bool) {
 	c.mu.Unlock()
 }
 
-// WaitFor returns who waits on what now (for the REPL), or "".
-func (c *Cluster) WaitFor() string {
+// Waits returns who waits on what now (for the REPL): the wait-for graph
+// of the blocked nodes, its cycle first.
+func (c *Cluster) Waits() trace.Stall {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	var waits []string
+	var blocked []trace.Blocked
 	for _, id := range c.ids {
 		st := c.state[id]
-		if !st.dead && !st.finished && st.blocked != "" {
-			what := strings.TrimPrefix(strings.TrimPrefix(st.blocked, "wait_until "), "receive ")
-			waits = append(waits, id+" waits for "+what)
+		if !st.dead && !st.finished && st.blocked != nil {
+			blocked = append(blocked, trace.Blocked{Node: id, Wait: st.blocked})
 		}
 	}
-	return strings.Join(waits, "; ")
+	return trace.Analyze(blocked, c.goneLocked())
 }
 
 func (c *Cluster) write(cc *ctlConn, p cmdPayload) error {

@@ -409,8 +409,8 @@ func eventText(e trace.Event) string {
 	switch {
 	case e.Text != "":
 		return e.Text
-	case e.On != "":
-		return e.On
+	case e.Ev == trace.Block:
+		return trace.WaitOf(&e).On()
 	case e.PID != 0:
 		return "pid " + strconv.Itoa(e.PID)
 	}

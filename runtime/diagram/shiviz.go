@@ -83,7 +83,7 @@ func describeEvent(e trace.Event) string {
 	case trace.Print:
 		return fmt.Sprintf("print %q", e.Text)
 	case trace.Block:
-		return "wait: " + e.On
+		return "wait: " + trace.WaitOf(&e).What()
 	case trace.Unblock:
 		return "run again"
 	}

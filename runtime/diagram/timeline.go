@@ -215,7 +215,7 @@ func Timeline(w io.Writer, t *trace.Trace, opts TimelineOptions) error {
 		case trace.Block:
 			state[l] = blocked
 			set(gWait, pDim)
-			row.desc = fmt.Sprintf("%s waits: %s", e.Node, e.On)
+			row.desc = fmt.Sprintf("%s waits for %s", e.Node, trace.WaitOf(&e).What())
 		case trace.Unblock:
 			if state[l] == blocked {
 				state[l] = idle
@@ -314,6 +314,11 @@ func Timeline(w io.Writer, t *trace.Trace, opts TimelineOptions) error {
 		fmt.Fprintln(bw, strings.TrimRight(sb.String(), " "))
 	}
 	fmt.Fprintln(bw, pt.paint(pDim, "", clip(timelineLegend, width)))
+	// How the trace ends, in the liveness check's words (trace.End is the
+	// one fold both use).
+	if st := trace.End(m.meta.Nodes, t.Events, nil).Stall; st != nil {
+		fmt.Fprintln(bw, pt.paint(pBad, "", clip("at the end, stall: "+st.String(), width)))
+	}
 	for vi, v := range viols {
 		fmt.Fprintln(bw, pt.paint(pBad, "", clip(fmt.Sprintf("!%d %s", vi+1, oneLine(v.Text)), width)))
 	}

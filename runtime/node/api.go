@@ -213,41 +213,35 @@ func (n *Node) mustBlock(L *lua.LState, fn string) {
 	}
 }
 
-// luaReceive lua node.receive([type [, from]]) blocks; returns the oldest unhandled matching msg
+// luaReceive lua node.receive([type [, from]]) blocks; returns the oldest unhandled matching msg; from is an id or a list of ids
 func (n *Node) luaReceive(L *lua.LState) int {
 	n.mustBlock(L, "node.receive")
 	typ := L.OptString(1, "")
-	from := L.OptString(2, "")
 	if typ != "" && !wire.ValidType(typ) {
 		L.ArgError(1, fmt.Sprintf("message type %q must be an upper-case word", typ))
+	}
+	from, err := n.peerList(L.Get(2), "node.receive: from")
+	if err != nil {
+		L.ArgError(2, err.Error())
 	}
 	if i := n.match(typ, from); i >= 0 {
 		L.Push(n.msgTable(n.take(i)))
 		return 1
 	}
 	n.w = wait{kind: waitRecv, typ: typ, from: from}
-	on := "receive"
-	if typ != "" {
-		on += " " + typ
-	} else {
-		on += " any message"
-	}
-	if from != "" {
-		on += " from " + from
-	}
-	n.block(on)
+	n.block(&trace.Wait{Kind: trace.WaitReceive, Type: typ, From: from})
 	return L.Yield()
 }
 
-// luaWaitUntil lua node.wait_until(fn [, reason]) blocks until fn() is true; reason (string or function) names what is awaited
+// luaWaitUntil lua node.wait_until(fn [, reason]) blocks until fn() is true; reason (a string, a table {type, from, label} or a function returning one) says what is awaited
 func (n *Node) luaWaitUntil(L *lua.LState) int {
 	n.mustBlock(L, "node.wait_until")
 	cond := L.CheckFunction(1)
 	reason := L.Get(2)
 	switch reason.(type) {
-	case *lua.LNilType, lua.LString, *lua.LFunction:
+	case *lua.LNilType, lua.LString, *lua.LTable, *lua.LFunction:
 	default:
-		L.ArgError(2, "reason must be a string or a function returning one")
+		L.ArgError(2, "reason must be a string, a table {type = ..., from = {...}} or a function returning one")
 	}
 	ok, err := n.test(cond)
 	if err != nil {
@@ -256,15 +250,12 @@ func (n *Node) luaWaitUntil(L *lua.LState) int {
 	if ok {
 		return 0
 	}
-	n.w = wait{kind: waitUntil, cond: cond, reason: reason}
-	text := "a condition"
-	switch r := reason.(type) {
-	case lua.LString:
-		text = string(r)
-	case *lua.LFunction:
-		text = n.reasonText(r)
+	w, err := n.untilWait(reason)
+	if err != nil {
+		L.RaiseError("%s", errorLine(err))
 	}
-	n.block("wait_until " + text)
+	n.w = wait{kind: waitUntil, cond: cond, reason: reason}
+	n.block(w)
 	return L.Yield()
 }
 

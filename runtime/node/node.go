@@ -16,6 +16,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -88,13 +89,14 @@ const (
 
 // wait is what the main coroutine is blocked on.
 type wait struct {
-	kind      waitKind
-	typ, from string         // receive
-	cond      *lua.LFunction // wait_until
-	reason    lua.LValue     // wait_until: string or function
-	on        string         // the text of the last block event
-	timer     uint64         // sleep and critical_section
-	printed   int            // critical_section
+	kind    waitKind
+	typ     string         // receive: the type, "" for any
+	from    []string       // receive: the senders, nil for anyone
+	cond    *lua.LFunction // wait_until
+	reason  lua.LValue     // wait_until: nil, a string, a table or a function
+	on      *trace.Wait    // what the last block event said
+	timer   uint64         // sleep and critical_section
+	printed int            // critical_section
 }
 
 // Node is one process's Lua runtime.
@@ -330,7 +332,9 @@ func (n *Node) pump() error {
 			return n.fail(err)
 		}
 		if !ok {
-			n.reblock()
+			if err := n.reblock(); err != nil {
+				return n.fail(err)
+			}
 			return nil
 		}
 		n.rec(trace.Event{Ev: trace.Unblock})
@@ -400,9 +404,9 @@ func (n *Node) fail(err error) error {
 	return n.err
 }
 
-func (n *Node) match(typ, from string) int {
+func (n *Node) match(typ string, from []string) int {
 	for i, m := range n.mailbox {
-		if (typ == "" || m.Type == typ) && (from == "" || m.Sender == from) {
+		if (typ == "" || m.Type == typ) && (from == nil || slices.Contains(from, m.Sender)) {
 			return i
 		}
 	}
@@ -425,28 +429,99 @@ func (n *Node) msgTable(m wire.Message) *lua.LTable {
 }
 
 // block records what the main coroutine now waits for.
-func (n *Node) block(on string) {
-	n.w.on = on
-	n.rec(trace.Event{Ev: trace.Block, On: on})
+func (n *Node) block(w *trace.Wait) {
+	n.w.on = w
+	n.rec(trace.Event{Ev: trace.Block, On: w.On(), Wait: w})
 }
 
-// reblock re-records a wait_until block whose reason text changed.
-func (n *Node) reblock() {
-	if fn, ok := n.w.reason.(*lua.LFunction); ok {
-		on := "wait_until " + n.reasonText(fn)
-		if on != n.w.on {
-			n.block(on)
+// reblock re-records a wait_until block whose reason function now says
+// something else.
+func (n *Node) reblock() error {
+	if _, ok := n.w.reason.(*lua.LFunction); !ok {
+		return nil
+	}
+	w, err := n.untilWait(n.w.reason)
+	if err != nil {
+		return err
+	}
+	if !w.Equal(n.w.on) {
+		n.block(w)
+	}
+	return nil
+}
+
+// untilWait turns a wait_until reason into a Wait: nil (a condition), a
+// string (a label), a table {type =, from =, label =} or a function
+// returning either (docs/lua-api.md).
+func (n *Node) untilWait(reason lua.LValue) (*trace.Wait, error) {
+	if fn, ok := reason.(*lua.LFunction); ok {
+		if err := n.L.CallByParam(lua.P{Fn: fn, NRet: 1, Protect: true}); err != nil {
+			return nil, err
 		}
+		reason = n.L.Get(-1)
+		n.L.Pop(1)
 	}
+	w := &trace.Wait{Kind: trace.WaitPredicate}
+	switch r := reason.(type) {
+	case *lua.LNilType:
+	case lua.LString:
+		w.Label = string(r)
+	case *lua.LTable:
+		typ, from, label, err := n.reasonTable(r)
+		if err != nil {
+			return nil, err
+		}
+		w.Type, w.From, w.Label = typ, from, label
+		if len(from) > 0 {
+			w.Kind = trace.WaitMessages
+		}
+	default:
+		return nil, fmt.Errorf("wait_until: the reason must be a string or a table {type = ..., from = {...}}, got a %s", reason.Type())
+	}
+	return w, nil
 }
 
-func (n *Node) reasonText(fn *lua.LFunction) string {
-	if err := n.L.CallByParam(lua.P{Fn: fn, NRet: 1, Protect: true}); err != nil {
-		return "?"
+// reasonTable reads {type = "REPLY", from = {"A2", "A3"} or "A2", label = "..."}.
+func (n *Node) reasonTable(t *lua.LTable) (typ string, from []string, label string, err error) {
+	if v := t.RawGetString("type"); v != lua.LNil {
+		s, ok := v.(lua.LString)
+		if !ok || !wire.ValidType(string(s)) {
+			return "", nil, "", fmt.Errorf("wait_until: reason.type must be a message type like REPLY, got %s", luaString(v, 0))
+		}
+		typ = string(s)
 	}
-	v := n.L.Get(-1)
-	n.L.Pop(1)
-	return lua.LVAsString(v)
+	from, err = n.peerList(t.RawGetString("from"), "wait_until: reason.from")
+	if err != nil {
+		return "", nil, "", err
+	}
+	if v := t.RawGetString("label"); v != lua.LNil {
+		label = lua.LVAsString(v)
+	}
+	return typ, from, label, nil
+}
+
+// peerList reads a node id or a list of them; nil is nobody in particular.
+func (n *Node) peerList(v lua.LValue, what string) ([]string, error) {
+	switch v := v.(type) {
+	case *lua.LNilType:
+		return nil, nil
+	case lua.LString:
+		if !n.known[string(v)] {
+			return nil, fmt.Errorf("%s: no node %q in this run", what, string(v))
+		}
+		return []string{string(v)}, nil
+	case *lua.LTable:
+		var out []string
+		for i := 1; i <= v.Len(); i++ {
+			s, ok := v.RawGetInt(i).(lua.LString)
+			if !ok || !n.known[string(s)] {
+				return nil, fmt.Errorf("%s: expected a list of node ids, got %s at [%d]", what, luaString(v.RawGetInt(i), 0), i)
+			}
+			out = append(out, string(s))
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("%s: expected a node id or a list of them, got a %s", what, v.Type())
 }
 
 func (n *Node) newTimer(seconds float64) uint64 {
@@ -466,14 +541,16 @@ func (n *Node) csPrint() {
 
 // Status is a snapshot of the node for the REPL's status table.
 type Status struct {
-	ID        string `json:"id"`
-	Role      string `json:"role"`
-	State     string `json:"state"`
-	LC        int64  `json:"lc"`
-	Round     int    `json:"round"`
-	CSEntries int    `json:"cs_entries"`
-	Mailbox   int    `json:"mailbox"`
-	Err       string `json:"error,omitempty"`
+	ID    string `json:"id"`
+	Role  string `json:"role"`
+	State string `json:"state"`
+	// Wait is what a blocked node waits for (State says it for people).
+	Wait      *trace.Wait `json:"wait,omitempty"`
+	LC        int64       `json:"lc"`
+	Round     int         `json:"round"`
+	CSEntries int         `json:"cs_entries"`
+	Mailbox   int         `json:"mailbox"`
+	Err       string      `json:"error,omitempty"`
 }
 
 // Status describes what the node is doing now.
@@ -485,14 +562,9 @@ func (n *Node) Status() Status {
 		s.State = "starting"
 	case running:
 		s.State = "running"
-	case waitRecv:
-		if n.w.typ == wire.CSGrant {
-			s.State = "waiting for grant"
-		} else {
-			s.State = "blocked on " + n.w.on
-		}
-	case waitUntil:
-		s.State = "requesting: " + strings.TrimPrefix(n.w.on, "wait_until ")
+	case waitRecv, waitUntil:
+		s.Wait = n.w.on
+		s.State = StateText(n.w.on)
 	case waitSleep:
 		s.State = "sleeping"
 	case waitCS:
@@ -509,6 +581,20 @@ func (n *Node) Status() Status {
 		s.Err = n.err.Error()
 	}
 	return s
+}
+
+// StateText is the status table's words for a blocked node: "waiting for
+// grant", "requesting: REPLY from A3", "blocked on receive DONE".
+func StateText(w *trace.Wait) string {
+	switch {
+	case w == nil:
+		return "blocked"
+	case w.Kind == trace.WaitReceive && w.Type == wire.CSGrant:
+		return "waiting for grant"
+	case w.Kind == trace.WaitReceive:
+		return "blocked on " + w.On()
+	}
+	return "requesting: " + w.What()
 }
 
 // Eval evaluates a Lua expression between events, for the REPL's inspect.

@@ -30,7 +30,7 @@ const (
 	CSEnter = "cs_enter" // Round
 	Print   = "print"    // Text: one line of the critical section's screen output
 	CSExit  = "cs_exit"  // Round
-	Block   = "block"    // On: what the main script waits for
+	Block   = "block"    // Wait (and On, its text): what the main script waits for
 	Unblock = "unblock"  // the main script runs again
 	Log     = "log"      // Text from node.log
 	Error   = "error"    // Text: "file:line: message"
@@ -82,7 +82,8 @@ type Event struct {
 	Payload json.RawMessage `json:"payload,omitempty"`
 	Round   int             `json:"round,omitempty"`
 	Text    string          `json:"text,omitempty"`
-	On      string          `json:"on,omitempty"`
+	On      string          `json:"on,omitempty"`   // block: the wait as text, for people
+	Wait    *Wait           `json:"wait,omitempty"` // block: the wait as data
 
 	// Line is the event's line number in the file it was read from.
 	Line int `json:"-"`

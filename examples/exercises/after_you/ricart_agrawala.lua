@@ -25,7 +25,7 @@ local function waiting_for()
   for _, peer in ipairs(node.peers) do
     if not M.replies[peer] then table.insert(missing, peer) end
   end
-  return "REPLY from " .. table.concat(missing, ",")
+  return { type = "REPLY", from = missing }
 end
 
 node.on("REQUEST", function(msg)

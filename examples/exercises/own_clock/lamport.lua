@@ -42,9 +42,9 @@ local function waiting_for()
     if not M.replies[peer] then table.insert(missing, peer) end
   end
   if #missing > 0 then
-    return "REPLY from " .. table.concat(missing, ",")
+    return { type = "REPLY", from = missing }
   end
-  return "RELEASE from " .. M.queue[1].id
+  return { type = "RELEASE", from = { M.queue[1].id } }
 end
 
 local function may_enter()

@@ -1,0 +1,219 @@
+package trace
+
+// Phases of a node, as the trace tells them.
+const (
+	PhaseAbsent   = "absent"   // no event yet
+	PhaseRunning  = "running"  // its main script runs, sleeps, or is in the critical section
+	PhaseBlocked  = "blocked"  // its main script waits for a message or a condition
+	PhaseFinished = "finished" // its main script returned; it still answers its peers
+	PhaseDead     = "dead"     // it will never answer again: a script error, killed, crashed
+	PhaseEnded    = "ended"    // it exited because the run ended (stopped, interrupted, stalled)
+)
+
+// Exit texts that end a node because the run ended, not because the node
+// failed (docs/trace.md).
+const (
+	ExitStopped     = "stopped"
+	ExitInterrupted = "interrupted"
+	ExitStalled     = "stalled"
+	ExitError       = "error"
+	ExitKilled      = "killed"
+)
+
+// EndsRun reports whether an exit text means the run ended around the
+// node (stopped, interrupted, stalled) rather than that the node died.
+func EndsRun(text string) bool {
+	switch text {
+	case ExitStopped, ExitInterrupted, ExitStalled:
+		return true
+	}
+	return false
+}
+
+// NodeState is what one node was doing after a prefix of its events: the
+// one fold of "the state of a node after event k" that the checks, the
+// timeline, the REPL's status and the launcher share.
+type NodeState struct {
+	Phase string
+	// Wait is what a blocked node waits for; Block is the index (in the
+	// caller's numbering) of the block event that said so, -1 if none.
+	Wait  *Wait
+	Block int
+	// Before is the phase the node was in when the run ended around it
+	// (PhaseEnded): blocked, running or finished.
+	Before   string
+	InCS     bool
+	Round    int // the round of the last cs_enter
+	Entries  int // cs_enter events
+	LC       int64
+	PID      int
+	Finished bool   // the main script returned
+	Exit     string // the exit event's text, once exited
+	Why      string // for a dead node: the error or how it died
+}
+
+// NewNodeState is a node before its first event.
+func NewNodeState() NodeState { return NodeState{Phase: PhaseAbsent, Block: -1} }
+
+// Apply moves the state past event e, the i-th in the caller's numbering.
+func (s *NodeState) Apply(i int, e *Event) {
+	if e.LC > s.LC {
+		s.LC = e.LC
+	}
+	if s.Phase == PhaseAbsent {
+		s.Phase = PhaseRunning
+	}
+	if s.Phase == PhaseDead || s.Phase == PhaseEnded {
+		if e.Ev == Exit && s.Exit == "" {
+			s.Exit = e.Text
+		}
+		return
+	}
+	switch e.Ev {
+	case Start:
+		s.PID = e.PID
+	case Block:
+		s.Phase, s.Wait, s.Block = PhaseBlocked, WaitOf(e), i
+	case Unblock:
+		s.Phase, s.Wait, s.Block = PhaseRunning, nil, -1
+	case CSEnter:
+		s.InCS, s.Round = true, e.Round
+		s.Entries++
+	case CSExit:
+		s.InCS = false
+	case Finish:
+		s.Phase, s.Finished = PhaseFinished, true
+	case Error:
+		s.Phase, s.Why = PhaseDead, e.Text
+	case Exit:
+		s.Exit = e.Text
+		if EndsRun(e.Text) {
+			s.Before, s.Phase = s.Phase, PhaseEnded
+			return
+		}
+		s.Phase = PhaseDead
+		if s.Why == "" {
+			s.Why = e.Text
+		}
+	}
+}
+
+// Live is the phase that counts for a stall: a node the run ended around
+// counts as what it was doing then.
+// A node blocked inside its critical section is not waiting on anyone
+// for the CS: it counts as running.
+func (s *NodeState) Live() string {
+	p := s.Phase
+	if p == PhaseEnded {
+		p = s.Before
+	}
+	if p == PhaseBlocked && s.InCS {
+		return PhaseRunning
+	}
+	return p
+}
+
+// Gone says briefly why a dead node is gone: "killed", "script error".
+func (s *NodeState) Gone() string {
+	if s.Exit != "" && s.Exit != ExitError {
+		return s.Exit
+	}
+	return "script error"
+}
+
+// Ending is how a trace ends: each node's state, the messages still in
+// flight to each node, and the stall if no node could move.
+type Ending struct {
+	States   map[string]*NodeState
+	InFlight map[string]int // receiver -> messages sent to it, neither received nor dropped
+	// Stall is set when the trace ends with at least one node blocked,
+	// none running and no message in flight to a live node.
+	Stall *Stall
+}
+
+// End folds events into how the trace ends. order lists the indices of
+// events in an order that keeps each node's events in the node's own
+// order (nil: as they are); a state's Block indexes events. nodes gives
+// the order in which stalled nodes are listed.
+func End(nodes []string, events []Event, order []int) Ending {
+	type key struct {
+		from, to string
+		seq      int64
+	}
+	end := Ending{States: map[string]*NodeState{}, InFlight: map[string]int{}}
+	state := func(id string) *NodeState {
+		s := end.States[id]
+		if s == nil {
+			ns := NewNodeState()
+			s = &ns
+			end.States[id] = s
+		}
+		return s
+	}
+	for _, id := range nodes {
+		state(id)
+	}
+	open := map[key]bool{}
+	if order == nil {
+		order = make([]int, len(events))
+		for i := range order {
+			order[i] = i
+		}
+	}
+	for _, i := range order {
+		e := &events[i]
+		if e.Node == "" {
+			continue
+		}
+		state(e.Node).Apply(i, e)
+		switch e.Ev {
+		case Send:
+			k := key{e.Node, e.To, e.Seq}
+			if open[k] {
+				delete(open, k) // its receive came first
+			} else {
+				open[k] = true
+			}
+		case Recv, Drop:
+			k := key{e.From, e.Node, e.Seq}
+			if open[k] {
+				delete(open, k)
+			} else {
+				open[k] = true // before its send, in file order
+			}
+		}
+	}
+	for k := range open {
+		if st := end.States[k.to]; st != nil && st.Live() != PhaseDead && st.Live() != PhaseAbsent {
+			end.InFlight[k.to]++
+		}
+	}
+	end.Stall = end.findStall(nodes)
+	return end
+}
+
+func (end *Ending) findStall(nodes []string) *Stall {
+	var blocked []Blocked
+	gone := map[string]string{}
+	for _, id := range nodes {
+		st := end.States[id]
+		switch st.Live() {
+		case PhaseRunning:
+			return nil
+		case PhaseBlocked:
+			blocked = append(blocked, Blocked{Node: id, Wait: st.Wait})
+		case PhaseDead:
+			gone[id] = st.Gone()
+		}
+	}
+	if len(blocked) == 0 {
+		return nil
+	}
+	for _, n := range end.InFlight {
+		if n > 0 {
+			return nil
+		}
+	}
+	s := Analyze(blocked, gone)
+	return &s
+}
