@@ -10,7 +10,7 @@ import (
 func init() {
 	register(&command{
 		name:    "timeline",
-		usage:   "timeline TRACE [--last N]",
+		usage:   "timeline TRACE [--last N] [--width COLUMNS]",
 		summary: "show a trace as a lane view in the terminal (100 columns)",
 		run:     runTimeline,
 	})
@@ -20,6 +20,7 @@ func runTimeline(args []string) error {
 	c := commands["timeline"]
 	fs := newFlags(c)
 	last := fs.Int("last", 0, "show only the last `N` rows (0: all)")
+	width := fs.Int("width", 100, "fit lines in `COLUMNS` (at least 60)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -30,11 +31,14 @@ func runTimeline(args []string) error {
 	if *last < 0 {
 		return usageErr("--last %d: want 0 or more", *last)
 	}
+	if *width < 60 {
+		return usageErr("--width %d: want 60 or more", *width)
+	}
 	t, err := diagramReadTrace(pos[0])
 	if err != nil {
 		return err
 	}
-	opts := diagram.TimelineOptions{Last: *last, Color: colorOut(), Violations: violations(checkRun(t, false))}
+	opts := diagram.TimelineOptions{Last: *last, Width: *width, Color: colorOut(), Violations: violations(checkRun(t, false))}
 	w := bufio.NewWriter(os.Stdout)
 	if err := diagram.Timeline(w, t, opts); err != nil {
 		return err

@@ -316,11 +316,16 @@ func Timeline(w io.Writer, t *trace.Trace, opts TimelineOptions) error {
 	fmt.Fprintln(bw, pt.paint(pDim, "", clip(timelineLegend, width)))
 	// How the trace ends, in the liveness check's words (trace.End is the
 	// one fold both use).
+	// Footers wrap rather than clip: they are the story.
 	if st := trace.End(m.meta.Nodes, t.Events, nil).Stall; st != nil {
-		fmt.Fprintln(bw, pt.paint(pBad, "", clip("at the end, stall: "+st.String(), width)))
+		for _, l := range wrap("at the end, stall: "+st.String(), width) {
+			fmt.Fprintln(bw, pt.paint(pBad, "", l))
+		}
 	}
 	for vi, v := range viols {
-		fmt.Fprintln(bw, pt.paint(pBad, "", clip(fmt.Sprintf("!%d %s", vi+1, oneLine(v.Text)), width)))
+		for _, l := range wrap(fmt.Sprintf("!%d %s", vi+1, oneLine(v.Text)), width) {
+			fmt.Fprintln(bw, pt.paint(pBad, "", l))
+		}
 	}
 	return bw.Flush()
 }
@@ -370,6 +375,29 @@ func oneLine(s string) string {
 }
 
 // clip cuts s to at most w runes, ending with … when cut.
+// wrap breaks s into lines of at most w columns at spaces, the lines
+// after the first indented.
+func wrap(s string, w int) []string {
+	const indent = "   "
+	var out []string
+	line := []rune(s)
+	for len(line) > w {
+		cut := -1
+		for i := w; i > len(indent); i-- {
+			if line[i] == ' ' {
+				cut = i
+				break
+			}
+		}
+		if cut < 0 {
+			break // one long word: leave it whole
+		}
+		out = append(out, string(line[:cut]))
+		line = []rune(indent + strings.TrimLeft(string(line[cut:]), " "))
+	}
+	return append(out, string(line))
+}
+
 func clip(s string, w int) string {
 	if utf8.RuneCountInString(s) <= w {
 		return s

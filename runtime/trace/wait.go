@@ -118,9 +118,13 @@ func (b Blocked) String() string {
 
 // Stall is the wait-for graph of a system in which no node can move.
 type Stall struct {
-	// Cycle is a deadlock: each node waits for the next one, the last for
-	// the first. Empty when the nodes wait on something outside a cycle.
+	// Cycle is a deadlock: the nodes that wait for each other (a strongly
+	// connected part of the wait-for graph), Path's first and in its
+	// order. Empty when the nodes wait on something outside a cycle.
 	Cycle []Blocked `json:"cycle,omitempty"`
+	// Path is one cycle through them: each waits for the next, the last
+	// for the first.
+	Path []string `json:"path,omitempty"`
 	// Waiting are the blocked nodes not on the cycle.
 	Waiting []Blocked `json:"waiting,omitempty"`
 }
@@ -146,12 +150,7 @@ func (s Stall) String() string {
 	}
 	head := ""
 	if len(s.Cycle) > 0 {
-		path := make([]string, 0, len(s.Cycle)+1)
-		for _, b := range s.Cycle {
-			path = append(path, b.Node)
-		}
-		path = append(path, s.Cycle[0].Node)
-		head = "deadlock " + strings.Join(path, " → ") + ": "
+		head = "deadlock " + strings.Join(append(append([]string{}, s.Path...), s.Path[0]), " → ") + ": "
 		if len(s.Waiting) > 0 {
 			// The others wait too, but they are not the story.
 			var names []string
@@ -206,7 +205,20 @@ func Analyze(blocked []Blocked, gone map[string]string) Stall {
 	on := map[int]bool{}
 	for _, i := range cycle {
 		on[i] = true
+		s.Path = append(s.Path, blocked[i].Node)
 		s.Cycle = append(s.Cycle, blocked[i])
+	}
+	if len(cycle) > 0 {
+		// The rest of the cycle's strongly connected part: every node that
+		// both waits for the cycle and is waited for by it.
+		from := reach(edges, cycle, false)
+		to := reach(edges, cycle, true)
+		for i := range blocked {
+			if !on[i] && from[i] && to[i] {
+				on[i] = true
+				s.Cycle = append(s.Cycle, blocked[i])
+			}
+		}
 	}
 	for i, b := range blocked {
 		if !on[i] {
@@ -214,6 +226,40 @@ func Analyze(blocked []Blocked, gone map[string]string) Stall {
 		}
 	}
 	return s
+}
+
+// reach marks the vertices reachable from start along the edges (or
+// against them, when back is set).
+func reach(edges [][]int, start []int, back bool) []bool {
+	seen := make([]bool, len(edges))
+	var redges [][]int
+	if back {
+		redges = make([][]int, len(edges))
+		for v, ws := range edges {
+			for _, w := range ws {
+				redges[w] = append(redges[w], v)
+			}
+		}
+	}
+	stack := append([]int(nil), start...)
+	for _, v := range start {
+		seen[v] = true
+	}
+	for len(stack) > 0 {
+		v := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		next := edges[v]
+		if back {
+			next = redges[v]
+		}
+		for _, w := range next {
+			if !seen[w] {
+				seen[w] = true
+				stack = append(stack, w)
+			}
+		}
+	}
+	return seen
 }
 
 // findCycle returns one cycle of the graph as a path of vertices, starting
