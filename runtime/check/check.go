@@ -59,7 +59,6 @@ const (
 	Skip Status = "skip" // the check does not apply (an unknown algorithm, nothing to judge)
 )
 
-
 // Options tune Run.
 type Options struct {
 	// Interrupted judges the run as interrupted (Ctrl-C) even when no exit

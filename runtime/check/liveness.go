@@ -116,4 +116,3 @@ func checkLiveness(h *history, interrupted bool) Result {
 	}
 	return result(Liveness, ev, pass, fail)
 }
-

@@ -57,12 +57,12 @@ type Options struct {
 
 // Outcome says how a run ended.
 type Outcome struct {
-	Complete    bool   // every node's script finished
-	Stalled     bool   // nothing could move any more
-	WaitFor     string // for a stall: who waits on what, in one line
+	Complete bool   // every node's script finished
+	Stalled  bool   // nothing could move any more
+	WaitFor  string // for a stall: who waits on what, in one line
 	// Stall is the wait-for graph of a stall, its cycle first.
-	Stall *trace.Stall
-	Interrupted bool   // stopped by the user
+	Stall       *trace.Stall
+	Interrupted bool // stopped by the user
 	// Failed names the node whose script failed or whose process died.
 	Failed string
 	// Err is that node's error line ("A1: lamport.lua:12: ...").

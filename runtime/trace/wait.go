@@ -171,7 +171,6 @@ func (s Stall) String() string {
 	return strings.Join(parts, "; ")
 }
 
-
 // Analyze builds the wait-for graph of blocked nodes (in the order given)
 // and finds a cycle in it. gone maps a node that has ended to why
 // ("killed", "error"); a wait on such a node is marked, since it can

@@ -44,8 +44,12 @@ func TestEnd(t *testing.T) {
 		return e
 	}
 	block := func(w *Wait) func(*Event) { return func(e *Event) { e.Wait = w; e.On = w.On() } }
-	send := func(to string, seq int64) func(*Event) { return func(e *Event) { e.To, e.Seq, e.Type = to, seq, "PING" } }
-	recv := func(from string, seq int64) func(*Event) { return func(e *Event) { e.From, e.Seq, e.Type = from, seq, "PING" } }
+	send := func(to string, seq int64) func(*Event) {
+		return func(e *Event) { e.To, e.Seq, e.Type = to, seq, "PING" }
+	}
+	recv := func(from string, seq int64) func(*Event) {
+		return func(e *Event) { e.From, e.Seq, e.Type = from, seq, "PING" }
+	}
 	nodes := []string{"A1", "A2"}
 
 	// A receive written before its send still matches it: nothing in flight.
