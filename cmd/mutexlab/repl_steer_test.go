@@ -112,7 +112,7 @@ func TestHoldReleaseOneLink(t *testing.T) {
 	s.must("run --speed 20")
 	s.must("hold A1->A2", "holding A1->A2")
 	s.must("status", "held:   A1->A2")
-	if !s.r.cur.steer.active() {
+	if !s.r.cur.c.Steering().Active() {
 		t.Error("a held link does not count as steering")
 	}
 	s.must("hold all")
@@ -123,10 +123,7 @@ func TestHoldReleaseOneLink(t *testing.T) {
 	if strings.Contains(out, "held:") {
 		t.Errorf("status still shows held links:\n%s", out)
 	}
-	s.r.cur.mu.Lock()
-	active := s.r.cur.steer.active()
-	s.r.cur.mu.Unlock()
-	if active {
+	if s.r.cur.c.Steering().Active() {
 		t.Error("steering is still on after the release")
 	}
 }

@@ -94,7 +94,8 @@ type Cluster struct {
 	finished  int
 	lastEvent time.Time
 	nevents   int64
-	steering  bool // a REPL paused a node or held a link: no stall verdict
+	steer     steering   // what is held, cut, paused, killed (steer.go)
+	steerMu   sync.Mutex // one steering command at a time, in the order recorded
 	cmdSeq    int64
 	waiting   map[int64]chan node.Result
 	connected chan string
@@ -147,6 +148,10 @@ func Start(opts Options) (*Cluster, error) {
 		evDone: make(chan struct{}), conns: map[string]*ctlConn{}, done: make(chan struct{}),
 		state: map[string]*nodeState{}, inflight: map[[2]string]int{}, waiting: map[int64]chan node.Result{},
 		connected: make(chan string, len(s.NodeIDs())),
+	}
+	c.steer = newSteering()
+	if opts.HoldLinks {
+		c.steer.setLinks(c.steer.held, c.Links(), true)
 	}
 	c.ctlClosed = map[string]chan struct{}{}
 	for _, id := range c.ids {
@@ -283,7 +288,7 @@ func Start(opts Options) (*Cluster, error) {
 	}
 	c.mu.Unlock()
 	for _, cc := range conns {
-		c.write(cc, cmdPayload{Name: "start"})
+		c.write(cc, 0, node.Command{Op: node.OpStart})
 	}
 	go c.watchStall()
 	return c, nil
@@ -370,7 +375,7 @@ func (c *Cluster) serveControl(conn net.Conn) {
 	late := c.stopping
 	c.mu.Unlock()
 	if late {
-		c.write(cc, cmdPayload{Name: "stop", Args: []string{"stopped"}})
+		c.write(cc, 0, node.Command{Op: node.OpStop, Reason: "stopped"})
 	}
 	c.connected <- id
 	for {
@@ -391,16 +396,16 @@ func (c *Cluster) serveControl(conn net.Conn) {
 			e.Node = id
 			c.events <- e
 		case typeResult:
-			var res resultPayload
-			if err := json.Unmarshal(m.Payload, &res); err != nil {
+			seq, res, err := decodeResult(m)
+			if err != nil {
 				continue
 			}
 			c.mu.Lock()
-			ch := c.waiting[res.ID]
-			delete(c.waiting, res.ID)
+			ch := c.waiting[seq]
+			delete(c.waiting, seq)
 			c.mu.Unlock()
 			if ch != nil {
-				ch <- res.Result
+				ch <- res
 			}
 		}
 	}
@@ -479,7 +484,7 @@ func (c *Cluster) quiet() bool {
 
 // stalled returns who waits on what when no node can move, or "".
 func (c *Cluster) stalled() string {
-	if c.steering || c.stopping || c.finished == len(c.ids) || !c.quiet() {
+	if c.steer.active() || c.stopping || c.finished == len(c.ids) || !c.quiet() {
 		return ""
 	}
 	var waits []string
@@ -639,7 +644,7 @@ func (c *Cluster) Stop(reason string) {
 	}
 	c.mu.Unlock()
 	for _, cc := range conns {
-		c.write(cc, cmdPayload{Name: "stop", Args: []string{reason}})
+		c.write(cc, 0, node.Command{Op: node.OpStop, Reason: reason})
 	}
 	deadline := time.After(3 * time.Second)
 	for _, p := range c.procs {
@@ -697,18 +702,10 @@ func (c *Cluster) Kill(id string) error {
 	default:
 	}
 	c.mu.Lock()
-	c.steering = true // the others will wait on it; the REPL reports that
+	c.steer.killed[id] = true // the others will wait on it: no stall verdict
 	p.killed = true
 	c.mu.Unlock()
 	return p.cmd.Process.Kill()
-}
-
-// SetSteering tells the stall detector that someone holds links or has
-// paused nodes, so a still system is not a stall.
-func (c *Cluster) SetSteering(on bool) {
-	c.mu.Lock()
-	c.steering = on
-	c.mu.Unlock()
 }
 
 // WaitFor returns who waits on what now (for the REPL), or "".
@@ -726,9 +723,13 @@ func (c *Cluster) WaitFor() string {
 	return strings.Join(waits, "; ")
 }
 
-func (c *Cluster) write(cc *ctlConn, p cmdPayload) error {
-	b, _ := json.Marshal(p)
-	frame, err := wire.Encode(wire.Message{Type: typeCmd, Sender: launcherID, Payload: b})
+// write sends command seq to a node.
+func (c *Cluster) write(cc *ctlConn, seq int64, cmd node.Command) error {
+	m, err := encodeCommand(seq, cmd)
+	if err != nil {
+		return err
+	}
+	frame, err := wire.Encode(m)
 	if err != nil {
 		return err
 	}
@@ -739,8 +740,10 @@ func (c *Cluster) write(cc *ctlConn, p cmdPayload) error {
 	return err
 }
 
-// Command sends a control command to one node and waits for its answer.
-func (c *Cluster) Command(ctx context.Context, id, name string, args ...string) (node.Result, error) {
+// command sends a control command to one node and waits for its answer;
+// a refusal is an error named after the node. Commands that steer go
+// through steer.go, which records them.
+func (c *Cluster) command(ctx context.Context, id string, cmd node.Command) (node.Result, error) {
 	c.mu.Lock()
 	cc := c.conns[id]
 	st := c.state[id]
@@ -757,18 +760,31 @@ func (c *Cluster) Command(ctx context.Context, id, name string, args ...string) 
 	ch := make(chan node.Result, 1)
 	c.waiting[seq] = ch
 	c.mu.Unlock()
-	if err := c.write(cc, cmdPayload{ID: seq, Name: name, Args: args}); err != nil {
+	forget := func() {
+		c.mu.Lock()
+		delete(c.waiting, seq)
+		c.mu.Unlock()
+	}
+	if err := c.write(cc, seq, cmd); err != nil {
+		forget()
 		return node.Result{}, fmt.Errorf("%s: %v", id, err)
 	}
+	timeout := time.NewTimer(5 * time.Second)
+	defer timeout.Stop()
 	select {
 	case res, ok := <-ch:
 		if !ok {
 			return node.Result{}, fmt.Errorf("%s stopped", id)
 		}
+		if res.Err != "" {
+			return res, fmt.Errorf("%s: %s", id, res.Err)
+		}
 		return res, nil
 	case <-ctx.Done():
+		forget()
 		return node.Result{}, ctx.Err()
-	case <-time.After(5 * time.Second):
+	case <-timeout.C:
+		forget()
 		return node.Result{}, fmt.Errorf("%s did not answer within 5 s (is it paused in a long handler?)", id)
 	}
 }
