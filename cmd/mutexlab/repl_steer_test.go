@@ -173,7 +173,11 @@ func TestDropDelayPartitionHeal(t *testing.T) {
 	s.must("drop B->A 2", "the next 2 message(s) on B->A will be lost")
 	s.must("delay all 10ms", "every link delays its messages by 10ms")
 	s.must("delay A1->A2 0.05", "A1->A2 delays its messages by 0.05")
+	s.must("status", "delay:  all links but A1->A2 by 0.01s", "delay:  A1->A2 by 0.05s")
 	s.must("delay all off", "every link has the scenario's delay again")
+	if out := s.must("status"); strings.Contains(out, "delay:") {
+		t.Errorf("status still shows delays after delay all off:\n%s", out)
+	}
 	s.must("partition A1,A2 A3", "partitioned A1,A2 | A3: 4 links cut")
 	s.must("status", "cut:    A1->A3 A2->A3 A3->A1 A3->A2")
 	s.must("heal A3->A1", "healed A3->A1")
