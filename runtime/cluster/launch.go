@@ -151,7 +151,9 @@ func Start(opts Options) (*Cluster, error) {
 	}
 	c.steer = newSteering()
 	if opts.HoldLinks {
-		c.steer.setLinks(c.steer.held, c.Links(), true)
+		for _, l := range c.Links() {
+			c.steer.held[l] = true
+		}
 	}
 	c.ctlClosed = map[string]chan struct{}{}
 	for _, id := range c.ids {

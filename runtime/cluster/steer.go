@@ -70,16 +70,6 @@ func (s *steering) active() bool {
 	return len(s.held) > 0 || len(s.cut) > 0 || len(s.paused) > 0 || len(s.killed) > 0
 }
 
-func (s *steering) setLinks(m map[Link]bool, links []Link, on bool) {
-	for _, l := range links {
-		if on {
-			m[l] = true
-		} else {
-			delete(m, l)
-		}
-	}
-}
-
 // Links returns every link of the run: each ordered pair of distinct
 // nodes, in the scenario's order.
 func (c *Cluster) Links() []Link {
