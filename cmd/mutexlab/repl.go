@@ -24,7 +24,7 @@ import (
 //	repl_table.go     the command table: help, lookup, argument checks
 //	repl_prompter.go  the prompter interface, the liner adapter, the line reader
 //	repl_console.go   the screen: command output, node output, notices
-//	repl_live.go      one launch of the system: trace, steering, control commands
+//	repl_live.go      one launch of the system: its trace, and what is steered
 //	repl_system.go    load, run, follow, stop, restart, speed, reload, algorithm
 //	repl_steer.go     pause, resume, kill and the link commands
 //	repl_look.go      status, inspect, trace, check, diagram, explore

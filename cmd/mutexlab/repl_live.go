@@ -12,7 +12,6 @@ import (
 
 	"mutexlab/runtime/check"
 	"mutexlab/runtime/cluster"
-	"mutexlab/runtime/node"
 	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/trace"
 )
@@ -34,7 +33,6 @@ type liveRun struct {
 	mu      sync.Mutex
 	outcome cluster.Outcome
 	sum     summary
-	steer   steering
 }
 
 // running reports whether the processes are still up.
@@ -47,47 +45,22 @@ func (lr *liveRun) running() bool {
 	}
 }
 
-// steering is what the user holds, cuts, pauses and kills. While any of it
-// is in force, a still system is the user's doing, not a stall.
-type steering struct {
-	held   map[[2]string]bool // from, to
-	cut    map[[2]string]bool
-	paused map[string]bool
-	killed map[string]bool
-}
-
-func newSteering() steering {
-	return steering{held: map[[2]string]bool{}, cut: map[[2]string]bool{}, paused: map[string]bool{}, killed: map[string]bool{}}
-}
-
-func (s *steering) active() bool {
-	return len(s.held) > 0 || len(s.cut) > 0 || len(s.paused) > 0 || len(s.killed) > 0
-}
-
-// update changes the steering state under the run's lock and tells the
-// cluster's stall detector.
-func (lr *liveRun) update(change func(s *steering)) {
-	lr.mu.Lock()
-	change(&lr.steer)
-	on := lr.steer.active()
-	lr.mu.Unlock()
-	lr.c.SetSteering(on)
-}
-
-// describeSteering is one line per kind of steering in force.
+// describeSteering is one line per kind of steering in force, as the
+// cluster records it.
 func (lr *liveRun) describeSteering() []string {
-	lr.mu.Lock()
-	defer lr.mu.Unlock()
+	st := lr.c.Steering()
 	all := len(lr.ids) * (len(lr.ids) - 1)
 	// Most links are named by the few that are not: "all links but A1->A2".
-	links := func(m map[[2]string]bool) string {
-		most := len(m) > all/2
+	links := func(ls []cluster.Link) string {
+		set := map[cluster.Link]bool{}
+		for _, l := range ls {
+			set[l] = true
+		}
+		most := len(set) > all/2
 		var out []string
-		for _, from := range lr.ids {
-			for _, to := range lr.ids {
-				if from != to && m[[2]string{from, to}] != most {
-					out = append(out, from+"->"+to)
-				}
+		for _, l := range lr.c.Links() {
+			if set[l] != most {
+				out = append(out, l.String())
 			}
 		}
 		switch {
@@ -98,27 +71,32 @@ func (lr *liveRun) describeSteering() []string {
 		}
 		return "all links but " + strings.Join(out, " ")
 	}
-	nodes := func(m map[string]bool) string {
-		var out []string
-		for _, id := range lr.ids {
-			if m[id] {
-				out = append(out, id)
-			}
-		}
-		return strings.Join(out, " ")
-	}
 	var lines []string
-	if len(lr.steer.held) > 0 {
-		lines = append(lines, "held:   "+links(lr.steer.held))
+	if len(st.Held) > 0 {
+		lines = append(lines, "held:   "+links(st.Held))
 	}
-	if len(lr.steer.cut) > 0 {
-		lines = append(lines, "cut:    "+links(lr.steer.cut))
+	if len(st.Cut) > 0 {
+		lines = append(lines, "cut:    "+links(st.Cut))
 	}
-	if len(lr.steer.paused) > 0 {
-		lines = append(lines, "paused: "+nodes(lr.steer.paused))
+	if len(st.Delays) > 0 {
+		// One line per delay, in the order first met.
+		by := map[float64][]cluster.Link{}
+		var order []float64
+		for _, d := range st.Delays {
+			if _, ok := by[d.Seconds]; !ok {
+				order = append(order, d.Seconds)
+			}
+			by[d.Seconds] = append(by[d.Seconds], d.Link)
+		}
+		for _, secs := range order {
+			lines = append(lines, fmt.Sprintf("delay:  %s by %gs", links(by[secs]), secs))
+		}
 	}
-	if len(lr.steer.killed) > 0 {
-		lines = append(lines, "killed: "+nodes(lr.steer.killed))
+	if len(st.Paused) > 0 {
+		lines = append(lines, "paused: "+strings.Join(st.Paused, " "))
+	}
+	if len(st.Killed) > 0 {
+		lines = append(lines, "killed: "+strings.Join(st.Killed, " "))
 	}
 	return lines
 }
@@ -132,34 +110,6 @@ func (lr *liveRun) live(ids []string) []string {
 		}
 	}
 	return out
-}
-
-// tell sends one control command to each node, all at once, and returns
-// the answers in the order of ids. A node that refuses (OK false) or does
-// not answer makes the error, named after it.
-func (lr *liveRun) tell(ctx context.Context, ids []string, name string, args ...string) ([]node.Result, error) {
-	res := make([]node.Result, len(ids))
-	errs := make([]error, len(ids))
-	var wg sync.WaitGroup
-	for i, id := range ids {
-		wg.Go(func() {
-			r, err := lr.c.Command(ctx, id, name, args...)
-			switch {
-			case err != nil:
-				errs[i] = err
-			case !r.OK:
-				errs[i] = fmt.Errorf("%s: %s", id, r.Text)
-			}
-			res[i] = r
-		})
-	}
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return res, err
-		}
-	}
-	return res, nil
 }
 
 // liveTrace keeps a run's events in memory (and, with --trace, on disk

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,6 +43,7 @@ func cmdStatus(r *repl, ctx context.Context, a cmdArgs) error {
 		// Ask every live node; one that does not answer keeps its last
 		// known state.
 		pids := lr.c.PIDs()
+		paused := lr.c.Steering().Paused
 		var wg sync.WaitGroup
 		for i, row := range rows {
 			rows[i].pid = strconv.Itoa(pids[row.id])
@@ -49,11 +51,11 @@ func cmdStatus(r *repl, ctx context.Context, a cmdArgs) error {
 				continue
 			}
 			wg.Go(func() {
-				res, err := lr.c.Command(ctx, row.id, "status")
-				if err != nil || res.Status == nil {
+				st, err := lr.c.Status(ctx, row.id)
+				if err != nil {
 					return
 				}
-				rows[i] = liveRow(rows[i], res.Status)
+				rows[i] = liveRow(rows[i], st, slices.Contains(paused, row.id))
 			})
 		}
 		wg.Wait()
@@ -79,8 +81,11 @@ func cmdStatus(r *repl, ctx context.Context, a cmdArgs) error {
 }
 
 // liveRow fills a row from a node's own answer.
-func liveRow(row statusRow, s *node.Status) statusRow {
+func liveRow(row statusRow, s node.Status, paused bool) statusRow {
 	row.state = s.State
+	if paused {
+		row.state = "paused (" + s.State + ")"
+	}
 	if s.Err != "" {
 		row.state += ": " + s.Err
 	}
@@ -148,11 +153,11 @@ func cmdInspect(r *repl, ctx context.Context, a cmdArgs) error {
 		return err
 	}
 	expr := strings.TrimSpace(strings.TrimPrefix(a.rest, id))
-	res, err := r.cur.tell(ctx, []string{id}, "eval", expr)
+	v, err := r.cur.c.Eval(ctx, id, expr)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(r.out, res[0].Text)
+	fmt.Fprintln(r.out, v)
 	return nil
 }
 

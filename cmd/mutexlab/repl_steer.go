@@ -9,17 +9,15 @@ import (
 	"strings"
 	"time"
 
+	"mutexlab/runtime/cluster"
+	"mutexlab/runtime/node"
 	"mutexlab/runtime/trace"
 )
 
-// Link commands are applied at the receiving node, which shapes its
-// incoming links, and name the sending side: `hold A1->A2` is "hold A1"
-// at A2, and `hold all` is "hold all" at every node.
-
-// link is a parsed FROM->TO.
-type link struct{ from, to string }
-
-func (l link) String() string { return l.from + "->" + l.to }
+// The steering commands parse their arguments into the cluster's types
+// and call its steering API (runtime/cluster steer.go), which applies them
+// at the nodes and keeps the record of what is in force; they print what
+// the cluster answers.
 
 // nodeIDs are the nodes of the current run, or of the loaded scenario.
 func (r *repl) nodeIDs() []string {
@@ -38,21 +36,21 @@ func (r *repl) checkNode(id string) error {
 }
 
 // parseLink reads FROM->TO.
-func (r *repl) parseLink(s string) (link, error) {
+func (r *repl) parseLink(s string) (cluster.Link, error) {
 	from, to, ok := strings.Cut(s, "->")
 	if !ok || from == "" || to == "" {
-		return link{}, fmt.Errorf("bad link %q: want FROM->TO, e.g. A1->A2", s)
+		return cluster.Link{}, fmt.Errorf("bad link %q: want FROM->TO, e.g. A1->A2", s)
 	}
 	if err := r.checkNode(from); err != nil {
-		return link{}, err
+		return cluster.Link{}, err
 	}
 	if err := r.checkNode(to); err != nil {
-		return link{}, err
+		return cluster.Link{}, err
 	}
 	if from == to {
-		return link{}, fmt.Errorf("bad link %q: a link joins two different nodes", s)
+		return cluster.Link{}, fmt.Errorf("bad link %q: a link joins two different nodes", s)
 	}
-	return link{from, to}, nil
+	return cluster.Link{From: from, To: to}, nil
 }
 
 // parseNodes reads a comma-separated list of nodes: A1,A2.
@@ -105,21 +103,12 @@ func (r *repl) pauseResume(ctx context.Context, a cmdArgs, name string) error {
 		}
 		ids = []string{a.args[0]}
 	}
-	if _, err := lr.tell(ctx, ids, name); err != nil {
-		return err
-	}
-	lr.update(func(s *steering) {
-		for _, id := range ids {
-			if name == "pause" {
-				s.paused[id] = true
-			} else {
-				delete(s.paused, id)
-			}
-		}
-	})
-	verb := "paused"
+	verb, do := "paused", lr.c.Pause
 	if name == "resume" {
-		verb = "resumed"
+		verb, do = "resumed", lr.c.Resume
+	}
+	if err := do(ctx, ids...); err != nil {
+		return err
 	}
 	fmt.Fprintf(r.out, "%s %s\n", verb, strings.Join(ids, " "))
 	return nil
@@ -139,7 +128,6 @@ func cmdKill(r *repl, ctx context.Context, a cmdArgs) error {
 	if err := lr.c.Kill(id); err != nil {
 		return err
 	}
-	lr.update(func(s *steering) { s.killed[id] = true })
 	// The launcher records the death once the process is gone.
 	dead := lr.tr.wait(ctx, 5*time.Second, func(evs []trace.Event) bool {
 		for i := len(evs) - 1; i >= 0; i-- {
@@ -161,21 +149,21 @@ func cmdKill(r *repl, ctx context.Context, a cmdArgs) error {
 	return nil
 }
 
-// linkTargets turns LINK|all into the receivers to tell and the sender
-// argument they get.
-func (r *repl) linkTargets(arg string) (to []string, from string, pairs map[[2]string]bool, err error) {
+// linkTargets reads LINK|all: the links a command acts on, and how to
+// name them to the user.
+func (r *repl) linkTargets(arg string) ([]cluster.Link, string, error) {
 	lr := r.cur
 	if arg == "all" {
-		return lr.live(lr.ids), "all", allLinks(lr.ids), nil
+		return lr.c.Links(), "every link", nil
 	}
 	l, err := r.parseLink(arg)
 	if err != nil {
-		return nil, "", nil, err
+		return nil, "", err
 	}
-	if lr.tr.exited(l.to) {
-		return nil, "", nil, fmt.Errorf("%s has exited: nothing arrives on %s", l.to, l)
+	if lr.tr.exited(l.To) {
+		return nil, "", fmt.Errorf("%s has exited: nothing arrives on %s", l.To, l)
 	}
-	return []string{l.to}, l.from, map[[2]string]bool{{l.from, l.to}: true}, nil
+	return []cluster.Link{l}, arg, nil
 }
 
 func (r *repl) holdRelease(ctx context.Context, a cmdArgs, name string) error {
@@ -183,52 +171,41 @@ func (r *repl) holdRelease(ctx context.Context, a cmdArgs, name string) error {
 	if len(a.args) != 1 {
 		return c.usageErr("want one link (A1->A2), or all")
 	}
-	to, from, pairs, err := r.linkTargets(a.args[0])
+	links, what, err := r.linkTargets(a.args[0])
 	if err != nil {
 		return err
 	}
-	lr := r.cur
-	if _, err := lr.tell(ctx, to, name, from); err != nil {
+	if name == "hold" {
+		if err := r.cur.c.Hold(ctx, links...); err != nil {
+			return err
+		}
+		fmt.Fprintf(r.out, "holding %s\n", what)
+		return nil
+	}
+	if err := r.cur.c.Release(ctx, links...); err != nil {
 		return err
 	}
-	lr.update(func(s *steering) {
-		for p := range pairs {
-			if name == "hold" {
-				s.held[p] = true
-			} else {
-				delete(s.held, p)
-			}
-		}
-	})
-	what := a.args[0]
-	if what == "all" {
-		what = "every link"
-	}
-	if name == "hold" {
-		fmt.Fprintf(r.out, "holding %s\n", what)
-	} else {
-		fmt.Fprintf(r.out, "released %s\n", what)
-	}
+	fmt.Fprintf(r.out, "released %s\n", what)
 	return nil
 }
 
 // linkAndCount reads the arguments of deliver and drop: a link to a live
 // node and an optional count (1).
-func (r *repl) linkAndCount(name string, a cmdArgs) (link, int, error) {
+func (r *repl) linkAndCount(name string, a cmdArgs) (cluster.Link, int, error) {
 	c := lookup(name)
 	if len(a.args) < 1 || len(a.args) > 2 {
-		return link{}, 0, c.usageErr("want a link and an optional count")
+		return cluster.Link{}, 0, c.usageErr("want a link and an optional count")
 	}
 	l, err := r.parseLink(a.args[0])
 	if err != nil {
-		return link{}, 0, err
+		return cluster.Link{}, 0, err
 	}
 	n, err := parseCount(c, a.args, 1)
 	if err != nil {
-		return link{}, 0, err
+		return cluster.Link{}, 0, err
 	}
-	if err := r.liveNode(l.to); err != nil {
-		return link{}, 0, err
+	if err := r.liveNode(l.To); err != nil {
+		return cluster.Link{}, 0, err
 	}
 	return l, n, nil
 }
@@ -238,19 +215,13 @@ func cmdDeliver(r *repl, ctx context.Context, a cmdArgs) error {
 	if err != nil {
 		return err
 	}
-	lr := r.cur
-	lr.mu.Lock()
-	held := lr.steer.held[[2]string{l.from, l.to}]
-	lr.mu.Unlock()
-	if !held {
-		return fmt.Errorf("%s is not held: its messages flow anyway (`hold %s` first)", l, l)
+	moved, err := r.cur.c.Deliver(ctx, l, n)
+	if errors.Is(err, cluster.ErrNotHeld) {
+		return fmt.Errorf("%v (`hold %s` first)", err, l)
 	}
-	res, err := lr.tell(ctx, []string{l.to}, "deliver", l.from, strconv.Itoa(n))
 	if err != nil {
 		return err
 	}
-	moved := 0
-	fmt.Sscanf(res[0].Text, "%d", &moved)
 	if moved == 0 {
 		fmt.Fprintf(r.out, "nothing waits on %s\n", l)
 		return nil
@@ -264,7 +235,7 @@ func cmdDrop(r *repl, ctx context.Context, a cmdArgs) error {
 	if err != nil {
 		return err
 	}
-	if _, err := r.cur.tell(ctx, []string{l.to}, "drop", l.from, strconv.Itoa(n)); err != nil {
+	if err := r.cur.c.Drop(ctx, l, n); err != nil {
 		return err
 	}
 	fmt.Fprintf(r.out, "the next %d message(s) on %s will be lost\n", n, l)
@@ -277,27 +248,28 @@ func cmdDelay(r *repl, ctx context.Context, a cmdArgs) error {
 		return c.usageErr("want a link (or all) and a duration (or off)")
 	}
 	d := a.args[1]
+	secs := 0.0
 	if d != "off" {
-		if _, err := parseDuration(d); err != nil {
+		var err error
+		if secs, err = parseDuration(d); err != nil {
 			return c.usageErr("%v", err)
 		}
 	}
-	to, from, _, err := r.linkTargets(a.args[0])
+	links, what, err := r.linkTargets(a.args[0])
 	if err != nil {
 		return err
 	}
-	if _, err := r.cur.tell(ctx, to, "delay", from, d); err != nil {
+	if d == "off" {
+		if err := r.cur.c.ClearDelay(ctx, links...); err != nil {
+			return err
+		}
+		fmt.Fprintf(r.out, "%s has the scenario's delay again\n", what)
+		return nil
+	}
+	if err := r.cur.c.Delay(ctx, secs, links...); err != nil {
 		return err
 	}
-	what := a.args[0]
-	if what == "all" {
-		what = "every link"
-	}
-	if d == "off" {
-		fmt.Fprintf(r.out, "%s has the scenario's delay again\n", what)
-	} else {
-		fmt.Fprintf(r.out, "%s delays its messages by %s (divided by the speed)\n", what, d)
-	}
+	fmt.Fprintf(r.out, "%s delays its messages by %s (divided by the speed)\n", what, d)
 	return nil
 }
 
@@ -331,31 +303,12 @@ func cmdPartition(r *repl, ctx context.Context, a cmdArgs) error {
 	if len(right) == 0 {
 		return errors.New("the other side is empty")
 	}
-	// Each node cuts what comes from the other side.
-	cut := func(to, from []string) error {
-		for _, id := range lr.live(to) {
-			if _, err := lr.tell(ctx, []string{id}, "cut", strings.Join(from, ",")); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if err := cut(right, left); err != nil {
+	cut, err := lr.c.Partition(ctx, left, right)
+	if err != nil {
 		return err
 	}
-	if err := cut(left, right); err != nil {
-		return err
-	}
-	lr.update(func(s *steering) {
-		for _, x := range left {
-			for _, y := range right {
-				s.cut[[2]string{x, y}] = true
-				s.cut[[2]string{y, x}] = true
-			}
-		}
-	})
 	fmt.Fprintf(r.out, "partitioned %s | %s: %d links cut; messages across are lost until heal\n",
-		strings.Join(left, ","), strings.Join(right, ","), 2*len(left)*len(right))
+		strings.Join(left, ","), strings.Join(right, ","), len(cut))
 	return nil
 }
 
@@ -368,24 +321,14 @@ func cmdHeal(r *repl, ctx context.Context, a cmdArgs) error {
 	if len(a.args) == 1 {
 		arg = a.args[0]
 	}
-	to, from, pairs, err := r.linkTargets(arg)
+	links, what, err := r.linkTargets(arg)
 	if err != nil {
 		return err
 	}
-	lr := r.cur
-	if _, err := lr.tell(ctx, to, "heal", from); err != nil {
+	if err := r.cur.c.Heal(ctx, links...); err != nil {
 		return err
 	}
-	lr.update(func(s *steering) {
-		for p := range pairs {
-			delete(s.cut, p)
-		}
-	})
-	if arg == "all" {
-		fmt.Fprintln(r.out, "healed every link")
-	} else {
-		fmt.Fprintf(r.out, "healed %s\n", arg)
-	}
+	fmt.Fprintf(r.out, "healed %s\n", what)
 	return nil
 }
 
@@ -393,28 +336,24 @@ func cmdPending(r *repl, ctx context.Context, a cmdArgs) error {
 	if len(a.args) > 0 {
 		return lookup("pending").usageErr("pending takes no arguments")
 	}
-	lr := r.cur
-	ids := lr.live(lr.ids)
-	res, err := lr.tell(ctx, ids, "pending")
+	rows, err := r.cur.c.Pending(ctx)
 	if err != nil {
 		return err
 	}
-	// Rows read "A1->A2 (held): 2 [REQUEST REPLY]"; held links with
-	// nothing waiting are left out.
-	n := 0
-	for _, x := range res {
-		for _, row := range strings.Split(x.Text, "\n") {
-			_, count, ok := strings.Cut(row, ": ")
-			if !ok || strings.HasPrefix(count, "0 ") {
-				continue
-			}
-			n++
-			from, _, _ := strings.Cut(row, "->")
-			fmt.Fprintln(r.out, r.con.paint(from, row))
-		}
+	for _, p := range rows {
+		fmt.Fprintln(r.out, r.con.paint(p.From, formatPending(p)))
 	}
-	if n == 0 {
+	if len(rows) == 0 {
 		fmt.Fprintln(r.out, "no message is waiting")
 	}
 	return nil
+}
+
+// formatPending is one row of pending: "A1->A2 (held): 2 [REQUEST REPLY]".
+func formatPending(p node.PendingLink) string {
+	held := ""
+	if p.Held {
+		held = " (held)"
+	}
+	return fmt.Sprintf("%s->%s%s: %d [%s]", p.From, p.To, held, len(p.Types), strings.Join(p.Types, " "))
 }

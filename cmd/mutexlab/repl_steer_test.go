@@ -112,7 +112,7 @@ func TestHoldReleaseOneLink(t *testing.T) {
 	s.must("run --speed 20")
 	s.must("hold A1->A2", "holding A1->A2")
 	s.must("status", "held:   A1->A2")
-	if !s.r.cur.steer.active() {
+	if !s.r.cur.c.Steering().Active() {
 		t.Error("a held link does not count as steering")
 	}
 	s.must("hold all")
@@ -123,10 +123,7 @@ func TestHoldReleaseOneLink(t *testing.T) {
 	if strings.Contains(out, "held:") {
 		t.Errorf("status still shows held links:\n%s", out)
 	}
-	s.r.cur.mu.Lock()
-	active := s.r.cur.steer.active()
-	s.r.cur.mu.Unlock()
-	if active {
+	if s.r.cur.c.Steering().Active() {
 		t.Error("steering is still on after the release")
 	}
 }
@@ -176,7 +173,11 @@ func TestDropDelayPartitionHeal(t *testing.T) {
 	s.must("drop B->A 2", "the next 2 message(s) on B->A will be lost")
 	s.must("delay all 10ms", "every link delays its messages by 10ms")
 	s.must("delay A1->A2 0.05", "A1->A2 delays its messages by 0.05")
+	s.must("status", "delay:  all links but A1->A2 by 0.01s", "delay:  A1->A2 by 0.05s")
 	s.must("delay all off", "every link has the scenario's delay again")
+	if out := s.must("status"); strings.Contains(out, "delay:") {
+		t.Errorf("status still shows delays after delay all off:\n%s", out)
+	}
 	s.must("partition A1,A2 A3", "partitioned A1,A2 | A3: 4 links cut")
 	s.must("status", "cut:    A1->A3 A2->A3 A3->A1 A3->A2")
 	s.must("heal A3->A1", "healed A3->A1")

@@ -111,7 +111,7 @@ func (r *repl) launch(ctx context.Context, o runOptions) error {
 		return err
 	}
 	lr := &liveRun{scen: s, ids: s.NodeIDs(), tr: newLiveTrace(rec), path: o.trace,
-		ended: make(chan struct{}), steer: newSteering()}
+		ended: make(chan struct{})}
 	r.con.setNodes(lr.ids)
 	lr.begin = time.Now()
 	c, err := cluster.Start(cluster.Options{
@@ -129,9 +129,6 @@ func (r *repl) launch(ctx context.Context, o runOptions) error {
 	lr.c = c
 	for _, a := range lr.tr.start(c.Meta()) {
 		r.con.notice(r.con.style(a, color.FgRed, color.Bold))
-	}
-	if o.hold {
-		lr.update(func(st *steering) { st.held = allLinks(lr.ids) })
 	}
 	r.mu.Lock()
 	r.cur = lr
@@ -151,19 +148,6 @@ func (r *repl) launch(ctx context.Context, o runOptions) error {
 		return nil
 	}
 	return r.follow(ctx, lr, 0)
-}
-
-// allLinks returns every ordered pair of distinct nodes.
-func allLinks(ids []string) map[[2]string]bool {
-	m := map[[2]string]bool{}
-	for _, a := range ids {
-		for _, b := range ids {
-			if a != b {
-				m[[2]string{a, b}] = true
-			}
-		}
-	}
-	return m
 }
 
 // follow shows the screen until Ctrl-C (ctx), the end of the run, or d

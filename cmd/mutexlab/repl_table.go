@@ -152,8 +152,9 @@ algorithms: algorithm A ricart_agrawala, then restart.`,
 		// Looking inside.
 		{name: "status", aliases: []string{"st"}, group: groupLook,
 			summary: "a table of the nodes: role, pid, state, Lamport clock, round, CS entries, mailbox",
-			help: `Once the run is over it shows each node's last known state, from the
-trace.`,
+			help: `While the system runs, lines under the table say what is steered: the
+links held, cut and delayed, the nodes paused and killed. Once the run is
+over it shows each node's last known state, from the trace.`,
 			run: cmdStatus},
 		{name: "inspect", args: "NODE EXPR", group: groupLook, live: true, complete: []argKind{argNode},
 			summary: "evaluate a Lua expression in a node between events (inspect A1 queue)",

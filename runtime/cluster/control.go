@@ -8,10 +8,15 @@
 // run's secret, like the node channels. Frames are wire messages:
 //
 //	EVENT   node -> launcher   payload: one trace event
-//	CMD     launcher -> node   payload: {"id": 7, "name": "hold", "args": ["A1"]}
-//	RESULT  node -> launcher   payload: {"id": 7, "ok": true, "text": "...", "status": {...}}
+//	CMD     launcher -> node   payload: {"id": 7, "op": "deliver", "links": {"from": ["A1"]}, "n": 2}
+//	RESULT  node -> launcher   payload: {"id": 7, "moved": 2}  (or "err", "status", "value", "pending")
 //
-// Commands are applied by the node's driver between events.
+// A command and its result are node.Command and node.Result (runtime/node
+// control.go), framed here by one encoder and one decoder each. Commands
+// are applied by the node's driver between events; start and stop by the
+// node process itself. The cluster's steering API (steer.go) is the only
+// sender of commands that shape links or pause nodes, so that the cluster
+// knows what is steered.
 package cluster
 
 import (
@@ -23,6 +28,7 @@ import (
 
 	"mutexlab/runtime/node"
 	"mutexlab/runtime/scenario"
+	"mutexlab/runtime/wire"
 )
 
 // Control frame types.
@@ -35,15 +41,49 @@ const (
 // launcherID is the sender name of frames from the launcher.
 const launcherID = "launcher"
 
-type cmdPayload struct {
-	ID   int64    `json:"id"`
-	Name string   `json:"name"`
-	Args []string `json:"args,omitempty"`
+// cmdFrame and resultFrame are the payloads of CMD and RESULT: the
+// command or result, and the id that pairs them.
+type cmdFrame struct {
+	ID int64 `json:"id"`
+	node.Command
 }
 
-type resultPayload struct {
+type resultFrame struct {
 	ID int64 `json:"id"`
 	node.Result
+}
+
+// encodeCommand frames a command from the launcher.
+func encodeCommand(id int64, cmd node.Command) (wire.Message, error) {
+	b, err := json.Marshal(cmdFrame{ID: id, Command: cmd})
+	if err != nil {
+		return wire.Message{}, fmt.Errorf("%s command: %v", cmd.Op, err)
+	}
+	return wire.Message{Type: typeCmd, Sender: launcherID, Payload: b}, nil
+}
+
+// decodeCommand reads a CMD frame's payload.
+func decodeCommand(m wire.Message) (int64, node.Command, error) {
+	var f cmdFrame
+	if err := json.Unmarshal(m.Payload, &f); err != nil {
+		return 0, node.Command{}, fmt.Errorf("bad %s frame: %v", typeCmd, err)
+	}
+	return f.ID, f.Command, nil
+}
+
+// encodeResult frames a node's answer to command id.
+func encodeResult(sender string, id int64, res node.Result) wire.Message {
+	b, _ := json.Marshal(resultFrame{ID: id, Result: res})
+	return wire.Message{Type: typeResult, Sender: sender, Payload: b}
+}
+
+// decodeResult reads a RESULT frame's payload.
+func decodeResult(m wire.Message) (int64, node.Result, error) {
+	var f resultFrame
+	if err := json.Unmarshal(m.Payload, &f); err != nil {
+		return 0, node.Result{}, fmt.Errorf("bad %s frame: %v", typeResult, err)
+	}
+	return f.ID, f.Result, nil
 }
 
 // Environment variables through which the launcher configures a node.

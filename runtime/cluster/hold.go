@@ -9,7 +9,7 @@ import (
 )
 
 // gated is a node's transport for a run started with HoldLinks: nothing
-// comes in until the driver has applied "hold all", so not even the first
+// comes in until the driver has held every link, so not even the first
 // message slips past the hold. After that it passes everything through.
 type gated struct {
 	transport.Transport
@@ -18,14 +18,14 @@ type gated struct {
 
 func (g *gated) Incoming() <-chan wire.Message { return g.in }
 
-// holdAtStart queues "hold all" for the driver and opens the gate once
+// holdAtStart queues hold (every link) for the driver and opens the gate once
 // the driver has applied it.
-func holdAtStart(ctx context.Context, tr transport.Transport, cmds chan<- node.Command) transport.Transport {
+func holdAtStart(ctx context.Context, tr transport.Transport, cmds chan<- node.Request) transport.Transport {
 	g := &gated{Transport: tr, in: make(chan wire.Message)}
 	go func() {
 		reply := make(chan node.Result, 1)
 		select {
-		case cmds <- node.Command{Name: "hold", Args: []string{"all"}, Reply: reply}:
+		case cmds <- node.Request{Command: node.Command{Op: node.OpHold, Links: node.Links{All: true}}, Reply: reply}:
 		case <-ctx.Done():
 			return
 		}

@@ -96,7 +96,8 @@ type Cluster struct {
 	finished  int
 	lastEvent time.Time
 	nevents   int64
-	steering  bool // a REPL paused a node or held a link: no stall verdict
+	steer     steering   // what is held, cut, paused, killed (steer.go)
+	steerMu   sync.Mutex // one steering command at a time, in the order recorded
 	cmdSeq    int64
 	waiting   map[int64]chan node.Result
 	connected chan string
@@ -149,6 +150,12 @@ func Start(opts Options) (*Cluster, error) {
 		evDone: make(chan struct{}), conns: map[string]*ctlConn{}, done: make(chan struct{}),
 		state: map[string]*nodeState{}, inflight: map[[2]string]int{}, waiting: map[int64]chan node.Result{},
 		connected: make(chan string, len(s.NodeIDs())),
+	}
+	c.steer = newSteering()
+	if opts.HoldLinks {
+		for _, l := range c.Links() {
+			c.steer.held[l] = true
+		}
 	}
 	c.ctlClosed = map[string]chan struct{}{}
 	for _, id := range c.ids {
@@ -285,7 +292,7 @@ func Start(opts Options) (*Cluster, error) {
 	}
 	c.mu.Unlock()
 	for _, cc := range conns {
-		c.write(cc, cmdPayload{Name: "start"})
+		c.write(cc, 0, node.Command{Op: node.OpStart})
 	}
 	go c.watchStall()
 	return c, nil
@@ -372,7 +379,7 @@ func (c *Cluster) serveControl(conn net.Conn) {
 	late := c.stopping
 	c.mu.Unlock()
 	if late {
-		c.write(cc, cmdPayload{Name: "stop", Args: []string{"stopped"}})
+		c.write(cc, 0, node.Command{Op: node.OpStop, Reason: "stopped"})
 	}
 	c.connected <- id
 	for {
@@ -393,16 +400,16 @@ func (c *Cluster) serveControl(conn net.Conn) {
 			e.Node = id
 			c.events <- e
 		case typeResult:
-			var res resultPayload
-			if err := json.Unmarshal(m.Payload, &res); err != nil {
+			seq, res, err := decodeResult(m)
+			if err != nil {
 				continue
 			}
 			c.mu.Lock()
-			ch := c.waiting[res.ID]
-			delete(c.waiting, res.ID)
+			ch := c.waiting[seq]
+			delete(c.waiting, seq)
 			c.mu.Unlock()
 			if ch != nil {
-				ch <- res.Result
+				ch <- res
 			}
 		}
 	}
@@ -481,7 +488,7 @@ func (c *Cluster) quiet() bool {
 
 // stalled returns the wait-for graph when no node can move, or nil.
 func (c *Cluster) stalled() *trace.Stall {
-	if c.steering || c.stopping || c.finished == len(c.ids) || !c.quiet() {
+	if c.steer.active() || c.stopping || c.finished == len(c.ids) || !c.quiet() {
 		return nil
 	}
 	var blocked []trace.Blocked
@@ -657,7 +664,7 @@ func (c *Cluster) Stop(reason string) {
 	}
 	c.mu.Unlock()
 	for _, cc := range conns {
-		c.write(cc, cmdPayload{Name: "stop", Args: []string{reason}})
+		c.write(cc, 0, node.Command{Op: node.OpStop, Reason: reason})
 	}
 	deadline := time.After(3 * time.Second)
 	for _, p := range c.procs {
@@ -715,18 +722,10 @@ func (c *Cluster) Kill(id string) error {
 	default:
 	}
 	c.mu.Lock()
-	c.steering = true // the others will wait on it; the REPL reports that
+	c.steer.killed[id] = true // the others will wait on it: no stall verdict
 	p.killed = true
 	c.mu.Unlock()
 	return p.cmd.Process.Kill()
-}
-
-// SetSteering tells the stall detector that someone holds links or has
-// paused nodes, so a still system is not a stall.
-func (c *Cluster) SetSteering(on bool) {
-	c.mu.Lock()
-	c.steering = on
-	c.mu.Unlock()
 }
 
 // Waits returns who waits on what now (for the REPL): the wait-for graph
@@ -744,9 +743,13 @@ func (c *Cluster) Waits() trace.Stall {
 	return trace.Analyze(blocked, c.goneLocked())
 }
 
-func (c *Cluster) write(cc *ctlConn, p cmdPayload) error {
-	b, _ := json.Marshal(p)
-	frame, err := wire.Encode(wire.Message{Type: typeCmd, Sender: launcherID, Payload: b})
+// write sends command seq to a node.
+func (c *Cluster) write(cc *ctlConn, seq int64, cmd node.Command) error {
+	m, err := encodeCommand(seq, cmd)
+	if err != nil {
+		return err
+	}
+	frame, err := wire.Encode(m)
 	if err != nil {
 		return err
 	}
@@ -757,8 +760,10 @@ func (c *Cluster) write(cc *ctlConn, p cmdPayload) error {
 	return err
 }
 
-// Command sends a control command to one node and waits for its answer.
-func (c *Cluster) Command(ctx context.Context, id, name string, args ...string) (node.Result, error) {
+// command sends a control command to one node and waits for its answer;
+// a refusal is an error named after the node. Commands that steer go
+// through steer.go, which records them.
+func (c *Cluster) command(ctx context.Context, id string, cmd node.Command) (node.Result, error) {
 	c.mu.Lock()
 	cc := c.conns[id]
 	st := c.state[id]
@@ -775,18 +780,31 @@ func (c *Cluster) Command(ctx context.Context, id, name string, args ...string) 
 	ch := make(chan node.Result, 1)
 	c.waiting[seq] = ch
 	c.mu.Unlock()
-	if err := c.write(cc, cmdPayload{ID: seq, Name: name, Args: args}); err != nil {
+	forget := func() {
+		c.mu.Lock()
+		delete(c.waiting, seq)
+		c.mu.Unlock()
+	}
+	if err := c.write(cc, seq, cmd); err != nil {
+		forget()
 		return node.Result{}, fmt.Errorf("%s: %v", id, err)
 	}
+	timeout := time.NewTimer(5 * time.Second)
+	defer timeout.Stop()
 	select {
 	case res, ok := <-ch:
 		if !ok {
 			return node.Result{}, fmt.Errorf("%s stopped", id)
 		}
+		if res.Err != "" {
+			return res, fmt.Errorf("%s: %s", id, res.Err)
+		}
 		return res, nil
 	case <-ctx.Done():
+		forget()
 		return node.Result{}, ctx.Err()
-	case <-time.After(5 * time.Second):
+	case <-timeout.C:
+		forget()
 		return node.Result{}, fmt.Errorf("%s did not answer within 5 s (is it paused in a long handler?)", id)
 	}
 }

@@ -177,7 +177,7 @@ func runLaunched(ctx context.Context, opts NodeOptions) error {
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	cmds := make(chan node.Command)
+	cmds := make(chan node.Request)
 	begin := make(chan struct{})
 	go ctl.readCommands(ctx, cancel, cmds, begin)
 
@@ -292,7 +292,7 @@ func (c *controlClient) close() {
 
 // readCommands applies the launcher's commands; the connection closing
 // means the launcher is gone, and the node stops.
-func (c *controlClient) readCommands(ctx context.Context, stop context.CancelCauseFunc, cmds chan<- node.Command, begin chan struct{}) {
+func (c *controlClient) readCommands(ctx context.Context, stop context.CancelCauseFunc, cmds chan<- node.Request, begin chan struct{}) {
 	r := wire.NewReader(c.conn)
 	for {
 		m, err := r.Read()
@@ -303,39 +303,34 @@ func (c *controlClient) readCommands(ctx context.Context, stop context.CancelCau
 		if m.Type != typeCmd {
 			continue
 		}
-		var p cmdPayload
-		if err := json.Unmarshal(m.Payload, &p); err != nil {
+		id, cmd, err := decodeCommand(m)
+		if err != nil {
 			continue
 		}
-		if p.Name == "start" {
+		switch cmd.Op {
+		case node.OpStart:
 			close(begin)
 			continue
-		}
-		if p.Name == "stop" {
-			reason := "stopped"
-			if len(p.Args) > 0 {
-				reason = strings.Join(p.Args, " ")
+		case node.OpStop:
+			reason := cmd.Reason
+			if reason == "" {
+				reason = "stopped"
 			}
-			c.reply(p.ID, node.Result{OK: true, Text: "stopping"})
+			c.send(encodeResult(c.id, id, node.Result{}))
 			stop(errors.New(reason))
 			return
 		}
 		reply := make(chan node.Result, 1)
 		select {
-		case cmds <- node.Command{Name: p.Name, Args: p.Args, Reply: reply}:
+		case cmds <- node.Request{Command: cmd, Reply: reply}:
 		case <-ctx.Done():
 			return
 		}
 		select {
 		case res := <-reply:
-			c.reply(p.ID, res)
+			c.send(encodeResult(c.id, id, res))
 		case <-ctx.Done():
 			return
 		}
 	}
-}
-
-func (c *controlClient) reply(id int64, res node.Result) {
-	b, _ := json.Marshal(resultPayload{ID: id, Result: res})
-	c.send(wire.Message{Type: typeResult, Sender: c.id, Payload: b})
 }

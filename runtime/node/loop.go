@@ -2,11 +2,7 @@ package node
 
 import (
 	"context"
-	"fmt"
 	"math/rand"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 
 	"mutexlab/runtime/scenario"
@@ -32,8 +28,9 @@ type Driver struct {
 	Network scenario.Network
 	Speed   float64
 	Seed    int64
-	// Commands are applied between events; nil when nobody controls the node.
-	Commands <-chan Command
+	// Commands are applied between events (control.go); nil when nobody
+	// controls the node.
+	Commands <-chan Request
 
 	node   *Node
 	rng    *rand.Rand
@@ -65,21 +62,6 @@ type link struct {
 	cut     bool
 	delay   *float64 // REPL override, seconds
 	dropped int
-}
-
-// Command is a control command for a node, applied between events.
-type Command struct {
-	Name  string
-	Args  []string
-	Reply chan<- Result
-}
-
-// Result answers a Command.
-type Result struct {
-	OK   bool   `json:"ok"`
-	Text string `json:"text"`
-	// Status is set for "status".
-	Status *Status `json:"status,omitempty"`
 }
 
 // Now implements Host.
@@ -137,7 +119,7 @@ func (d *Driver) Run(ctx context.Context, n *Node) error {
 			d.arrive(m)
 		case <-d.wake.C:
 		case c := <-d.Commands:
-			res := d.exec(c)
+			res := d.apply(c.Command)
 			if c.Reply != nil {
 				c.Reply <- res
 			}
@@ -266,150 +248,4 @@ func (d *Driver) rearm() {
 		}
 		d.wake.Reset(wait)
 	}
-}
-
-// exec applies a control command between events.
-func (d *Driver) exec(c Command) Result {
-	ok := func(format string, a ...any) Result { return Result{OK: true, Text: fmt.Sprintf(format, a...)} }
-	bad := func(format string, a ...any) Result { return Result{Text: fmt.Sprintf(format, a...)} }
-	// Link commands name the sender ("A1" of "A1->A2") or "all".
-	links := func() ([]*link, []string, error) {
-		if len(c.Args) == 0 {
-			return nil, nil, fmt.Errorf("%s needs a link's sender or all", c.Name)
-		}
-		if c.Args[0] == "all" {
-			var names []string
-			for _, id := range d.node.cfg.Nodes {
-				if id != d.node.id {
-					names = append(names, id)
-				}
-			}
-			ls := make([]*link, len(names))
-			for i, f := range names {
-				ls[i] = d.link(f)
-			}
-			return ls, names, nil
-		}
-		var ls []*link
-		var names []string
-		for _, f := range strings.Split(c.Args[0], ",") {
-			if !d.node.known[f] || f == d.node.id {
-				return nil, nil, fmt.Errorf("no link %s->%s", f, d.node.id)
-			}
-			ls = append(ls, d.link(f))
-			names = append(names, f)
-		}
-		return ls, names, nil
-	}
-	switch c.Name {
-	case "status":
-		s := d.node.Status()
-		if d.paused {
-			s.State = "paused (" + s.State + ")"
-		}
-		return Result{OK: true, Status: &s}
-	case "eval":
-		v, err := d.node.Eval(strings.Join(c.Args, " "))
-		if err != nil {
-			return bad("%v", err)
-		}
-		return ok("%s", v)
-	case "pause":
-		d.paused = true
-		return ok("%s paused", d.node.id)
-	case "resume":
-		d.paused = false
-		return ok("%s resumed", d.node.id)
-	case "hold", "release", "cut", "heal", "drop", "delay", "deliver":
-		ls, names, err := links()
-		if err != nil {
-			return bad("%v", err)
-		}
-		n := 1
-		if len(c.Args) > 1 && c.Name != "delay" {
-			if n, err = strconv.Atoi(c.Args[1]); err != nil || n < 1 {
-				return bad("%s: count %q: expected a whole number ≥ 1", c.Name, c.Args[1])
-			}
-		}
-		moved := 0
-		for _, l := range ls {
-			switch c.Name {
-			case "hold":
-				l.held, l.credit = true, 0
-			case "release":
-				l.held, l.credit = false, 0
-			case "cut":
-				l.cut = true
-				for _, p := range l.queue {
-					d.node.Drop(p.m)
-				}
-				l.queue = nil
-			case "heal":
-				l.cut = false
-			case "drop":
-				l.drops += n
-			case "deliver":
-				k := min(n, len(l.queue))
-				l.credit += k
-				moved += k
-			case "delay":
-				if len(c.Args) < 2 {
-					return bad("delay needs a duration in seconds")
-				}
-				if c.Args[1] == "off" {
-					l.delay = nil
-					continue
-				}
-				s, err := parseSeconds(c.Args[1])
-				if err != nil {
-					return bad("%v", err)
-				}
-				l.delay = &s
-			}
-		}
-		if c.Name == "deliver" {
-			return ok("%d message(s) released on %s->%s", moved, strings.Join(names, ","), d.node.id)
-		}
-		return ok("%s %s->%s", c.Name, strings.Join(names, ","), d.node.id)
-	case "pending":
-		var rows []string
-		for _, f := range sortedKeys(d.links) {
-			l := d.links[f]
-			if len(l.queue) == 0 && !l.held {
-				continue
-			}
-			var types []string
-			for _, p := range l.queue {
-				types = append(types, p.m.Type)
-			}
-			state := ""
-			if l.held {
-				state = " (held)"
-			}
-			rows = append(rows, fmt.Sprintf("%s->%s%s: %d [%s]", f, d.node.id, state, len(l.queue), strings.Join(types, " ")))
-		}
-		return ok("%s", strings.Join(rows, "\n"))
-	}
-	return bad("unknown command %q", c.Name)
-}
-
-func sortedKeys(m map[string]*link) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-// parseSeconds reads "0.5", "500ms" or "2s".
-func parseSeconds(s string) (float64, error) {
-	if d, err := time.ParseDuration(s); err == nil {
-		return d.Seconds(), nil
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f < 0 {
-		return 0, fmt.Errorf("duration %q: expected seconds (0.5) or a Go duration (500ms)", s)
-	}
-	return f, nil
 }
