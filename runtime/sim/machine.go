@@ -14,6 +14,11 @@ import (
 	"mutexlab/runtime/wire"
 )
 
+// luaBudget bounds every call into a node's Lua: instructions only, no
+// wall clock, so that a verdict does not depend on the machine or on how
+// many schedules run at once. Tests lower it.
+var luaBudget = luabox.Counted
+
 // world is what the schedules of one scenario share.
 type world struct {
 	s       *scenario.Scenario
@@ -45,9 +50,7 @@ func newWorld(s *scenario.Scenario, lib *node.Library, version string) (*world, 
 		if err != nil {
 			return nil, err
 		}
-		// Instructions only, no wall clock: a verdict must not depend
-		// on the machine or on how many schedules run at once.
-		cfg.Budget = luabox.Counted
+		cfg.Budget = luaBudget
 		w.cfgs[i] = cfg
 	}
 	for i, from := range ids {
