@@ -121,7 +121,7 @@ func runByHand(ctx context.Context, opts NodeOptions) error {
 	fmt.Fprintf(opts.Stderr, "%s: listening on %s; peers are dialled until they are up\n", opts.ID, addrs[opts.ID])
 	sink := &screenSink{out: opts.Stdout, errw: opts.Stderr, logs: true, next: next, prefix: opts.ID}
 	// By hand every process reads its own wall clock: t is Unix time.
-	d := &node.Driver{Transport: tr, Sink: sink, Epoch: time.Unix(0, 0), Network: s.Network, Speed: s.Speed, Seed: s.Seed}
+	d := &node.Driver{Transport: tr, Sink: sink, Epoch: time.Unix(0, 0), Network: s.Network, Speed: s.Speed, Seed: scenario.NodeSeed(s.Seed, opts.ID)}
 	n, err := node.New(cfg, d)
 	if err != nil {
 		return err
@@ -190,7 +190,7 @@ func runLaunched(ctx context.Context, opts NodeOptions) error {
 		links = holdAtStart(ctx, tr, cmds)
 	}
 	d := &node.Driver{Transport: links, Sink: sink, Epoch: epoch, Network: s.Network, Speed: s.Speed,
-		Seed: s.Seed*1000 + int64(len(opts.ID)*31+int(opts.ID[len(opts.ID)-1])), Commands: cmds}
+		Seed: scenario.NodeSeed(s.Seed, opts.ID), Commands: cmds}
 	n, err := node.New(cfg, d)
 	if err != nil {
 		sink.Record(trace.Event{Ev: trace.Error, Node: opts.ID, Text: err.Error(), T: time.Since(epoch).Nanoseconds()})

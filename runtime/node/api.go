@@ -7,6 +7,7 @@ import (
 
 	lua "github.com/yuin/gopher-lua"
 
+	"mutexlab/runtime/luabox"
 	"mutexlab/runtime/trace"
 	"mutexlab/runtime/wire"
 )
@@ -194,14 +195,12 @@ func (n *Node) luaOn(L *lua.LState) int {
 	}
 	if len(early) > 0 {
 		n.mailbox = keep
-		was := n.inHandler
-		n.inHandler = true
 		for _, m := range early {
-			L.Push(n.handlers[typ])
-			L.Push(n.msgTable(m))
-			L.Call(1, 0)
+			if err := n.protect(L, n.handlers[typ], 0, n.msgTable(m)); err != nil {
+				// The handler's own "file:line: message" says it all.
+				L.Error(lua.LString(luabox.ErrorLine(err)), 0)
+			}
 		}
-		n.inHandler = was
 	}
 	return 0
 }
@@ -245,14 +244,15 @@ func (n *Node) luaWaitUntil(L *lua.LState) int {
 	}
 	ok, err := n.test(cond)
 	if err != nil {
-		L.RaiseError("%s", errorLine(err))
+		// The condition's own "file:line: message" says it all.
+		L.Error(lua.LString(luabox.ErrorLine(err)), 0)
 	}
 	if ok {
 		return 0
 	}
 	w, err := n.untilWait(reason)
 	if err != nil {
-		L.RaiseError("%s", errorLine(err))
+		L.Error(lua.LString(luabox.ErrorLine(err)), 0)
 	}
 	n.w = wait{kind: waitUntil, cond: cond, reason: reason}
 	n.block(w)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"mutexlab/algorithms"
+	"mutexlab/runtime/luabox"
 	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/trace"
 	"mutexlab/runtime/wire"
@@ -68,6 +69,12 @@ func library(t *testing.T, files map[string]string) *Library {
 // newNet builds one node per spec, all running script (or their role's).
 func newNet(t *testing.T, lib *Library, specs []scenario.Node, script string, cs scenario.CS, rounds int, seed int64) *testNet {
 	t.Helper()
+	return newNetBudget(t, lib, specs, script, cs, rounds, seed, luabox.Budget{})
+}
+
+// newNetBudget is newNet with the nodes' Lua budget.
+func newNetBudget(t *testing.T, lib *Library, specs []scenario.Node, script string, cs scenario.CS, rounds int, seed int64, budget luabox.Budget) *testNet {
+	t.Helper()
 	net := &testNet{t: t, nodes: map[string]*Node{}, chans: map[[2]string][]wire.Message{},
 		rng: rand.New(rand.NewSource(seed)), errs: map[string]error{}}
 	var ring []string
@@ -79,7 +86,7 @@ func newNet(t *testing.T, lib *Library, specs []scenario.Node, script string, cs
 	}
 	for _, s := range specs {
 		n, err := New(Config{Spec: s, Nodes: net.ids, Ring: ring, Script: script, CS: cs,
-			Rounds: rounds, Speed: 1, Library: lib}, netHost{net, s.ID})
+			Rounds: rounds, Speed: 1, Library: lib, Budget: budget}, netHost{net, s.ID})
 		if err != nil {
 			t.Fatalf("%s: %v", s.ID, err)
 		}

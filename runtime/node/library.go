@@ -1,7 +1,6 @@
 package node
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -13,10 +12,10 @@ import (
 	"sync"
 
 	lua "github.com/yuin/gopher-lua"
-	"github.com/yuin/gopher-lua/parse"
 
 	"mutexlab/algorithms"
 	"mutexlab/examples"
+	"mutexlab/runtime/luabox"
 	"mutexlab/scripts"
 )
 
@@ -121,7 +120,7 @@ func (lib *Library) Compile(name string) (*lua.FunctionProto, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
-	proto, err := CompileChunk(path, src)
+	proto, err := luabox.Compile(path, src)
 	if err != nil {
 		return nil, "", err
 	}
@@ -130,57 +129,6 @@ func (lib *Library) Compile(name string) (*lua.FunctionProto, string, error) {
 	}
 	lib.protos[name] = &compiled{proto, path}
 	return proto, path, nil
-}
-
-// CompileChunk compiles Lua source; a syntax error comes back as
-// "file:line: message".
-func CompileChunk(path string, src []byte) (*lua.FunctionProto, error) {
-	chunk, err := parse.Parse(bytes.NewReader(src), path)
-	if err != nil {
-		return nil, errors.New(normalizeSyntax(path, err.Error(), src))
-	}
-	proto, err := lua.Compile(chunk, path)
-	if err != nil {
-		return nil, errors.New(normalizeSyntax(path, err.Error(), src))
-	}
-	return proto, nil
-}
-
-// gopher-lua reports syntax errors as
-// "file line:3(column:7) near 'x':   syntax error" or "file at EOF: ...".
-var (
-	syntaxRE    = regexp.MustCompile(`^(.*?) line:(\d+)\(column:\d+\) near '(.*?)':\s*(.*)$`)
-	syntaxEOFRE = regexp.MustCompile(`^(.*?) at EOF:\s*(.*)$`)
-)
-
-func normalizeSyntax(path, msg string, src []byte) string {
-	msg = strings.TrimSpace(msg)
-	if m := syntaxRE.FindStringSubmatch(msg); m != nil {
-		return fmt.Sprintf("%s:%s: %s near '%s'", path, m[2], m[4], m[3])
-	}
-	if m := syntaxEOFRE.FindStringSubmatch(msg); m != nil {
-		last := bytes.Count(bytes.TrimRight(src, "\n"), []byte("\n")) + 1
-		return fmt.Sprintf("%s:%d: %s at end of file (an unclosed block or bracket?)", path, last, m[2])
-	}
-	return msg
-}
-
-// errorLine turns a Lua error into one line "file:line: message",
-// dropping the stack traceback.
-func errorLine(err error) string {
-	var ae *lua.ApiError
-	if errors.As(err, &ae) && ae.Object != nil {
-		return firstLine(ae.Object.String())
-	}
-	return firstLine(err.Error())
-}
-
-func firstLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.Index(s, "\nstack traceback"); i >= 0 {
-		s = s[:i]
-	}
-	return strings.ReplaceAll(s, "\n", " ")
 }
 
 // NewLibrary searches dirs (in order, empty ones skipped) and then the

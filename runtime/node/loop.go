@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"fmt"
 	"math/rand"
 	"time"
 
@@ -26,8 +27,12 @@ type Driver struct {
 	// Epoch is the origin of the run's shared clock.
 	Epoch   time.Time
 	Network scenario.Network
-	Speed   float64
-	Seed    int64
+	// Speed divides the link delays, as the node's own Speed divides
+	// its sleeps (scenario.Nanos); > 0.
+	Speed float64
+	// Seed seeds the jitter: scenario.NodeSeed of the run's seed and the
+	// node's id.
+	Seed int64
 	// Commands are applied between events (control.go); nil when nobody
 	// controls the node.
 	Commands <-chan Request
@@ -89,8 +94,9 @@ func (d *Driver) Run(ctx context.Context, n *Node) error {
 	d.node = n
 	d.rng = rand.New(rand.NewSource(d.Seed))
 	d.links = map[string]*link{}
-	if d.Speed <= 0 {
-		d.Speed = 1
+	if !(d.Speed > 0) {
+		n.Stop("error")
+		return fmt.Errorf("driver: speed %v: expected a number > 0", d.Speed)
 	}
 	d.wake = time.NewTimer(time.Hour)
 	defer d.wake.Stop()
@@ -155,7 +161,7 @@ func (d *Driver) arrive(m wire.Message) {
 	if shape.Jitter > 0 {
 		delay += d.rng.Float64() * shape.Jitter
 	}
-	at := now + int64(delay/d.Speed*float64(time.Second))
+	at := now + scenario.Nanos(delay, d.Speed)
 	if at < l.last {
 		at = l.last
 	}

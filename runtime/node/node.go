@@ -13,17 +13,15 @@
 package node
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
-	"time"
 
 	lua "github.com/yuin/gopher-lua"
 
 	"mutexlab/runtime/clock"
+	"mutexlab/runtime/luabox"
 	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/trace"
 	"mutexlab/runtime/wire"
@@ -51,17 +49,24 @@ type Config struct {
 	Script  string        // role script module; default: the role's name
 	CS      scenario.CS
 	Rounds  int     // 0: forever
-	Speed   float64 // divides every sleep and interval
+	Speed   float64 // divides every sleep and interval; > 0 (scenario.Nanos)
 	Library *Library
 	PID     int // recorded in the start event
 	// Seed seeds the node's math.random, so a simulated run repeats
 	// exactly; ConfigFor derives it from the scenario's seed and the
-	// node's place.
+	// node's id (scenario.NodeSeed).
 	Seed int64
-	// HandlerLimit stops a handler (or a stretch of the main script
-	// between two blocking calls) that runs longer; default one second.
-	HandlerLimit time.Duration
+	// Budget bounds every call into the node's Lua: a handler, a
+	// wait_until condition or reason function, a stretch of the main
+	// script between two blocking calls, an inspect expression. Zero:
+	// luabox.Real (instructions and one second of wall-clock time); the
+	// simulator sets luabox.Counted (instructions only).
+	Budget luabox.Budget
 }
+
+// hint follows what a stretch exceeded in its error (docs/lua-api.md,
+// Errors).
+const hint = " without blocking (an endless loop? wait with node.wait_until)"
 
 // ErrStopped is returned for calls on a node that has ended.
 var ErrStopped = errors.New("node stopped")
@@ -127,10 +132,7 @@ type Node struct {
 	stopped   bool
 
 	inHandler bool
-	cancel    context.CancelFunc
-	watchdog  *time.Timer
-	overran   bool
-	mu        sync.Mutex // guards overran against the watchdog goroutine
+	guard     *luabox.Guard // every call into Lua goes through it
 }
 
 // New builds the node's VM; nothing runs until Start.
@@ -138,11 +140,11 @@ func New(cfg Config, host Host) (*Node, error) {
 	if cfg.Library == nil {
 		return nil, errors.New("node: no script library")
 	}
-	if cfg.Speed <= 0 {
-		cfg.Speed = 1
+	if !(cfg.Speed > 0) {
+		return nil, fmt.Errorf("node: speed %v: expected a number > 0", cfg.Speed)
 	}
-	if cfg.HandlerLimit <= 0 {
-		cfg.HandlerLimit = time.Second
+	if cfg.Budget == (luabox.Budget{}) {
+		cfg.Budget = luabox.Real
 	}
 	if cfg.Script == "" {
 		cfg.Script = cfg.Spec.Role
@@ -155,54 +157,26 @@ func New(cfg Config, host Host) (*Node, error) {
 	for _, id := range cfg.Nodes {
 		n.known[id] = true
 	}
-	n.L = newSandbox()
+	n.L = luabox.New()
 	n.seedRandom(cfg.Seed)
-	ctx, cancel := context.WithCancel(context.Background())
-	n.cancel = cancel
-	n.watchdog = time.AfterFunc(time.Hour, func() {
-		n.mu.Lock()
-		n.overran = true
-		n.mu.Unlock()
-		cancel()
-	})
-	n.watchdog.Stop()
-	n.L.SetContext(ctx)
+	// The coroutine and the state share one guard: the thread is made
+	// before the guard is set, so that it gets no context of its own.
+	n.co, _ = n.L.NewThread()
+	n.guard = luabox.NewGuard(cfg.Budget, hint)
+	n.guard.Watch(n.L)
+	n.guard.Watch(n.co)
 	n.api = n.module()
 	n.L.SetGlobal("node", n.api)
 	n.L.SetGlobal("require", n.L.NewFunction(n.luaRequire))
 	n.L.SetGlobal("print", n.L.NewFunction(n.luaLog))
 	proto, _, err := cfg.Library.Compile(cfg.Script)
 	if err != nil {
+		n.guard.Stop()
 		n.L.Close()
-		cancel()
 		return nil, &ScriptError{Node: n.id, Msg: err.Error()}
 	}
 	n.main = n.L.NewFunctionFromProto(proto)
-	n.co, _ = n.L.NewThread()
 	return n, nil
-}
-
-// newSandbox opens base, table, string and math only; nothing reaches the
-// file system or the process.
-func newSandbox() *lua.LState {
-	L := lua.NewState(lua.Options{SkipOpenLibs: true, CallStackSize: 256, RegistrySize: 256, RegistryMaxSize: 1024 * 64, MinimizeStackMemory: true})
-	for _, lib := range []struct {
-		name string
-		fn   lua.LGFunction
-	}{
-		{lua.BaseLibName, lua.OpenBase},
-		{lua.TabLibName, lua.OpenTable},
-		{lua.StringLibName, lua.OpenString},
-		{lua.MathLibName, lua.OpenMath},
-	} {
-		L.Push(L.NewFunction(lib.fn))
-		L.Push(lua.LString(lib.name))
-		L.Call(1, 0)
-	}
-	for _, name := range []string{"dofile", "loadfile", "load", "loadstring", "module", "newproxy", "collectgarbage"} {
-		L.SetGlobal(name, lua.LNil)
-	}
-	return L
 }
 
 // ID returns the node's id.
@@ -305,8 +279,7 @@ func (n *Node) Stop(reason string) {
 	}
 	n.rec(trace.Event{Ev: trace.Exit, Text: reason})
 	n.stopped = true
-	n.watchdog.Stop()
-	n.cancel()
+	n.guard.Stop()
 	n.L.Close()
 }
 
@@ -346,9 +319,7 @@ func (n *Node) pump() error {
 // resume runs the main coroutine until it blocks or ends.
 func (n *Node) resume(args ...lua.LValue) {
 	n.w = wait{kind: running}
-	n.arm()
-	st, err, _ := n.L.Resume(n.co, n.main, args...)
-	n.disarm()
+	st, err := n.guard.Resume(n.L, n.co, n.main, args...)
 	switch {
 	case err != nil:
 		n.fail(err)
@@ -358,23 +329,25 @@ func (n *Node) resume(args ...lua.LValue) {
 	}
 }
 
-// call runs a handler (or a condition) to completion under the watchdog.
-func (n *Node) call(fn *lua.LFunction, args ...lua.LValue) error {
+// protect calls fn(args...) in L as a handler does: under the guard
+// (within the running stretch, if any), where blocking is an error. Its
+// nret results are left on L's stack.
+func (n *Node) protect(L *lua.LState, fn *lua.LFunction, nret int, args ...lua.LValue) error {
+	was := n.inHandler
 	n.inHandler = true
-	n.arm()
-	err := n.L.CallByParam(lua.P{Fn: fn, NRet: 0, Protect: true}, args...)
-	n.disarm()
-	n.inHandler = false
+	err := n.guard.Call(L, fn, nret, args...)
+	n.inHandler = was
 	return err
 }
 
+// call runs a handler to completion.
+func (n *Node) call(fn *lua.LFunction, args ...lua.LValue) error {
+	return n.protect(n.L, fn, 0, args...)
+}
+
+// test runs a wait_until condition.
 func (n *Node) test(fn *lua.LFunction) (bool, error) {
-	n.inHandler = true
-	n.arm()
-	err := n.L.CallByParam(lua.P{Fn: fn, NRet: 1, Protect: true})
-	n.disarm()
-	n.inHandler = false
-	if err != nil {
+	if err := n.protect(n.L, fn, 1); err != nil {
 		return false, err
 	}
 	v := n.L.Get(-1)
@@ -382,22 +355,12 @@ func (n *Node) test(fn *lua.LFunction) (bool, error) {
 	return lua.LVAsBool(v), nil
 }
 
-func (n *Node) arm()    { n.watchdog.Reset(n.cfg.HandlerLimit) }
-func (n *Node) disarm() { n.watchdog.Stop() }
-
 // fail stops the node on a script error.
 func (n *Node) fail(err error) error {
 	if n.err != nil {
 		return n.err
 	}
-	msg := errorLine(err)
-	n.mu.Lock()
-	overran := n.overran
-	n.mu.Unlock()
-	if overran {
-		msg = strings.Replace(msg, context.Canceled.Error(),
-			fmt.Sprintf("ran longer than %v without blocking (an endless loop? wait with node.wait_until)", n.cfg.HandlerLimit), 1)
-	}
+	msg := luabox.ErrorLine(err)
 	n.err = &ScriptError{Node: n.id, Msg: msg}
 	n.w = wait{kind: failed}
 	n.rec(trace.Event{Ev: trace.Error, Text: msg})
@@ -455,7 +418,9 @@ func (n *Node) reblock() error {
 // returning either (docs/lua-api.md).
 func (n *Node) untilWait(reason lua.LValue) (*trace.Wait, error) {
 	if fn, ok := reason.(*lua.LFunction); ok {
-		if err := n.L.CallByParam(lua.P{Fn: fn, NRet: 1, Protect: true}); err != nil {
+		// Under the guard: a reason function that loops forever stops the
+		// node like any other endless loop.
+		if err := n.protect(n.L, fn, 1); err != nil {
 			return nil, err
 		}
 		reason = n.L.Get(-1)
@@ -526,8 +491,7 @@ func (n *Node) peerList(v lua.LValue, what string) ([]string, error) {
 
 func (n *Node) newTimer(seconds float64) uint64 {
 	n.timerSeq++
-	d := int64(seconds / n.cfg.Speed * float64(time.Second))
-	n.host.SetTimer(n.host.Now()+d, n.timerSeq)
+	n.host.SetTimer(n.host.Now()+scenario.Nanos(seconds, n.cfg.Speed), n.timerSeq)
 	return n.timerSeq
 }
 
@@ -608,7 +572,7 @@ func (n *Node) Eval(expr string) (string, error) {
 	fn, err := n.L.Load(strings.NewReader("return "+expr), "inspect")
 	if err != nil {
 		if fn, err = n.L.Load(strings.NewReader(expr), "inspect"); err != nil {
-			return "", errors.New(firstLine(err.Error()))
+			return "", errors.New(luabox.FirstLine(err.Error()))
 		}
 	}
 	env := n.L.NewTable()
@@ -631,15 +595,9 @@ func (n *Node) Eval(expr string) (string, error) {
 	n.L.SetMetatable(env, mt)
 	n.L.SetFEnv(fn, env)
 	top := n.L.GetTop()
-	n.L.Push(fn)
-	n.inHandler = true
-	n.arm()
-	err = n.L.PCall(0, lua.MultRet, nil)
-	n.disarm()
-	n.inHandler = false
-	if err != nil {
+	if err := n.protect(n.L, fn, lua.MultRet); err != nil {
 		n.L.SetTop(top)
-		return "", errors.New(errorLine(err))
+		return "", errors.New(luabox.ErrorLine(err))
 	}
 	var parts []string
 	for i := top + 1; i <= n.L.GetTop(); i++ {
@@ -663,5 +621,5 @@ func ConfigFor(s *scenario.Scenario, id string, lib *Library) (Config, error) {
 		ring = append(ring, g.ID)
 	}
 	return Config{Spec: spec, Nodes: s.NodeIDs(), Ring: ring, CS: s.CS, Rounds: s.Rounds,
-		Speed: s.Speed, Library: lib, Seed: s.Seed*1000 + int64(spec.Index)}, nil
+		Speed: s.Speed, Library: lib, Seed: scenario.NodeSeed(s.Seed, id)}, nil
 }

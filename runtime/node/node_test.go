@@ -4,8 +4,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
+	"mutexlab/runtime/luabox"
 	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/trace"
 	"mutexlab/runtime/wire"
@@ -152,14 +152,15 @@ func TestScriptErrors(t *testing.T) {
 		{"no io", `io.write("x")`, "role.lua:1: "},
 		{"no os", `os.exit(1)`, "role.lua:1: "},
 		{"no require of libs", `require("os")`, `module "os" not found`},
-		{"endless loop", `while true do end`, "ran longer than"},
+		{"endless loop", `while true do end`, "role.lua:1: ran more than 100000 Lua steps without blocking"},
+		{"endless recursion", "local function f() return 1 + f() end\nf()", "stack overflow (a recursion without end?)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			lib := library(t, map[string]string{"role.lua": c.src})
 			net := &testNet{chans: map[[2]string][]wire.Message{}}
-			n, err := New(Config{Spec: pair()[0], Nodes: []string{"X", "Y"}, Script: "role", Library: lib,
-				HandlerLimit: 200 * time.Millisecond}, netHost{net: net, id: "X"})
+			n, err := New(Config{Spec: pair()[0], Nodes: []string{"X", "Y"}, Script: "role", Library: lib, Speed: 1,
+				Budget: luabox.Budget{Steps: 100_000}}, netHost{net: net, id: "X"})
 			if err == nil {
 				err = n.Start()
 			}
@@ -184,7 +185,7 @@ node.log(table.concat(xs, ","), f >= 0 and f < 1, r >= 3 and r <= 4)
 	draws := func() string {
 		lib := library(t, map[string]string{"role.lua": role})
 		net := &testNet{chans: map[[2]string][]wire.Message{}}
-		n, err := New(Config{Spec: pair()[0], Nodes: []string{"X", "Y"}, Script: "role", Library: lib, Seed: 42},
+		n, err := New(Config{Spec: pair()[0], Nodes: []string{"X", "Y"}, Script: "role", Library: lib, Seed: 42, Speed: 1},
 			netHost{net: net, id: "X"})
 		if err != nil {
 			t.Fatal(err)

@@ -1,8 +1,6 @@
 package scenario
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -17,12 +15,11 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	lua "github.com/yuin/gopher-lua"
-	"github.com/yuin/gopher-lua/parse"
 
 	"mutexlab/examples"
+	"mutexlab/runtime/luabox"
 )
 
 // Error is a bad scenario: a file that does not load, or a field that
@@ -48,9 +45,10 @@ func (e *Error) Error() string {
 	}
 }
 
-// evalTimeout bounds the evaluation of a scenario file, so that an endless
-// loop in it is an error rather than a hang.
-var evalTimeout = 2 * time.Second
+// evalBudget bounds the evaluation of a scenario file, so that an endless
+// loop in it is an error rather than a hang: the budget of a script's call
+// (docs/scenario.md).
+var evalBudget = luabox.Real
 
 const embeddedPrefix = "embedded:"
 
@@ -286,95 +284,32 @@ func parseNamed(file, name string, src []byte) (*Scenario, error) {
 	return s, nil
 }
 
-// eval runs the scenario chunk in a sandbox (base, table, string and math
-// only; nothing that reads files or prints) and returns what it returns.
+// eval runs the scenario chunk in the scripts' sandbox (base, table,
+// string and math only; nothing that reads files or prints), under the
+// guard of a script's call, and returns what it returns.
 func eval(file string, src []byte) (lua.LValue, error) {
-	L := lua.NewState(lua.Options{SkipOpenLibs: true})
-	defer L.Close()
-	for _, lib := range []struct {
-		name string
-		open lua.LGFunction
-	}{
-		{lua.BaseLibName, lua.OpenBase},
-		{lua.TabLibName, lua.OpenTable},
-		{lua.StringLibName, lua.OpenString},
-		{lua.MathLibName, lua.OpenMath},
-	} {
-		L.Push(L.NewFunction(lib.open))
-		L.Push(lua.LString(lib.name))
-		L.Call(1, 0)
-	}
-	for _, name := range []string{"dofile", "loadfile", "load", "loadstring", "require", "module", "print", "_printregs"} {
-		L.SetGlobal(name, lua.LNil)
-	}
-
-	fn, err := L.Load(bytes.NewReader(src), file)
+	proto, err := luabox.Compile(file, src)
 	if err != nil {
-		return nil, syntaxError(file, src, err)
+		return nil, fromLua(file, err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), evalTimeout)
-	defer cancel()
-	L.SetContext(ctx)
-	L.Push(fn)
-	if err := L.PCall(0, 1, nil); err != nil {
-		if ctx.Err() != nil {
-			return nil, &Error{File: file, Msg: fmt.Sprintf("did not finish within %v (an endless loop?)", evalTimeout)}
-		}
-		return nil, runtimeError(file, err)
+	L := luabox.New()
+	defer L.Close()
+	g := luabox.NewGuard(evalBudget, " (an endless loop?)")
+	defer g.Stop()
+	g.Watch(L)
+	if err := g.Call(L, L.NewFunctionFromProto(proto), 1); err != nil {
+		return nil, fromLua(file, luabox.ErrorIn(file, err))
 	}
 	return L.Get(-1), nil
 }
 
-// syntaxError turns gopher-lua's "file line:N(column:M) near 'x':   msg"
-// into "file:N: msg near 'x'".
-func syntaxError(file string, src []byte, err error) error {
-	var ae *lua.ApiError
-	if errors.As(err, &ae) {
-		switch c := ae.Cause.(type) {
-		case *parse.Error:
-			if c.Pos.Line < 1 {
-				return &Error{File: file, Line: lastLine(src), Msg: c.Message + " near end of file"}
-			}
-			msg := c.Message
-			if c.Token != "" {
-				msg += fmt.Sprintf(" near '%s'", c.Token)
-			}
-			return &Error{File: file, Line: c.Pos.Line, Msg: msg}
-		case *lua.CompileError:
-			return &Error{File: file, Line: max(c.Line, 1), Msg: c.Message}
-		}
+// fromLua makes a luabox.Error of the scenario file a scenario Error.
+func fromLua(file string, err error) error {
+	var le *luabox.Error
+	if errors.As(err, &le) {
+		return &Error{File: file, Line: le.Line, Msg: le.Msg}
 	}
-	return &Error{File: file, Msg: firstLine(err.Error())}
-}
-
-// runtimeError turns "file:N: msg" plus a traceback into one line.
-func runtimeError(file string, err error) error {
-	msg := err.Error()
-	var ae *lua.ApiError
-	if errors.As(err, &ae) {
-		msg = ae.Object.String()
-	}
-	msg = firstLine(msg)
-	if rest, ok := strings.CutPrefix(msg, file+":"); ok {
-		if num, text, ok := strings.Cut(rest, ": "); ok {
-			if n, err := strconv.Atoi(num); err == nil {
-				return &Error{File: file, Line: n, Msg: text}
-			}
-		}
-	}
-	return &Error{File: file, Msg: msg}
-}
-
-func firstLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
-	}
-	return s
-}
-
-func lastLine(src []byte) int {
-	return max(bytes.Count(bytes.TrimRight(src, "\n"), []byte("\n"))+1, 1)
+	return &Error{File: file, Msg: luabox.FirstLine(err.Error())}
 }
 
 // The fields a scenario table may have, in the order they are documented.

@@ -2,12 +2,13 @@ package scenario
 
 import (
 	"errors"
+	"fmt"
+	"mutexlab/runtime/luabox"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 )
 
 // must fails the test unless a loader's error is nil:
@@ -358,12 +359,12 @@ func TestLuaErrors(t *testing.T) {
 	}{
 		{"testdata/syntax.lua", "", "testdata/syntax.lua:5: syntax error near '{'"},
 		{"x.lua", "return {\n  name = \n}", "x.lua:3: syntax error near '}'"},
-		{"x.lua", "return {\n", "x.lua:1: syntax error near end of file"},
-		{"x.lua", "return { name = 'a }", "x.lua:1: unterminated string near end of file"},
+		{"x.lua", "return {\n", "x.lua:1: syntax error at end of file (an unclosed block or bracket?)"},
+		{"x.lua", "return { name = 'a }", "x.lua:1: unterminated string at end of file"},
 		{"x.lua", "goto nowhere", "x.lua:2: no visible label 'nowhere' for <goto> at line 1"},
 		{"x.lua", "local t = nil\nreturn t.x", "x.lua:2: attempt to index a non-table object(nil) with key 'x'"},
 		{"x.lua", "\n\nerror('no groups today')", "x.lua:3: no groups today"},
-		{"x.lua", "local function f() return 1 + f() end\nreturn f()", "x.lua:1: stack overflow"},
+		{"x.lua", "local function f() return 1 + f() end\nreturn f()", "x.lua:1: stack overflow (a recursion without end?)"},
 		{"x.lua", "return 3", "scenario x.lua: expected the file to return a table { name = ..., groups = ... }, got 3"},
 		{"x.lua", "", "scenario x.lua: expected the file to return a table { name = ..., groups = ... }, got nothing"},
 		// The sandbox: no printing, no files, no modules.
@@ -392,18 +393,34 @@ func TestLuaErrors(t *testing.T) {
 }
 
 func TestEndlessLoop(t *testing.T) {
-	defer func(d time.Duration) { evalTimeout = d }(evalTimeout)
-	evalTimeout = 50 * time.Millisecond
-	for _, src := range []string{
-		"while true do end",
-		"while true do pcall(function() while true do end end) end",
-		"local function f() return f() end return f()",
+	defer func(b luabox.Budget) { evalBudget = b }(evalBudget)
+	evalBudget = luabox.Budget{Steps: 100_000}
+	for _, tt := range []struct {
+		src  string
+		line int
+	}{
+		{"while true do end", 1},
+		{"while true do pcall(function() while true do end end) end", 1},
+		{"local function f() return f() end return f()", 1},
+		{"local n = 0\nfor i = 1, 10 do n = n + i end\nrepeat\n  n = n + 1\nuntil false\n", 4},
 	} {
-		_, err := Parse("loop.lua", []byte(src))
+		_, err := Parse("loop.lua", []byte(tt.src))
 		se := scenarioError(t, err)
-		if se.Line != 0 || !strings.Contains(se.Msg, "did not finish within 50ms (an endless loop?)") {
-			t.Errorf("%s: %v", src, err)
+		want := fmt.Sprintf("loop.lua:%d: ran more than 100000 Lua steps (an endless loop?)", tt.line)
+		if se.Line != tt.line || err.Error() != want {
+			t.Errorf("%q:\ngot  %v\nwant %s", tt.src, err, want)
 		}
+	}
+}
+
+// The budget scenario files run under by default is the scripts' own,
+// and it stops an endless loop with one line.
+func TestEndlessLoopDefaultBudget(t *testing.T) {
+	_, err := Parse("loop.lua", []byte("local x = 0\nwhile true do x = x + 1 end\n"))
+	scenarioError(t, err)
+	if want := fmt.Sprintf("loop.lua:2: ran more than %d Lua steps (an endless loop?)", luabox.DefaultSteps); err.Error() != want &&
+		err.Error() != "loop.lua:2: ran longer than 1s (an endless loop?)" {
+		t.Fatalf("got  %v\nwant %s", err, want)
 	}
 }
 

@@ -6,13 +6,18 @@ package sim
 import (
 	"errors"
 	"fmt"
-	"time"
 
+	"mutexlab/runtime/luabox"
 	"mutexlab/runtime/node"
 	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/trace"
 	"mutexlab/runtime/wire"
 )
+
+// luaBudget bounds every call into a node's Lua: instructions only, no
+// wall clock, so that a verdict does not depend on the machine or on how
+// many schedules run at once. Tests lower it.
+var luaBudget = luabox.Counted
 
 // world is what the schedules of one scenario share.
 type world struct {
@@ -36,23 +41,23 @@ func newWorld(s *scenario.Scenario, lib *node.Library, version string) (*world, 
 	w := &world{s: s, ids: ids, index: make(map[string]int, n), cfgs: make([]node.Config, n),
 		delay: make([]int64, n*n), jitter: make([]int64, n*n), reorder: s.Network.Reorder,
 		meta: s.Meta(nil, "sim", version)}
-	speed := s.Speed
-	if speed <= 0 {
-		speed = 1
+	if !(s.Speed > 0) {
+		return nil, fmt.Errorf("sim: speed %v: expected a number > 0", s.Speed)
 	}
-	ns := func(sec float64) int64 { return int64(sec / speed * float64(time.Second)) }
 	for i, id := range ids {
 		w.index[id] = i
 		cfg, err := node.ConfigFor(s, id, lib)
 		if err != nil {
 			return nil, err
 		}
+		cfg.Budget = luaBudget
 		w.cfgs[i] = cfg
 	}
 	for i, from := range ids {
 		for j, to := range ids {
 			l := s.Network.LinkFor(from, to)
-			w.delay[i*n+j], w.jitter[i*n+j] = ns(l.Delay), ns(l.Jitter)
+			w.delay[i*n+j] = scenario.Nanos(l.Delay, s.Speed)
+			w.jitter[i*n+j] = scenario.Nanos(l.Jitter, s.Speed)
 		}
 	}
 	rounds := max(s.Rounds, 1)
@@ -216,7 +221,11 @@ func (h host) Record(e trace.Event) {
 // start builds and starts every node, in scenario order.
 func (m *machine) start() error {
 	for i := range m.nodes {
-		n, err := node.New(m.w.cfgs[i], m.hosts[i])
+		// The schedule's seed is the run's: each node draws its own
+		// stream, as in a real run with that seed.
+		cfg := m.w.cfgs[i]
+		cfg.Seed = scenario.NodeSeed(m.seed, m.w.ids[i])
+		n, err := node.New(cfg, m.hosts[i])
 		if err != nil {
 			for _, o := range m.nodes[:i] {
 				o.Stop("error")

@@ -1,0 +1,132 @@
+package luabox
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	lua "github.com/yuin/gopher-lua"
+	"github.com/yuin/gopher-lua/parse"
+)
+
+// Error is a Lua error as one line, "file:line: message" when it names
+// a position.
+type Error struct {
+	File string // the chunk's name; "" when the error names no position
+	Line int    // from 1; 0 when the error names no position
+	Msg  string
+}
+
+func (e *Error) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Msg)
+	}
+	return e.Msg
+}
+
+// Compile compiles the Lua source src of the chunk named file. A syntax
+// error comes back as an *Error with its position:
+// "file:3: syntax error near '='", or at the last line
+// "file:9: syntax error at end of file (an unclosed block or bracket?)".
+func Compile(file string, src []byte) (*lua.FunctionProto, error) {
+	chunk, err := parse.Parse(bytes.NewReader(src), file)
+	if err != nil {
+		return nil, syntaxError(file, src, err)
+	}
+	proto, err := lua.Compile(chunk, file)
+	if err != nil {
+		return nil, syntaxError(file, src, err)
+	}
+	return proto, nil
+}
+
+func syntaxError(file string, src []byte, err error) *Error {
+	var pe *parse.Error
+	var ce *lua.CompileError
+	switch {
+	case errors.As(err, &pe) && pe.Pos.Line == parse.EOF:
+		msg := pe.Message + " at end of file"
+		if pe.Message == "syntax error" {
+			msg += " (an unclosed block or bracket?)"
+		}
+		return &Error{File: file, Line: lastLine(src), Msg: msg}
+	case errors.As(err, &pe):
+		msg := pe.Message
+		if pe.Token != "" {
+			msg += fmt.Sprintf(" near '%s'", pe.Token)
+		}
+		return &Error{File: file, Line: max(pe.Pos.Line, 1), Msg: msg}
+	case errors.As(err, &ce):
+		return &Error{File: file, Line: max(ce.Line, 1), Msg: ce.Message}
+	}
+	return &Error{Msg: FirstLine(err.Error())}
+}
+
+func lastLine(src []byte) int {
+	return max(bytes.Count(bytes.TrimRight(src, "\n"), []byte("\n"))+1, 1)
+}
+
+// ErrorLine turns an error of a protected call into one line,
+// "file:line: message", without the stack traceback.
+func ErrorLine(err error) string {
+	var ae *lua.ApiError
+	if !errors.As(err, &ae) || ae.Object == nil {
+		return FirstLine(err.Error())
+	}
+	msg := FirstLine(ae.Object.String())
+	if msg == callstackOverflow {
+		// gopher-lua overflows its call stack with a Go panic, which
+		// names no position; the traceback's innermost frame does, when
+		// there is one (a coroutine's error has none).
+		msg = "stack overflow (a recursion without end?)"
+		if at := innermost(ae.StackTrace); at != "" {
+			msg = at + " " + msg
+		}
+	}
+	return msg
+}
+
+// callstackOverflow is gopher-lua's panic when a VM's call stack is full.
+const callstackOverflow = "lua callstack overflow"
+
+// innermost returns "file:line:" of a traceback's innermost Lua frame,
+// "" when it has none: "stack traceback:\n\tx.lua:1: in function 'f'...".
+func innermost(traceback string) string {
+	for _, l := range strings.Split(traceback, "\n") {
+		l = strings.TrimSpace(l)
+		if pos, _, ok := strings.Cut(l, ": in "); ok {
+			if i := strings.LastIndexByte(pos, ':'); i > 0 {
+				if _, err := strconv.Atoi(pos[i+1:]); err == nil {
+					return pos + ":"
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// ErrorIn is ErrorLine for an error of the chunk named file, its
+// position taken apart when the error was raised in that chunk.
+func ErrorIn(file string, err error) *Error {
+	msg := ErrorLine(err)
+	if rest, ok := strings.CutPrefix(msg, file+":"); ok {
+		if num, text, ok := strings.Cut(rest, ": "); ok {
+			if n, err := strconv.Atoi(num); err == nil && n > 0 {
+				return &Error{File: file, Line: n, Msg: text}
+			}
+		}
+	}
+	return &Error{Msg: msg}
+}
+
+// FirstLine cuts a Lua message to one line: the stack traceback goes,
+// line breaks become spaces.
+func FirstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.Index(s, "\nstack traceback"); i >= 0 {
+		s = s[:i]
+	}
+	return strings.ReplaceAll(strings.TrimSpace(s), "\n", " ")
+}
