@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"mutexlab/runtime/cluster"
-	"mutexlab/runtime/node"
+	"mutexlab/runtime/driver"
 	"mutexlab/runtime/trace"
 )
 
@@ -350,7 +350,7 @@ func cmdPending(r *repl, ctx context.Context, a cmdArgs) error {
 }
 
 // formatPending is one row of pending: "A1->A2 (held): 2 [REQUEST REPLY]".
-func formatPending(p node.PendingLink) string {
+func formatPending(p driver.PendingLink) string {
 	held := ""
 	if p.Held {
 		held = " (held)"

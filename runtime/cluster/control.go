@@ -11,7 +11,7 @@
 //	CMD     launcher -> node   payload: {"id": 7, "op": "deliver", "links": {"from": ["A1"]}, "n": 2}
 //	RESULT  node -> launcher   payload: {"id": 7, "moved": 2}  (or "err", "status", "value", "pending")
 //
-// A command and its result are node.Command and node.Result (runtime/node
+// A command and its result are driver.Command and driver.Result (runtime/node
 // control.go), framed here by one encoder and one decoder each. Commands
 // are applied by the node's driver between events; start and stop by the
 // node process itself. The cluster's steering API (steer.go) is the only
@@ -26,7 +26,7 @@ import (
 	"strings"
 	"time"
 
-	"mutexlab/runtime/node"
+	"mutexlab/runtime/driver"
 	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/wire"
 )
@@ -45,16 +45,16 @@ const launcherID = "launcher"
 // command or result, and the id that pairs them.
 type cmdFrame struct {
 	ID int64 `json:"id"`
-	node.Command
+	driver.Command
 }
 
 type resultFrame struct {
 	ID int64 `json:"id"`
-	node.Result
+	driver.Result
 }
 
 // encodeCommand frames a command from the launcher.
-func encodeCommand(id int64, cmd node.Command) (wire.Message, error) {
+func encodeCommand(id int64, cmd driver.Command) (wire.Message, error) {
 	b, err := json.Marshal(cmdFrame{ID: id, Command: cmd})
 	if err != nil {
 		return wire.Message{}, fmt.Errorf("%s command: %v", cmd.Op, err)
@@ -63,25 +63,25 @@ func encodeCommand(id int64, cmd node.Command) (wire.Message, error) {
 }
 
 // decodeCommand reads a CMD frame's payload.
-func decodeCommand(m wire.Message) (int64, node.Command, error) {
+func decodeCommand(m wire.Message) (int64, driver.Command, error) {
 	var f cmdFrame
 	if err := json.Unmarshal(m.Payload, &f); err != nil {
-		return 0, node.Command{}, fmt.Errorf("bad %s frame: %v", typeCmd, err)
+		return 0, driver.Command{}, fmt.Errorf("bad %s frame: %v", typeCmd, err)
 	}
 	return f.ID, f.Command, nil
 }
 
 // encodeResult frames a node's answer to command id.
-func encodeResult(sender string, id int64, res node.Result) wire.Message {
+func encodeResult(sender string, id int64, res driver.Result) wire.Message {
 	b, _ := json.Marshal(resultFrame{ID: id, Result: res})
 	return wire.Message{Type: typeResult, Sender: sender, Payload: b}
 }
 
 // decodeResult reads a RESULT frame's payload.
-func decodeResult(m wire.Message) (int64, node.Result, error) {
+func decodeResult(m wire.Message) (int64, driver.Result, error) {
 	var f resultFrame
 	if err := json.Unmarshal(m.Payload, &f); err != nil {
-		return 0, node.Result{}, fmt.Errorf("bad %s frame: %v", typeResult, err)
+		return 0, driver.Result{}, fmt.Errorf("bad %s frame: %v", typeResult, err)
 	}
 	return f.ID, f.Result, nil
 }

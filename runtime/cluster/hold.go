@@ -3,7 +3,7 @@ package cluster
 import (
 	"context"
 
-	"mutexlab/runtime/node"
+	"mutexlab/runtime/driver"
 	"mutexlab/runtime/transport"
 	"mutexlab/runtime/wire"
 )
@@ -20,12 +20,12 @@ func (g *gated) Incoming() <-chan wire.Message { return g.in }
 
 // holdAtStart queues hold (every link) for the driver and opens the gate once
 // the driver has applied it.
-func holdAtStart(ctx context.Context, tr transport.Transport, cmds chan<- node.Request) transport.Transport {
+func holdAtStart(ctx context.Context, tr transport.Transport, cmds chan<- driver.Request) transport.Transport {
 	g := &gated{Transport: tr, in: make(chan wire.Message)}
 	go func() {
-		reply := make(chan node.Result, 1)
+		reply := make(chan driver.Result, 1)
 		select {
-		case cmds <- node.Request{Command: node.Command{Op: node.OpHold, Links: node.Links{All: true}}, Reply: reply}:
+		case cmds <- driver.Request{Command: driver.Command{Op: driver.OpHold, Links: driver.Links{All: true}}, Reply: reply}:
 		case <-ctx.Done():
 			return
 		}

@@ -19,7 +19,7 @@ import (
 	"syscall"
 	"time"
 
-	"mutexlab/runtime/node"
+	"mutexlab/runtime/driver"
 	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/trace"
 	"mutexlab/runtime/wire"
@@ -99,7 +99,7 @@ type Cluster struct {
 	steer     steering   // what is held, cut, paused, killed (steer.go)
 	steerMu   sync.Mutex // one steering command at a time, in the order recorded
 	cmdSeq    int64
-	waiting   map[int64]chan node.Result
+	waiting   map[int64]chan driver.Result
 	connected chan string
 	ctlClosed map[string]chan struct{} // closed when a node's control connection ends
 }
@@ -148,7 +148,7 @@ func Start(opts Options) (*Cluster, error) {
 	c := &Cluster{
 		opts: opts, ids: s.NodeIDs(), procs: map[string]*proc{}, events: make(chan trace.Event, 4096),
 		evDone: make(chan struct{}), conns: map[string]*ctlConn{}, done: make(chan struct{}),
-		state: map[string]*nodeState{}, inflight: map[[2]string]int{}, waiting: map[int64]chan node.Result{},
+		state: map[string]*nodeState{}, inflight: map[[2]string]int{}, waiting: map[int64]chan driver.Result{},
 		connected: make(chan string, len(s.NodeIDs())),
 	}
 	c.steer = newSteering()
@@ -292,7 +292,7 @@ func Start(opts Options) (*Cluster, error) {
 	}
 	c.mu.Unlock()
 	for _, cc := range conns {
-		c.write(cc, 0, node.Command{Op: node.OpStart})
+		c.write(cc, 0, driver.Command{Op: driver.OpStart})
 	}
 	go c.watchStall()
 	return c, nil
@@ -379,7 +379,7 @@ func (c *Cluster) serveControl(conn net.Conn) {
 	late := c.stopping
 	c.mu.Unlock()
 	if late {
-		c.write(cc, 0, node.Command{Op: node.OpStop, Reason: "stopped"})
+		c.write(cc, 0, driver.Command{Op: driver.OpStop, Reason: "stopped"})
 	}
 	c.connected <- id
 	for {
@@ -664,7 +664,7 @@ func (c *Cluster) Stop(reason string) {
 	}
 	c.mu.Unlock()
 	for _, cc := range conns {
-		c.write(cc, 0, node.Command{Op: node.OpStop, Reason: reason})
+		c.write(cc, 0, driver.Command{Op: driver.OpStop, Reason: reason})
 	}
 	deadline := time.After(3 * time.Second)
 	for _, p := range c.procs {
@@ -693,7 +693,7 @@ func (c *Cluster) Stop(reason string) {
 	for _, ch := range c.waiting {
 		close(ch)
 	}
-	c.waiting = map[int64]chan node.Result{}
+	c.waiting = map[int64]chan driver.Result{}
 	c.mu.Unlock()
 	close(c.done)
 }
@@ -744,7 +744,7 @@ func (c *Cluster) Waits() trace.Stall {
 }
 
 // write sends command seq to a node.
-func (c *Cluster) write(cc *ctlConn, seq int64, cmd node.Command) error {
+func (c *Cluster) write(cc *ctlConn, seq int64, cmd driver.Command) error {
 	m, err := encodeCommand(seq, cmd)
 	if err != nil {
 		return err
@@ -763,21 +763,21 @@ func (c *Cluster) write(cc *ctlConn, seq int64, cmd node.Command) error {
 // command sends a control command to one node and waits for its answer;
 // a refusal is an error named after the node. Commands that steer go
 // through steer.go, which records them.
-func (c *Cluster) command(ctx context.Context, id string, cmd node.Command) (node.Result, error) {
+func (c *Cluster) command(ctx context.Context, id string, cmd driver.Command) (driver.Result, error) {
 	c.mu.Lock()
 	cc := c.conns[id]
 	st := c.state[id]
 	if cc == nil || st == nil {
 		c.mu.Unlock()
-		return node.Result{}, fmt.Errorf("no node %q", id)
+		return driver.Result{}, fmt.Errorf("no node %q", id)
 	}
 	if st.dead {
 		c.mu.Unlock()
-		return node.Result{}, fmt.Errorf("%s is not running", id)
+		return driver.Result{}, fmt.Errorf("%s is not running", id)
 	}
 	c.cmdSeq++
 	seq := c.cmdSeq
-	ch := make(chan node.Result, 1)
+	ch := make(chan driver.Result, 1)
 	c.waiting[seq] = ch
 	c.mu.Unlock()
 	forget := func() {
@@ -787,14 +787,14 @@ func (c *Cluster) command(ctx context.Context, id string, cmd node.Command) (nod
 	}
 	if err := c.write(cc, seq, cmd); err != nil {
 		forget()
-		return node.Result{}, fmt.Errorf("%s: %v", id, err)
+		return driver.Result{}, fmt.Errorf("%s: %v", id, err)
 	}
 	timeout := time.NewTimer(5 * time.Second)
 	defer timeout.Stop()
 	select {
 	case res, ok := <-ch:
 		if !ok {
-			return node.Result{}, fmt.Errorf("%s stopped", id)
+			return driver.Result{}, fmt.Errorf("%s stopped", id)
 		}
 		if res.Err != "" {
 			return res, fmt.Errorf("%s: %s", id, res.Err)
@@ -802,9 +802,9 @@ func (c *Cluster) command(ctx context.Context, id string, cmd node.Command) (nod
 		return res, nil
 	case <-ctx.Done():
 		forget()
-		return node.Result{}, ctx.Err()
+		return driver.Result{}, ctx.Err()
 	case <-timeout.C:
 		forget()
-		return node.Result{}, fmt.Errorf("%s did not answer within 5 s (is it paused in a long handler?)", id)
+		return driver.Result{}, fmt.Errorf("%s did not answer within 5 s (is it paused in a long handler?)", id)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"mutexlab/runtime/driver"
 	"mutexlab/runtime/node"
 	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/trace"
@@ -121,7 +122,7 @@ func runByHand(ctx context.Context, opts NodeOptions) error {
 	fmt.Fprintf(opts.Stderr, "%s: listening on %s; peers are dialled until they are up\n", opts.ID, addrs[opts.ID])
 	sink := &screenSink{out: opts.Stdout, errw: opts.Stderr, logs: true, next: next, prefix: opts.ID}
 	// By hand every process reads its own wall clock: t is Unix time.
-	d := &node.Driver{Transport: tr, Sink: sink, Epoch: time.Unix(0, 0), Network: s.Network, Speed: s.Speed, Seed: scenario.NodeSeed(s.Seed, opts.ID)}
+	d := &driver.Driver{Transport: tr, Sink: sink, Epoch: time.Unix(0, 0), Network: s.Network, Speed: s.Speed, Seed: scenario.NodeSeed(s.Seed, opts.ID)}
 	n, err := node.New(cfg, d)
 	if err != nil {
 		return err
@@ -177,7 +178,7 @@ func runLaunched(ctx context.Context, opts NodeOptions) error {
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	cmds := make(chan node.Request)
+	cmds := make(chan driver.Request)
 	begin := make(chan struct{})
 	go ctl.readCommands(ctx, cancel, cmds, begin)
 
@@ -189,7 +190,7 @@ func runLaunched(ctx context.Context, opts NodeOptions) error {
 	if os.Getenv(envHold) == "1" {
 		links = holdAtStart(ctx, tr, cmds)
 	}
-	d := &node.Driver{Transport: links, Sink: sink, Epoch: epoch, Network: s.Network, Speed: s.Speed,
+	d := &driver.Driver{Transport: links, Sink: sink, Epoch: epoch, Network: s.Network, Speed: s.Speed,
 		Seed: scenario.NodeSeed(s.Seed, opts.ID), Commands: cmds}
 	n, err := node.New(cfg, d)
 	if err != nil {
@@ -292,7 +293,7 @@ func (c *controlClient) close() {
 
 // readCommands applies the launcher's commands; the connection closing
 // means the launcher is gone, and the node stops.
-func (c *controlClient) readCommands(ctx context.Context, stop context.CancelCauseFunc, cmds chan<- node.Request, begin chan struct{}) {
+func (c *controlClient) readCommands(ctx context.Context, stop context.CancelCauseFunc, cmds chan<- driver.Request, begin chan struct{}) {
 	r := wire.NewReader(c.conn)
 	for {
 		m, err := r.Read()
@@ -308,21 +309,21 @@ func (c *controlClient) readCommands(ctx context.Context, stop context.CancelCau
 			continue
 		}
 		switch cmd.Op {
-		case node.OpStart:
+		case driver.OpStart:
 			close(begin)
 			continue
-		case node.OpStop:
+		case driver.OpStop:
 			reason := cmd.Reason
 			if reason == "" {
 				reason = "stopped"
 			}
-			c.send(encodeResult(c.id, id, node.Result{}))
+			c.send(encodeResult(c.id, id, driver.Result{}))
 			stop(errors.New(reason))
 			return
 		}
-		reply := make(chan node.Result, 1)
+		reply := make(chan driver.Result, 1)
 		select {
-		case cmds <- node.Request{Command: cmd, Reply: reply}:
+		case cmds <- driver.Request{Command: cmd, Reply: reply}:
 		case <-ctx.Done():
 			return
 		}

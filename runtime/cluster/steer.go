@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 
+	"mutexlab/runtime/driver"
 	"mutexlab/runtime/node"
 )
 
@@ -114,14 +115,14 @@ func (c *Cluster) Steering() Steering {
 // Hold makes the messages of links wait, in order, until Deliver or
 // Release.
 func (c *Cluster) Hold(ctx context.Context, links ...Link) error {
-	_, err := c.linkCommand(ctx, node.Command{Op: node.OpHold}, links,
+	_, err := c.linkCommand(ctx, driver.Command{Op: driver.OpHold}, links,
 		func(s *steering, l Link) { s.held[l] = true })
 	return err
 }
 
 // Release stops holding links; what waited is delivered.
 func (c *Cluster) Release(ctx context.Context, links ...Link) error {
-	_, err := c.linkCommand(ctx, node.Command{Op: node.OpRelease}, links,
+	_, err := c.linkCommand(ctx, driver.Command{Op: driver.OpRelease}, links,
 		func(s *steering, l Link) { delete(s.held, l) })
 	return err
 }
@@ -140,7 +141,7 @@ func (c *Cluster) Deliver(ctx context.Context, l Link, n int) (int, error) {
 	if !held {
 		return 0, fmt.Errorf("%s is %w", l, ErrNotHeld)
 	}
-	res, err := c.command(ctx, l.To, node.Command{Op: node.OpDeliver, Links: node.Links{From: []string{l.From}}, N: n})
+	res, err := c.command(ctx, l.To, driver.Command{Op: driver.OpDeliver, Links: driver.Links{From: []string{l.From}}, N: n})
 	return res.Moved, err
 }
 
@@ -151,7 +152,7 @@ func (c *Cluster) Drop(ctx context.Context, l Link, n int) error {
 	}
 	c.steerMu.Lock()
 	defer c.steerMu.Unlock()
-	_, err := c.command(ctx, l.To, node.Command{Op: node.OpDrop, Links: node.Links{From: []string{l.From}}, N: n})
+	_, err := c.command(ctx, l.To, driver.Command{Op: driver.OpDrop, Links: driver.Links{From: []string{l.From}}, N: n})
 	return err
 }
 
@@ -161,14 +162,14 @@ func (c *Cluster) Delay(ctx context.Context, seconds float64, links ...Link) err
 	if seconds < 0 || math.IsNaN(seconds) || math.IsInf(seconds, 0) {
 		return fmt.Errorf("delay %g s: want a number of seconds ≥ 0", seconds)
 	}
-	_, err := c.linkCommand(ctx, node.Command{Op: node.OpDelay, Delay: &seconds}, links,
+	_, err := c.linkCommand(ctx, driver.Command{Op: driver.OpDelay, Delay: &seconds}, links,
 		func(s *steering, l Link) { s.delay[l] = seconds })
 	return err
 }
 
 // ClearDelay gives links the scenario's delay again.
 func (c *Cluster) ClearDelay(ctx context.Context, links ...Link) error {
-	_, err := c.linkCommand(ctx, node.Command{Op: node.OpDelay}, links,
+	_, err := c.linkCommand(ctx, driver.Command{Op: driver.OpDelay}, links,
 		func(s *steering, l Link) { delete(s.delay, l) })
 	return err
 }
@@ -204,23 +205,23 @@ func (c *Cluster) Partition(ctx context.Context, groups ...[]string) ([]Link, er
 			links = append(links, l)
 		}
 	}
-	return c.linkCommand(ctx, node.Command{Op: node.OpCut}, links,
+	return c.linkCommand(ctx, driver.Command{Op: driver.OpCut}, links,
 		func(s *steering, l Link) { s.cut[l] = true })
 }
 
 // Heal undoes Partition on links.
 func (c *Cluster) Heal(ctx context.Context, links ...Link) error {
-	_, err := c.linkCommand(ctx, node.Command{Op: node.OpHeal}, links,
+	_, err := c.linkCommand(ctx, driver.Command{Op: driver.OpHeal}, links,
 		func(s *steering, l Link) { delete(s.cut, l) })
 	return err
 }
 
 // Pending lists the links with messages waiting on them, receivers in the
 // scenario's order.
-func (c *Cluster) Pending(ctx context.Context) ([]node.PendingLink, error) {
+func (c *Cluster) Pending(ctx context.Context) ([]driver.PendingLink, error) {
 	ids := c.running(c.ids)
-	res, errs := c.each(ctx, ids, func(string) node.Command { return node.Command{Op: node.OpPending} })
-	var out []node.PendingLink
+	res, errs := c.each(ctx, ids, func(string) driver.Command { return driver.Command{Op: driver.OpPending} })
+	var out []driver.PendingLink
 	for _, r := range res {
 		out = append(out, r.Pending...)
 	}
@@ -229,17 +230,17 @@ func (c *Cluster) Pending(ctx context.Context) ([]node.PendingLink, error) {
 
 // Pause stops nodes handling events; what arrives waits until Resume.
 func (c *Cluster) Pause(ctx context.Context, ids ...string) error {
-	return c.nodeCommand(ctx, node.OpPause, ids, true)
+	return c.nodeCommand(ctx, driver.OpPause, ids, true)
 }
 
 // Resume lets paused nodes go on.
 func (c *Cluster) Resume(ctx context.Context, ids ...string) error {
-	return c.nodeCommand(ctx, node.OpResume, ids, false)
+	return c.nodeCommand(ctx, driver.OpResume, ids, false)
 }
 
 // Status asks a node what it is doing.
 func (c *Cluster) Status(ctx context.Context, id string) (node.Status, error) {
-	res, err := c.command(ctx, id, node.Command{Op: node.OpStatus})
+	res, err := c.command(ctx, id, driver.Command{Op: driver.OpStatus})
 	if err == nil && res.Status == nil {
 		err = fmt.Errorf("%s sent no status", id)
 	}
@@ -251,7 +252,7 @@ func (c *Cluster) Status(ctx context.Context, id string) (node.Status, error) {
 
 // Eval evaluates a Lua expression in a node, between two of its events.
 func (c *Cluster) Eval(ctx context.Context, id, expr string) (string, error) {
-	res, err := c.command(ctx, id, node.Command{Op: node.OpEval, Expr: expr})
+	res, err := c.command(ctx, id, driver.Command{Op: driver.OpEval, Expr: expr})
 	return res.Value, err
 }
 
@@ -301,7 +302,7 @@ func (c *Cluster) running(ids []string) []string {
 // linkCommand sends cmd to the receiver of each link that is running,
 // naming the link's senders, and records the links of the receivers that
 // applied it. It returns those links, and the first error.
-func (c *Cluster) linkCommand(ctx context.Context, cmd node.Command, links []Link, record func(*steering, Link)) ([]Link, error) {
+func (c *Cluster) linkCommand(ctx context.Context, cmd driver.Command, links []Link, record func(*steering, Link)) ([]Link, error) {
 	from := map[string][]string{}
 	for _, l := range links {
 		if err := c.checkLink(l); err != nil {
@@ -319,9 +320,9 @@ func (c *Cluster) linkCommand(ctx context.Context, cmd node.Command, links []Lin
 			to = append(to, id)
 		}
 	}
-	_, errs := c.each(ctx, to, func(id string) node.Command {
+	_, errs := c.each(ctx, to, func(id string) driver.Command {
 		cmd := cmd
-		cmd.Links = node.Links{From: from[id]}
+		cmd.Links = driver.Links{From: from[id]}
 		return cmd
 	})
 	applied := map[string]bool{}
@@ -342,7 +343,7 @@ func (c *Cluster) linkCommand(ctx context.Context, cmd node.Command, links []Lin
 
 // nodeCommand sends op to every node of ids and records them as paused
 // (or not) once they applied it.
-func (c *Cluster) nodeCommand(ctx context.Context, op node.Op, ids []string, paused bool) error {
+func (c *Cluster) nodeCommand(ctx context.Context, op driver.Op, ids []string, paused bool) error {
 	for _, id := range ids {
 		if err := c.checkNode(id); err != nil {
 			return err
@@ -350,7 +351,7 @@ func (c *Cluster) nodeCommand(ctx context.Context, op node.Op, ids []string, pau
 	}
 	c.steerMu.Lock()
 	defer c.steerMu.Unlock()
-	_, errs := c.each(ctx, ids, func(string) node.Command { return node.Command{Op: op} })
+	_, errs := c.each(ctx, ids, func(string) driver.Command { return driver.Command{Op: op} })
 	c.mu.Lock()
 	for i, id := range ids {
 		if errs[i] != nil {
@@ -368,8 +369,8 @@ func (c *Cluster) nodeCommand(ctx context.Context, op node.Op, ids []string, pau
 
 // each sends a command to every node of ids at once and returns their
 // results and errors in the order of ids.
-func (c *Cluster) each(ctx context.Context, ids []string, cmd func(id string) node.Command) ([]node.Result, []error) {
-	res := make([]node.Result, len(ids))
+func (c *Cluster) each(ctx context.Context, ids []string, cmd func(id string) driver.Command) ([]driver.Result, []error) {
+	res := make([]driver.Result, len(ids))
 	errs := make([]error, len(ids))
 	var wg sync.WaitGroup
 	for i, id := range ids {

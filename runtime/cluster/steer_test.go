@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"mutexlab/runtime/driver"
 	"mutexlab/runtime/node"
 	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/trace"
@@ -107,7 +108,7 @@ func has(match func(trace.Event) bool) func([]trace.Event) bool {
 
 // pending asks until the pending links satisfy cond (a message reaching
 // a link is an event nobody records) and returns them.
-func (l *live) pending(what string, cond func([]node.PendingLink) bool) []node.PendingLink {
+func (l *live) pending(what string, cond func([]driver.PendingLink) bool) []driver.PendingLink {
 	l.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -126,8 +127,8 @@ func (l *live) pending(what string, cond func([]node.PendingLink) bool) []node.P
 }
 
 // waiting makes a pending condition: link holds exactly types.
-func waiting(link Link, held bool, types ...string) func([]node.PendingLink) bool {
-	return func(rows []node.PendingLink) bool {
+func waiting(link Link, held bool, types ...string) func([]driver.PendingLink) bool {
+	return func(rows []driver.PendingLink) bool {
 		for _, r := range rows {
 			if r.From == link.From && r.To == link.To {
 				return r.Held == held && slices.Equal(r.Types, types)
@@ -281,8 +282,8 @@ func TestSteerNodesAndPartition(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l.pending("messages waiting for A1", func(rows []node.PendingLink) bool {
-		return slices.ContainsFunc(rows, func(r node.PendingLink) bool { return r.To == "A1" && !r.Held })
+	l.pending("messages waiting for A1", func(rows []driver.PendingLink) bool {
+		return slices.ContainsFunc(rows, func(r driver.PendingLink) bool { return r.To == "A1" && !r.Held })
 	})
 	if after, err := c.Status(ctx, "A1"); err != nil || after.LC != before.LC {
 		t.Fatalf("paused A1's clock moved from %d to %d (%v)", before.LC, after.LC, err)
@@ -386,14 +387,14 @@ func TestSteerNodesAndPartition(t *testing.T) {
 // Commands and results cross the control connection as they left.
 func TestControlFramesRoundTrip(t *testing.T) {
 	d := 0.25
-	for _, cmd := range []node.Command{
-		{Op: node.OpStart},
-		{Op: node.OpStop, Reason: "stalled"},
-		{Op: node.OpHold, Links: node.Links{All: true}},
-		{Op: node.OpDeliver, Links: node.Links{From: []string{"A1"}}, N: 3},
-		{Op: node.OpDelay, Links: node.Links{From: []string{"A1", "B"}}, Delay: &d},
-		{Op: node.OpDelay, Links: node.Links{All: true}},
-		{Op: node.OpEval, Expr: `#queue .. "x"`},
+	for _, cmd := range []driver.Command{
+		{Op: driver.OpStart},
+		{Op: driver.OpStop, Reason: "stalled"},
+		{Op: driver.OpHold, Links: driver.Links{All: true}},
+		{Op: driver.OpDeliver, Links: driver.Links{From: []string{"A1"}}, N: 3},
+		{Op: driver.OpDelay, Links: driver.Links{From: []string{"A1", "B"}}, Delay: &d},
+		{Op: driver.OpDelay, Links: driver.Links{All: true}},
+		{Op: driver.OpEval, Expr: `#queue .. "x"`},
 	} {
 		m, err := encodeCommand(7, cmd)
 		if err != nil {
@@ -404,13 +405,13 @@ func TestControlFramesRoundTrip(t *testing.T) {
 			t.Errorf("%s: decoded %d %+v (%v), want %+v", cmd.Op, id, got, err, cmd)
 		}
 	}
-	for _, res := range []node.Result{
+	for _, res := range []driver.Result{
 		{},
 		{Err: "no link Z9->A1"},
 		{Moved: 2},
 		{Value: "{1, 2}"},
 		{Status: &node.Status{ID: "A1", Role: "lightweight", State: "running", LC: 4}},
-		{Pending: []node.PendingLink{{From: "A", To: "A1", Held: true, Types: []string{"CS_GRANT"}}}},
+		{Pending: []driver.PendingLink{{From: "A", To: "A1", Held: true, Types: []string{"CS_GRANT"}}}},
 	} {
 		id, got, err := decodeResult(encodeResult("A1", 9, res))
 		if err != nil || id != 9 || !reflect.DeepEqual(got, res) {
@@ -418,7 +419,7 @@ func TestControlFramesRoundTrip(t *testing.T) {
 		}
 	}
 	nan := math.NaN()
-	if _, err := encodeCommand(1, node.Command{Op: node.OpDelay, Delay: &nan}); err == nil {
+	if _, err := encodeCommand(1, driver.Command{Op: driver.OpDelay, Delay: &nan}); err == nil {
 		t.Error("a NaN delay was encoded")
 	}
 }

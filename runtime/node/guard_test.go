@@ -1,17 +1,14 @@
 package node
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"mutexlab/runtime/luabox"
 	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/trace"
-	"mutexlab/runtime/transport"
 )
 
 // peerY is the first line of the guard tests' role script: Y sends X a
@@ -118,60 +115,6 @@ func TestEvalEndlessLoop(t *testing.T) {
 	}
 	if x.Err() != nil || x.Status().State != "blocked on receive NEVER" {
 		t.Fatalf("X after a failed inspect: %v, %s", x.Err(), x.Status().State)
-	}
-}
-
-// A node driven in real time by its Driver: a reason function that
-// loops forever after an event stops the node with file:line, once by the
-// default budget and once by a wall-clock limit alone.
-func TestDrivenNodeEndlessReason(t *testing.T) {
-	c := endless[5]
-	for _, b := range []luabox.Budget{{}, {Wall: 50 * time.Millisecond}} {
-		t.Run(fmt.Sprintf("%+v", b), func(t *testing.T) {
-			lib := library(t, map[string]string{"role.lua": peerY + c.src})
-			mem := transport.NewMemNetwork()
-			ids := []string{"X", "Y"}
-			ends := map[string]transport.Transport{"X": mem.Join("X"), "Y": mem.Join("Y")}
-			sink := &memSink{}
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			errs := make(chan error, 2)
-			for _, s := range pair() {
-				d := &Driver{Transport: ends[s.ID], Sink: sink, Epoch: time.Now(), Speed: 1,
-					Seed: scenario.NodeSeed(1, s.ID)}
-				n, err := New(Config{Spec: s, Nodes: ids, Script: "role", Library: lib, Speed: 1, Budget: b}, d)
-				if err != nil {
-					t.Fatal(err)
-				}
-				go func() {
-					defer d.Transport.Close()
-					errs <- d.Run(ctx, n)
-				}()
-			}
-			// Y ends without error and waits for the stop; X fails.
-			err := <-errs
-			if b.Wall > 0 {
-				want := fmt.Sprintf("role.lua:%d: ran longer than 50ms without blocking (an endless loop? wait with node.wait_until)", c.line)
-				if err == nil || short(err.Error()) != want {
-					t.Fatalf("X stopped with %v\nwant %s", err, want)
-				}
-			} else {
-				assertStopped(t, err, c.line)
-			}
-			cancel()
-			if err := <-errs; err != nil {
-				t.Fatalf("Y: %v", err)
-			}
-			ended := map[string][]string{}
-			for _, e := range sink.sorted() {
-				if e.Ev == trace.Exit || e.Ev == trace.Error {
-					ended[e.Node] = append(ended[e.Node], string(e.Ev)+" "+strings.SplitN(short(e.Text), ":", 2)[0])
-				}
-			}
-			if got := fmt.Sprint(ended); got != "map[X:[error role.lua exit error] Y:[exit stopped]]" {
-				t.Fatalf("how the nodes ended: %s", got)
-			}
-		})
 	}
 }
 

@@ -210,7 +210,3 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
-
-func sortByTime(ev []trace.Event) {
-	sort.SliceStable(ev, func(i, j int) bool { return ev[i].T < ev[j].T })
-}

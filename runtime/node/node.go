@@ -3,7 +3,7 @@
 // module (docs/lua-api.md).
 //
 // A Node is a state machine driven from outside, so the very same code
-// runs over TCP with real time (Run, in loop.go) and inside the
+// runs over TCP with real time (runtime/driver) and inside the
 // deterministic simulator with virtual time: the driver calls Start once,
 // then Deliver for each message that arrives and Fire for each timer that
 // falls due, all from one goroutine. Everything the node needs from the
@@ -181,6 +181,12 @@ func New(cfg Config, host Host) (*Node, error) {
 
 // ID returns the node's id.
 func (n *Node) ID() string { return n.id }
+
+// Nodes returns every node of the run.
+func (n *Node) Nodes() []string { return n.cfg.Nodes }
+
+// Knows reports whether id is another node of the run.
+func (n *Node) Knows(id string) bool { return id != n.id && n.known[id] }
 
 // Err returns the error that stopped the node, if any.
 func (n *Node) Err() error { return n.err }

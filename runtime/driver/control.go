@@ -1,8 +1,9 @@
-package node
+package driver
 
 import (
 	"fmt"
 	"math"
+	"mutexlab/runtime/node"
 )
 
 // Control commands are what a running node is asked from outside (the
@@ -65,7 +66,7 @@ type Result struct {
 	// Err is why the node refused the command, one line; "" when it
 	// applied it.
 	Err     string        `json:"err,omitempty"`
-	Status  *Status       `json:"status,omitempty"`  // status
+	Status  *node.Status  `json:"status,omitempty"`  // status
 	Value   string        `json:"value,omitempty"`   // eval
 	Moved   int           `json:"moved,omitempty"`   // deliver: messages let through
 	Pending []PendingLink `json:"pending,omitempty"` // pending
@@ -139,8 +140,8 @@ func (c Command) check() error {
 func (d *Driver) selectLinks(op Op, sel Links) ([]*link, error) {
 	var from []string
 	if sel.All {
-		for _, id := range d.node.cfg.Nodes {
-			if id != d.node.id {
+		for _, id := range d.node.Nodes() {
+			if id != d.node.ID() {
 				from = append(from, id)
 			}
 		}
@@ -149,8 +150,8 @@ func (d *Driver) selectLinks(op Op, sel Links) ([]*link, error) {
 			return nil, fmt.Errorf("%s needs a link's sender, or all", op)
 		}
 		for _, f := range sel.From {
-			if !d.node.known[f] || f == d.node.id {
-				return nil, fmt.Errorf("no link %s->%s", f, d.node.id)
+			if !d.node.Knows(f) || f == d.node.ID() {
+				return nil, fmt.Errorf("no link %s->%s", f, d.node.ID())
 			}
 		}
 		from = sel.From
@@ -231,12 +232,12 @@ func (d *Driver) doDeliver(c Command) Result {
 // scenario's order.
 func (d *Driver) doPending(Command) Result {
 	var rows []PendingLink
-	for _, f := range d.node.cfg.Nodes {
+	for _, f := range d.node.Nodes() {
 		l := d.links[f]
 		if l == nil || len(l.queue) == 0 {
 			continue
 		}
-		row := PendingLink{From: f, To: d.node.id, Held: l.held, Types: make([]string, len(l.queue))}
+		row := PendingLink{From: f, To: d.node.ID(), Held: l.held, Types: make([]string, len(l.queue))}
 		for i, p := range l.queue {
 			row.Types[i] = p.m.Type
 		}

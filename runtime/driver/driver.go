@@ -1,4 +1,9 @@
-package node
+// Package driver runs a node (runtime/node, a state machine with no I/O
+// and no clock) in real time over a transport: timers on the wall clock,
+// links shaped at the receiver, control commands applied between events.
+// It is the node's Host in node processes; the simulator (runtime/sim) is
+// the other Host, with virtual time.
+package driver
 
 import (
 	"context"
@@ -6,6 +11,7 @@ import (
 	"math/rand"
 	"time"
 
+	"mutexlab/runtime/node"
 	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/trace"
 	"mutexlab/runtime/transport"
@@ -37,7 +43,7 @@ type Driver struct {
 	// controls the node.
 	Commands <-chan Request
 
-	node   *Node
+	node   *node.Node
 	rng    *rand.Rand
 	timers []timer
 	links  map[string]*link
@@ -90,7 +96,7 @@ func (d *Driver) Record(e trace.Event) {
 // Run starts n and drives it until ctx ends or the node fails. On return
 // the node has recorded its exit (reason "stopped" when ctx ended) and its
 // VM is closed. The error is the node's script error, if any.
-func (d *Driver) Run(ctx context.Context, n *Node) error {
+func (d *Driver) Run(ctx context.Context, n *node.Node) error {
 	d.node = n
 	d.rng = rand.New(rand.NewSource(d.Seed))
 	d.links = map[string]*link{}
@@ -134,7 +140,7 @@ func (d *Driver) Run(ctx context.Context, n *Node) error {
 }
 
 // Node returns the node being driven.
-func (d *Driver) Node() *Node { return d.node }
+func (d *Driver) Node() *node.Node { return d.node }
 
 func (d *Driver) link(from string) *link {
 	l, ok := d.links[from]
@@ -153,7 +159,7 @@ func (d *Driver) arrive(m wire.Message) {
 		d.node.Drop(m)
 		return
 	}
-	shape := d.Network.LinkFor(m.Sender, d.node.id)
+	shape := d.Network.LinkFor(m.Sender, d.node.ID())
 	delay := shape.Delay
 	if l.delay != nil {
 		delay = *l.delay

@@ -1,4 +1,4 @@
-package node
+package driver
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"mutexlab/runtime/node"
 	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/trace"
 	"mutexlab/runtime/transport"
@@ -138,7 +139,7 @@ for i = 1, 3 do node.receive() end
 			}
 		}
 		d := &Driver{Transport: net.Join(id), Sink: sink, Epoch: time.Now(), Speed: 1, Seed: 1, Commands: cmds}
-		n, err := New(Config{Spec: spec, Nodes: []string{"X", "Y"}, Script: "role", Rounds: 1, Speed: 1, Library: lib}, d)
+		n, err := node.New(node.Config{Spec: spec, Nodes: []string{"X", "Y"}, Script: "role", Rounds: 1, Speed: 1, Library: lib}, d)
 		if err != nil {
 			t.Fatal(err)
 		}
