@@ -8,8 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"mutexlab/runtime/trace"
 )
 
 // Link commands are applied at the receiving node, which shapes its
@@ -141,14 +139,7 @@ func cmdKill(r *repl, ctx context.Context, a cmdArgs) error {
 	}
 	lr.update(func(s *steering) { s.killed[id] = true })
 	// The launcher records the death once the process is gone.
-	dead := lr.tr.wait(ctx, 5*time.Second, func(evs []trace.Event) bool {
-		for i := len(evs) - 1; i >= 0; i-- {
-			if evs[i].Node == id && evs[i].Ev == trace.Exit {
-				return true
-			}
-		}
-		return false
-	})
+	dead := lr.tr.waitExit(ctx, id, 5*time.Second)
 	if !dead {
 		return fmt.Errorf("sent SIGKILL to %s (pid %d), but its death was not reported within 5 s", id, pid)
 	}

@@ -5,13 +5,15 @@
 //
 // The launcher and its nodes share a control connection per node: the
 // node dials the launcher's control address and opens with HELLO and the
-// run's secret, like the node channels. Frames are wire messages:
+// run's secret, like the node channels. Then it is lines:
 //
-//	EVENT   node -> launcher   payload: one trace event
-//	CMD     launcher -> node   payload: {"id": 7, "name": "hold", "args": ["A1"]}
-//	RESULT  node -> launcher   payload: {"id": 7, "ok": true, "text": "...", "status": {...}}
+//	trace line  node -> launcher   {"ev":"send",...}: one event, encoded once by the node, written to the trace as it is
+//	CMD         launcher -> node   wire frame, payload: {"id": 7, "name": "hold", "args": ["A1"]}
+//	RESULT      node -> launcher   wire frame, payload: {"id": 7, "ok": true, "text": "...", "status": {...}}
 //
-// Commands are applied by the node's driver between events.
+// A trace line starts with {"ev": (trace.IsEventLine), a wire frame with
+// {"type":. Commands are applied by the node's driver between events.
+// How the launcher turns the nodes' lines into one trace is in collect.go.
 package cluster
 
 import (
@@ -27,7 +29,6 @@ import (
 
 // Control frame types.
 const (
-	typeEvent  = "EVENT"
 	typeCmd    = "CMD"
 	typeResult = "RESULT"
 )

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -38,8 +39,16 @@ type Options struct {
 	Binary  string
 	Version string
 
-	// OnEvent receives every trace event, from one goroutine, in arrival
-	// order; the meta header comes from Meta.
+	// Trace receives the run's trace (docs/trace.md): the header, then
+	// every event in an order consistent at every prefix (a receive after
+	// its send), each line as its node encoded it. It is written through
+	// a buffer, flushed at least every tenth of a second and at the end
+	// (FlushTrace flushes now). A write error stops the run and is
+	// reported in Outcome.TraceErr. Nil: no trace.
+	Trace io.Writer
+	// OnEvent receives every event written to the trace, in the trace's
+	// order, one call at a time. The event's Payload is valid only during
+	// the call. The meta header comes from Meta.
 	OnEvent func(trace.Event)
 	// OnScreen receives each line a node prints on its stdout.
 	OnScreen func(node, line string)
@@ -67,6 +76,13 @@ type Outcome struct {
 	Err string
 	// ScriptError is true when Err is a script error (exit status 2).
 	ScriptError bool
+	// TraceErr is why the trace could not be written, if it could not:
+	// the run was stopped then.
+	TraceErr string
+	// Cut counts, per node, the events left out of the trace to keep it
+	// consistent: events after a receive whose send never reached the
+	// launcher (its node killed before it could send it). Nil when none.
+	Cut map[string]int
 }
 
 // Cluster is a running system of node processes.
@@ -79,10 +95,19 @@ type Cluster struct {
 	procs   map[string]*proc
 	ctl     net.Listener
 
-	events chan trace.Event
-	wg     sync.WaitGroup // process watchers and pipes
-	ctlWG  sync.WaitGroup // the control accept loop and connections
-	evDone chan struct{}
+	wg    sync.WaitGroup // process watchers and pipes
+	ctlWG sync.WaitGroup // the control accept loop and connections
+
+	// The trace path (collect.go). mergeMu guards the merger, the trace
+	// writer and the encoder; it is taken before mu, never after.
+	mergeMu    sync.Mutex
+	merger     *trace.Merger
+	enc        trace.LineEncoder
+	tw         *bufio.Writer
+	traceBytes int64
+	traceErr   error
+	activity   map[string]*atomic.Int64 // per node: when its connection last sent anything (Unix ns)
+	draining   atomic.Bool              // every process has exited: read what is left
 
 	mu        sync.Mutex
 	conns     map[string]*ctlConn
@@ -100,10 +125,6 @@ type Cluster struct {
 	connected chan string
 	ctlClosed map[string]chan struct{} // closed when a node's control connection ends
 }
-
-// procExited is an internal marker passed through the event stream so
-// that a process's end is handled after the events it sent.
-const procExited = "process_exited"
 
 type proc struct {
 	id      string
@@ -143,8 +164,8 @@ func Start(opts Options) (*Cluster, error) {
 		opts.StallAfter = 1500 * time.Millisecond
 	}
 	c := &Cluster{
-		opts: opts, ids: s.NodeIDs(), procs: map[string]*proc{}, events: make(chan trace.Event, 4096),
-		evDone: make(chan struct{}), conns: map[string]*ctlConn{}, done: make(chan struct{}),
+		opts: opts, ids: s.NodeIDs(), procs: map[string]*proc{}, activity: map[string]*atomic.Int64{},
+		conns: map[string]*ctlConn{}, done: make(chan struct{}),
 		state: map[string]*nodeState{}, inflight: map[[2]string]int{}, waiting: map[int64]chan node.Result{},
 		connected: make(chan string, len(s.NodeIDs())),
 	}
@@ -192,6 +213,10 @@ func Start(opts Options) (*Cluster, error) {
 	c.meta = s.Meta(addrs, "tcp", opts.Version)
 	c.epoch = time.Now()
 	c.lastEvent = c.epoch
+	if err := c.startTrace(); err != nil {
+		ctl.Close()
+		return nil, err
+	}
 
 	scen, err := encodeScenario(s)
 	if err != nil {
@@ -226,7 +251,7 @@ func Start(opts Options) (*Cluster, error) {
 	}
 	c.ctlWG.Add(1)
 	go c.acceptControl()
-	go c.consume()
+	go c.flushLoop()
 
 	arg := opts.ScenarioArg
 	if arg == "" {
@@ -347,10 +372,15 @@ func (c *Cluster) acceptControl() {
 func (c *Cluster) serveControl(conn net.Conn) {
 	defer c.ctlWG.Done()
 	defer conn.Close()
-	r := wire.NewReader(conn)
+	cr := newChunkReader(conn)
 	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	first, err := r.Read()
+	line, rest, err := cr.readLine()
 	if err != nil {
+		return
+	}
+	first, err := wire.Decode(line)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "mutexlab: control connection from %s refused: %v\n", conn.RemoteAddr(), err)
 		return
 	}
 	id, err := wire.CheckHello(first, c.session, func(id string) bool { _, ok := c.state[id]; return ok })
@@ -373,52 +403,23 @@ func (c *Cluster) serveControl(conn net.Conn) {
 		c.write(cc, cmdPayload{Name: "stop", Args: []string{"stopped"}})
 	}
 	c.connected <- id
-	for {
-		m, err := r.Read()
-		if err != nil {
-			return
-		}
-		if m.Sender != id {
-			fmt.Fprintf(os.Stderr, "mutexlab: control connection of %s claims sender %s; closed\n", id, m.Sender)
-			return
-		}
-		switch m.Type {
-		case typeEvent:
-			var e trace.Event
-			if err := json.Unmarshal(m.Payload, &e); err != nil {
-				continue
-			}
-			e.Node = id
-			c.events <- e
-		case typeResult:
-			var res resultPayload
-			if err := json.Unmarshal(m.Payload, &res); err != nil {
-				continue
-			}
-			c.mu.Lock()
-			ch := c.waiting[res.ID]
-			delete(c.waiting, res.ID)
-			c.mu.Unlock()
-			if ch != nil {
-				ch <- res.Result
-			}
-		}
-	}
+	c.readStream(id, conn, cr, rest)
 }
 
-// consume hands events to OnEvent one at a time and tracks the run.
-func (c *Cluster) consume() {
-	defer close(c.evDone)
-	for e := range c.events {
-		if e.Ev == procExited {
-			e = c.processExited(e)
-			if e.Ev == "" {
-				continue
-			}
+// handleFrame takes a control frame other than a trace line.
+func (c *Cluster) handleFrame(id string, m wire.Message) {
+	switch m.Type {
+	case typeResult:
+		var res resultPayload
+		if err := json.Unmarshal(m.Payload, &res); err != nil {
+			return
 		}
-		c.observe(e)
-		if c.opts.OnEvent != nil {
-			c.opts.OnEvent(e)
+		c.mu.Lock()
+		ch := c.waiting[res.ID]
+		delete(c.waiting, res.ID)
+		c.mu.Unlock()
+		if ch != nil {
+			ch <- res.Result
 		}
 	}
 }
@@ -541,24 +542,34 @@ func (c *Cluster) watchStall() {
 }
 
 // exited is called when a node's process has ended. The node's own last
-// events (its error, its exit) may still be on their way: wait for its
-// control connection to close, then pass the news through the event
-// stream behind them.
+// events (its error, its exit) may still be on their way: wait until its
+// control connection has been read to the end (a node that never
+// connected has nothing to send), then settle its end behind them.
 func (c *Cluster) exited(p *proc) {
 	select {
 	case <-c.ctlClosed[p.id]:
 	case <-time.After(time.Second):
+		c.mu.Lock()
+		_, connected := c.conns[p.id]
+		c.mu.Unlock()
+		if connected {
+			<-c.ctlClosed[p.id]
+		}
 	}
-	c.events <- trace.Event{Ev: procExited, Node: p.id, Text: describeExit(p.status)}
+	c.mergeMu.Lock()
+	if e := c.processExited(p, describeExit(p.status)); e.Ev != "" {
+		c.record(e)
+	}
+	c.merger.End(p.id)
+	c.mergeMu.Unlock()
 }
 
-// processExited settles a process's end on the consumer goroutine. It
-// returns the exit event to record on the node's behalf when the node
-// could not record one itself, or an empty event.
-func (c *Cluster) processExited(e trace.Event) trace.Event {
+// processExited settles a process's end. It returns the exit event to
+// record on the node's behalf when the node could not record one itself,
+// or an empty event.
+func (c *Cluster) processExited(p *proc, text string) trace.Event {
 	c.mu.Lock()
-	p := c.procs[e.Node]
-	st := c.state[e.Node]
+	st := c.state[p.id]
 	stopping := c.stopping
 	st.dead = true
 	// A node killed on purpose (Kill) is not a failure: the others go on
@@ -568,7 +579,7 @@ func (c *Cluster) processExited(e trace.Event) trace.Event {
 		c.outcome.Failed = p.id
 		msg := p.lastErr
 		if msg == "" {
-			msg = e.Text
+			msg = text
 		}
 		if !strings.HasPrefix(msg, p.id+":") {
 			msg = p.id + ": " + msg
@@ -587,7 +598,7 @@ func (c *Cluster) processExited(e trace.Event) trace.Event {
 	if seen {
 		return trace.Event{}
 	}
-	return trace.Event{Ev: trace.Exit, T: c.now(), Node: e.Node, LC: lc, Text: e.Text}
+	return trace.Event{Ev: trace.Exit, T: c.now(), Node: p.id, LC: lc, Text: text}
 }
 
 // allExited reports whether every process has exited.
@@ -641,29 +652,25 @@ func (c *Cluster) Stop(reason string) {
 	for _, cc := range conns {
 		c.write(cc, cmdPayload{Name: "stop", Args: []string{reason}})
 	}
-	deadline := time.After(3 * time.Second)
-	for _, p := range c.procs {
-		select {
-		case <-p.exited:
-		case <-deadline:
-			c.killAll()
-		}
-	}
-	for _, p := range c.procs {
-		<-p.exited
-	}
+	c.waitExited(time.Now())
+	// Every process is gone: read what they sent to the end. The
+	// deadline only ends a reader that gets nothing more for drainTimeout.
+	c.draining.Store(true)
 	c.ctl.Close()
 	c.mu.Lock()
 	for _, cc := range c.conns {
-		// The processes are gone; what they sent has been read or is
-		// buffered. A deadline ends readers that wait for more.
-		cc.conn.SetReadDeadline(time.Now().Add(time.Second))
+		cc.conn.SetReadDeadline(time.Now().Add(drainTimeout))
 	}
 	c.mu.Unlock()
 	c.ctlWG.Wait()
-	c.wg.Wait()
-	close(c.events)
-	<-c.evDone
+	c.wg.Wait() // every process's end settled in the merger
+	c.mergeMu.Lock()
+	cut := c.merger.Finish()
+	c.flushTrace()
+	c.mergeMu.Unlock()
+	c.mu.Lock()
+	c.outcome.Cut = cut
+	c.mu.Unlock()
 	c.mu.Lock()
 	for _, ch := range c.waiting {
 		close(ch)
@@ -671,6 +678,36 @@ func (c *Cluster) Stop(reason string) {
 	c.waiting = map[int64]chan node.Result{}
 	c.mu.Unlock()
 	close(c.done)
+}
+
+// waitExited waits until every process has exited. A stopped node sends
+// everything it recorded before it exits, however long that takes; only
+// one that neither exits nor sends anything for hungAfter is killed.
+func (c *Cluster) waitExited(since time.Time) {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		all := true
+		for _, p := range c.procs {
+			select {
+			case <-p.exited:
+				continue
+			default:
+			}
+			all = false
+			last := time.Unix(0, c.activity[p.id].Load())
+			if last.Before(since) {
+				last = since
+			}
+			if time.Since(last) > hungAfter {
+				p.cmd.Process.Kill()
+			}
+		}
+		if all {
+			return
+		}
+		<-tick.C
+	}
 }
 
 func (c *Cluster) killAll() {
