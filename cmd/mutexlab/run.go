@@ -260,6 +260,11 @@ func runBatch(s *scenario.Scenario, arg string, dirs []string, tracePath, htmlPa
 	mon := newMonitor(out, colorOut() && !asJSON)
 	mon.start(s.Meta(nil, "tcp", Version))
 	tl := newTally()
+	// Listen before the launch: a signal that comes while the nodes start
+	// stops the run as soon as it is up, and still gives a trace.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	begin := time.Now()
 	c, err := cluster.Start(cluster.Options{
 		Scenario: s, ScenarioArg: arg, ScriptDirs: dirs, Version: Version, Trace: tf.f,
@@ -273,10 +278,6 @@ func runBatch(s *scenario.Scenario, arg string, dirs []string, tracePath, htmlPa
 	if err != nil {
 		return classify(&cluster.RuntimeError{Err: err})
 	}
-
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
 	go func() {
 		select {
 		case <-sigs:

@@ -93,6 +93,13 @@ func (cr *chunkReader) readLine() ([]byte, [][]byte, error) {
 	}
 }
 
+// streamSent is what a node has sent of its trace so far, whether let
+// through the merger yet or not.
+type streamSent struct {
+	lc   int64 // its latest Lamport clock
+	exit bool  // it recorded its own exit
+}
+
 // received is one event line of a chunk, decoded.
 type received struct {
 	ev   trace.Event
@@ -139,9 +146,14 @@ func (c *Cluster) readStream(id string, conn net.Conn, cr *chunkReader, first []
 		}
 		if len(evs) > 0 {
 			c.mergeMu.Lock()
+			sent := c.sent[id]
 			for i := range evs {
-				c.merger.Add(&evs[i].ev, evs[i].line)
+				e := &evs[i].ev
+				sent.lc = max(sent.lc, e.LC)
+				sent.exit = sent.exit || e.Ev == trace.Exit
+				c.merger.Add(e, evs[i].line)
 			}
+			c.sent[id] = sent
 			c.mergeMu.Unlock()
 		}
 		for _, m := range frames {
@@ -255,6 +267,7 @@ func (c *Cluster) FlushTrace() (int64, error) {
 // process starts.
 func (c *Cluster) startTrace() error {
 	c.merger = trace.NewMerger(c.emit)
+	c.sent = map[string]streamSent{}
 	for _, id := range c.ids {
 		c.activity[id] = new(atomic.Int64)
 	}

@@ -106,6 +106,7 @@ type Cluster struct {
 	tw         *bufio.Writer
 	traceBytes int64
 	traceErr   error
+	sent       map[string]streamSent    // per node: what its stream has brought so far
 	activity   map[string]*atomic.Int64 // per node: when its connection last sent anything (Unix ns)
 	draining   atomic.Bool              // every process has exited: read what is left
 
@@ -140,7 +141,6 @@ type nodeState struct {
 	blocked  string // what it waits for, "" when not blocked
 	finished bool
 	dead     bool
-	exitSeen bool
 }
 
 type ctlConn struct {
@@ -454,7 +454,6 @@ func (c *Cluster) observe(e trace.Event) {
 			go c.Stop("stopped")
 		}
 	case trace.Exit:
-		st.exitSeen = true
 		st.dead = true
 	}
 	if e.LC > st.lc {
@@ -557,17 +556,18 @@ func (c *Cluster) exited(p *proc) {
 		}
 	}
 	c.mergeMu.Lock()
-	if e := c.processExited(p, describeExit(p.status)); e.Ev != "" {
-		c.record(e)
+	c.processExited(p)
+	// The node's exit, recorded on its behalf when it could not record
+	// one itself, goes behind everything it sent, held back or not.
+	if sent := c.sent[p.id]; !sent.exit {
+		c.record(trace.Event{Ev: trace.Exit, T: c.now(), Node: p.id, LC: sent.lc, Text: describeExit(p.status)})
 	}
 	c.merger.End(p.id)
 	c.mergeMu.Unlock()
 }
 
-// processExited settles a process's end. It returns the exit event to
-// record on the node's behalf when the node could not record one itself,
-// or an empty event.
-func (c *Cluster) processExited(p *proc, text string) trace.Event {
+// processExited settles a process's end in the run's state.
+func (c *Cluster) processExited(p *proc) {
 	c.mu.Lock()
 	st := c.state[p.id]
 	stopping := c.stopping
@@ -579,7 +579,7 @@ func (c *Cluster) processExited(p *proc, text string) trace.Event {
 		c.outcome.Failed = p.id
 		msg := p.lastErr
 		if msg == "" {
-			msg = text
+			msg = describeExit(p.status)
 		}
 		if !strings.HasPrefix(msg, p.id+":") {
 			msg = p.id + ": " + msg
@@ -589,16 +589,10 @@ func (c *Cluster) processExited(p *proc, text string) trace.Event {
 			c.outcome.ScriptError = true
 		}
 	}
-	seen := st.exitSeen
-	lc := st.lc
 	c.mu.Unlock()
 	if !stopping && endRun {
 		go c.Stop("stopped")
 	}
-	if seen {
-		return trace.Event{}
-	}
-	return trace.Event{Ev: trace.Exit, T: c.now(), Node: p.id, LC: lc, Text: text}
 }
 
 // allExited reports whether every process has exited.
