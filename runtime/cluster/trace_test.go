@@ -141,6 +141,32 @@ func TestTraceThatCannotBeWritten(t *testing.T) {
 	}
 }
 
+// Without --trace the run's trace is a temporary file: gone after a run
+// that passes, kept and named after one whose check fails.
+func TestTemporaryTrace(t *testing.T) {
+	tmp := t.TempDir()
+	run := func(args ...string) (result, []string) {
+		cmd := exec.Command(bin, append([]string{"run"}, args...)...)
+		cmd.Env = append(os.Environ(), "NO_COLOR=1", "TMPDIR="+tmp)
+		var so, se bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &so, &se
+		cmd.Run()
+		left, _ := filepath.Glob(filepath.Join(tmp, "mutexlab-*.jsonl"))
+		return result{cmd.ProcessState.ExitCode(), so.String(), se.String()}, left
+	}
+	res, left := run("--rounds", "1", "--speed", "200")
+	if res.code != 0 || len(left) != 0 || strings.Contains(res.stdout, "  trace ") {
+		t.Fatalf("a passing run: exit %d, left %v\n%s%s", res.code, left, res.stdout, res.stderr)
+	}
+	res, left = run("exercises/after_you", "--speed", "20") // a deadlock: it stalls every time
+	if res.code != 1 || len(left) != 1 || !strings.Contains(res.stdout, "  trace       "+left[0]) {
+		t.Fatalf("a failing run: exit %d, left %v\n%s%s", res.code, left, res.stdout, res.stderr)
+	}
+	if res := mutexlab(t, tmp, "check", left[0]); res.code != 1 {
+		t.Errorf("check of the kept trace exits %d", res.code)
+	}
+}
+
 // failingWriter accepts n bytes, then fails as a full disk does.
 type failingWriter struct {
 	mu sync.Mutex
@@ -159,7 +185,7 @@ func (w *failingWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-func loadFullSpeed(t *testing.T) *scenario.Scenario {
+func loadFullSpeed(t testing.TB) *scenario.Scenario {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "fullspeed.lua")
 	if err := os.WriteFile(path, []byte(fullSpeed), 0o644); err != nil {

@@ -1,6 +1,6 @@
 // Package trace is the record of a run: JSON lines, a meta header first,
 // then one event per line, written as the run goes so that a crash loses
-// nothing already recorded. Real runs and simulated runs write the same
+// little (docs/trace.md). Real runs and simulated runs write the same
 // format; check, diagram and replay read it.
 //
 //	{"ev":"meta","scenario":"seed","nodes":["A","B","A1",...],...}
