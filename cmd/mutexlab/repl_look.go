@@ -295,6 +295,7 @@ func cmdCheck(r *repl, _ context.Context, a cmdArgs) error {
 	rep := check.Run(t, check.Options{Interrupted: running})
 	rep.Print(r.out, r.con.color)
 	if rep.Failed() {
+		fmt.Fprintf(r.out, "the lines cited are those of %s\n", r.cur.tr.file.path)
 		return errQuiet{"a check failed"}
 	}
 	return nil

@@ -93,6 +93,13 @@ func (cr *chunkReader) readLine() ([]byte, [][]byte, error) {
 	}
 }
 
+// connWatch is what Stop and exited know of a control connection's
+// reading, without a lock.
+type connWatch struct {
+	last atomic.Int64 // when it last brought anything, Unix ns
+	gone atomic.Bool  // its process has exited: only what is buffered is left
+}
+
 // streamSent is what a node has sent of its trace so far, whether let
 // through the merger yet or not.
 type streamSent struct {
@@ -111,7 +118,7 @@ type received struct {
 // the lines read with the HELLO.
 func (c *Cluster) readStream(id string, conn net.Conn, cr *chunkReader, first [][]byte) {
 	dec := trace.NewDecoder()
-	activity := c.activity[id]
+	w := c.watch[id]
 	var (
 		lines  = first
 		evs    []received
@@ -163,8 +170,8 @@ func (c *Cluster) readStream(id string, conn net.Conn, cr *chunkReader, first []
 		var err error
 		lines, n, err = cr.read(lines[:0])
 		if n > 0 {
-			activity.Store(time.Now().UnixNano())
-			if c.draining.Load() {
+			w.last.Store(time.Now().UnixNano())
+			if w.gone.Load() {
 				conn.SetReadDeadline(time.Now().Add(drainTimeout))
 			}
 		}
@@ -269,7 +276,7 @@ func (c *Cluster) startTrace() error {
 	c.merger = trace.NewMerger(c.emit)
 	c.sent = map[string]streamSent{}
 	for _, id := range c.ids {
-		c.activity[id] = new(atomic.Int64)
+		c.watch[id] = &connWatch{}
 	}
 	if c.opts.Trace == nil {
 		return nil

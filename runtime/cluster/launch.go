@@ -16,7 +16,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -107,8 +106,7 @@ type Cluster struct {
 	traceBytes int64
 	traceErr   error
 	sent       map[string]streamSent    // per node: what its stream has brought so far
-	activity   map[string]*atomic.Int64 // per node: when its connection last sent anything (Unix ns)
-	draining   atomic.Bool              // every process has exited: read what is left
+	watch      map[string]*connWatch    // per node: how the reading of its connection goes
 
 	mu        sync.Mutex
 	conns     map[string]*ctlConn
@@ -164,7 +162,7 @@ func Start(opts Options) (*Cluster, error) {
 		opts.StallAfter = 1500 * time.Millisecond
 	}
 	c := &Cluster{
-		opts: opts, ids: s.NodeIDs(), procs: map[string]*proc{}, activity: map[string]*atomic.Int64{},
+		opts: opts, ids: s.NodeIDs(), procs: map[string]*proc{}, watch: map[string]*connWatch{},
 		conns: map[string]*ctlConn{}, done: make(chan struct{}),
 		state: map[string]*nodeState{}, inflight: map[[2]string]int{}, waiting: map[int64]chan node.Result{},
 		connected: make(chan string, len(s.NodeIDs())),
@@ -545,13 +543,24 @@ func (c *Cluster) watchStall() {
 // control connection has been read to the end (a node that never
 // connected has nothing to send), then settle its end behind them.
 func (c *Cluster) exited(p *proc) {
+	// What the process sent is buffered now, and its end follows. The
+	// deadline, pushed back on every read from now on, only ends a reader
+	// that gets nothing more for drainTimeout (the socket held open by
+	// something else): a safety net, not a limit on data.
+	c.watch[p.id].gone.Store(true)
+	c.mu.Lock()
+	if cc := c.conns[p.id]; cc != nil {
+		cc.conn.SetReadDeadline(time.Now().Add(drainTimeout))
+	}
+	c.mu.Unlock()
 	select {
 	case <-c.ctlClosed[p.id]:
 	case <-time.After(time.Second):
 		c.mu.Lock()
-		_, connected := c.conns[p.id]
+		cc := c.conns[p.id]
 		c.mu.Unlock()
-		if connected {
+		if cc != nil {
+			cc.conn.SetReadDeadline(time.Now().Add(drainTimeout))
 			<-c.ctlClosed[p.id]
 		}
 	}
@@ -647,15 +656,8 @@ func (c *Cluster) Stop(reason string) {
 		c.write(cc, cmdPayload{Name: "stop", Args: []string{reason}})
 	}
 	c.waitExited(time.Now())
-	// Every process is gone: read what they sent to the end. The
-	// deadline only ends a reader that gets nothing more for drainTimeout.
-	c.draining.Store(true)
+	// Every process is gone: each connection is read to its end (exited).
 	c.ctl.Close()
-	c.mu.Lock()
-	for _, cc := range c.conns {
-		cc.conn.SetReadDeadline(time.Now().Add(drainTimeout))
-	}
-	c.mu.Unlock()
 	c.ctlWG.Wait()
 	c.wg.Wait() // every process's end settled in the merger
 	c.mergeMu.Lock()
@@ -689,7 +691,7 @@ func (c *Cluster) waitExited(since time.Time) {
 			default:
 			}
 			all = false
-			last := time.Unix(0, c.activity[p.id].Load())
+			last := time.Unix(0, c.watch[p.id].last.Load())
 			if last.Before(since) {
 				last = since
 			}
