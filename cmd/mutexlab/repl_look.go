@@ -245,21 +245,23 @@ func cmdTrace(r *repl, _ context.Context, a cmdArgs) error {
 	}
 	// Read through the trace file keeping only the last n lines (all of
 	// them printed as they come with "all").
-	var last []string
+	show := func(e trace.Event) { fmt.Fprintln(r.out, r.con.paint(e.Node, formatEvent(e, width))) }
+	var last []trace.Event
 	next, shown := 0, 0
 	err := r.cur.tr.scan(func(e *trace.Event) {
 		if len(only) > 0 && !only[e.Node] {
 			return
 		}
-		line := r.con.paint(e.Node, formatEvent(*e, width))
 		shown++
+		ev := *e
+		ev.Payload = nil // not shown, and only valid during the call
 		switch {
 		case n == 0:
-			fmt.Fprintln(r.out, line)
+			show(ev)
 		case len(last) < n:
-			last = append(last, line)
+			last = append(last, ev)
 		default:
-			last[next] = line
+			last[next] = ev
 			next = (next + 1) % n
 		}
 	})
@@ -267,7 +269,7 @@ func cmdTrace(r *repl, _ context.Context, a cmdArgs) error {
 		return err
 	}
 	for i := range last {
-		fmt.Fprintln(r.out, last[(next+i)%len(last)])
+		show(last[(next+i)%len(last)])
 	}
 	if shown == 0 {
 		fmt.Fprintln(r.out, "no events yet")

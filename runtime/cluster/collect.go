@@ -189,6 +189,10 @@ func (c *Cluster) readStream(id string, conn net.Conn, cr *chunkReader, first []
 // emit is the merger's output: the trace, the run's state, OnEvent. It
 // runs under mergeMu.
 func (c *Cluster) emit(e *trace.Event, line []byte) {
+	if e.Ev == procExited {
+		c.settleExit(e.Node, true)
+		return
+	}
 	c.writeTrace(line)
 	c.observe(*e)
 	if c.opts.OnEvent != nil {
@@ -196,15 +200,17 @@ func (c *Cluster) emit(e *trace.Event, line []byte) {
 	}
 }
 
-// record adds an event the launcher records on a node's behalf (its exit
-// when it could not record one), encoded once like the nodes' own. The
-// caller holds mergeMu.
-func (c *Cluster) record(e trace.Event) {
-	line, err := c.enc.Encode(e)
-	if err != nil {
+// leave takes what the merger leaves out to keep the trace consistent.
+// It runs under mergeMu.
+func (c *Cluster) leave(e *trace.Event) {
+	if e.Ev == procExited {
+		c.settleExit(e.Node, false)
 		return
 	}
-	c.merger.Add(&e, line)
+	if c.cut == nil {
+		c.cut = map[string]int{}
+	}
+	c.cut[e.Node]++
 }
 
 // writeTrace appends one line to the trace; the caller holds mergeMu.
@@ -273,7 +279,7 @@ func (c *Cluster) FlushTrace() (int64, error) {
 // that a trace that cannot be written stops the launch before any
 // process starts.
 func (c *Cluster) startTrace() error {
-	c.merger = trace.NewMerger(c.emit)
+	c.merger = trace.NewMerger(c.emit, c.leave)
 	c.sent = map[string]streamSent{}
 	for _, id := range c.ids {
 		c.watch[id] = &connWatch{}

@@ -105,8 +105,9 @@ type Cluster struct {
 	tw         *bufio.Writer
 	traceBytes int64
 	traceErr   error
-	sent       map[string]streamSent    // per node: what its stream has brought so far
-	watch      map[string]*connWatch    // per node: how the reading of its connection goes
+	sent       map[string]streamSent // per node: what its stream has brought so far
+	cut        map[string]int        // per node: events the merger left out
+	watch      map[string]*connWatch // per node: how the reading of its connection goes
 
 	mu        sync.Mutex
 	conns     map[string]*ctlConn
@@ -268,7 +269,9 @@ func Start(opts Options) (*Cluster, error) {
 			return nil, fmt.Errorf("start %s: %w", id, err)
 		}
 		p := &proc{id: id, cmd: cmd, exited: make(chan struct{})}
+		c.mu.Lock() // a process that has exited already may be settled meanwhile
 		c.procs[id] = p
+		c.mu.Unlock()
 		c.wg.Add(2)
 		var pipes sync.WaitGroup
 		pipes.Add(2)
@@ -564,15 +567,36 @@ func (c *Cluster) exited(p *proc) {
 			<-c.ctlClosed[p.id]
 		}
 	}
+	// The news goes through the merger behind everything the node sent,
+	// held back or not, so that the run's state learns of its last events
+	// (its error) first; if the merge cuts the node off, it comes then.
 	c.mergeMu.Lock()
-	c.processExited(p)
-	// The node's exit, recorded on its behalf when it could not record
-	// one itself, goes behind everything it sent, held back or not.
-	if sent := c.sent[p.id]; !sent.exit {
-		c.record(trace.Event{Ev: trace.Exit, T: c.now(), Node: p.id, LC: sent.lc, Text: describeExit(p.status)})
-	}
+	c.merger.Add(&trace.Event{Ev: procExited, Node: p.id}, nil)
 	c.merger.End(p.id)
 	c.mergeMu.Unlock()
+}
+
+// procExited marks a process's end in the merge; it is not written to
+// the trace.
+const procExited = "process_exited"
+
+// settleExit settles a process's end behind its events: the run's state,
+// and the node's exit recorded on its behalf when it could not record one
+// (not when the merge cut it off: its trace ends where the cut is). The
+// caller holds mergeMu.
+func (c *Cluster) settleExit(id string, inOrder bool) {
+	c.mu.Lock()
+	p := c.procs[id]
+	c.mu.Unlock()
+	sent := c.sent[id]
+	c.processExited(p)
+	if sent.exit || !inOrder {
+		return
+	}
+	e := trace.Event{Ev: trace.Exit, T: c.now(), Node: id, LC: sent.lc, Text: describeExit(p.status)}
+	if line, err := c.enc.Encode(e); err == nil {
+		c.emit(&e, line)
+	}
 }
 
 // processExited settles a process's end in the run's state.
@@ -661,7 +685,8 @@ func (c *Cluster) Stop(reason string) {
 	c.ctlWG.Wait()
 	c.wg.Wait() // every process's end settled in the merger
 	c.mergeMu.Lock()
-	cut := c.merger.Finish()
+	c.merger.Finish()
+	cut := c.cut
 	c.flushTrace()
 	c.mergeMu.Unlock()
 	c.mu.Lock()

@@ -15,12 +15,13 @@ import "bytes"
 //
 // A send that can no longer come (its node's stream has ended, or was cut)
 // cuts the waiting node's stream: that node's held events and all its
-// later ones are left out, and counted. What is left is a consistent cut
-// of the run, the state a snapshot algorithm would record.
+// later ones are left out. What is left is a consistent cut of the run,
+// the state a snapshot algorithm would record.
 //
 // A Merger is not safe for concurrent use.
 type Merger struct {
 	emit    func(e *Event, line []byte)
+	leave   func(e *Event)
 	streams map[string]*stream
 	order   []*stream
 	sent    map[msgKey]struct{}
@@ -39,7 +40,6 @@ type stream struct {
 	ended   bool // every event of the node has been added
 	cut     bool // a send it waits for cannot come: the rest is left out
 	retired bool // ended or cut, and nothing held: it sends and receives no more
-	left    int  // events left out
 	waiting msgKey
 	queued  bool // on the work list
 }
@@ -50,9 +50,10 @@ type held struct {
 }
 
 // NewMerger returns a Merger that hands every event it lets through to
-// emit, with its trace line. Both are valid only during the call.
-func NewMerger(emit func(e *Event, line []byte)) *Merger {
-	return &Merger{emit: emit, streams: map[string]*stream{}, sent: map[msgKey]struct{}{}}
+// emit, with its trace line, and every event it leaves out to leave. The
+// event and the line are valid only during the call.
+func NewMerger(emit func(e *Event, line []byte), leave func(e *Event)) *Merger {
+	return &Merger{emit: emit, leave: leave, streams: map[string]*stream{}, sent: map[msgKey]struct{}{}}
 }
 
 func (m *Merger) stream(id string) *stream {
@@ -72,7 +73,7 @@ func (m *Merger) Add(e *Event, line []byte) {
 	s := m.stream(e.Node)
 	switch {
 	case s.cut || s.ended:
-		s.left++
+		m.leave(e)
 	case len(s.queue) == 0 && m.ready(e):
 		m.release(e, line)
 	default:
@@ -98,23 +99,14 @@ func (m *Merger) End(id string) {
 	m.run()
 }
 
-// Finish cuts whatever is still held back and returns the number of
-// events left out of the trace, per node, or nil when none were. Call it
-// once every stream has ended.
-func (m *Merger) Finish() map[string]int {
-	var out map[string]int
+// Finish leaves out whatever is still held back. Call it once every
+// stream has ended.
+func (m *Merger) Finish() {
 	for _, s := range m.order {
 		if len(s.queue) > 0 {
 			m.cut(s)
 		}
-		if s.left > 0 {
-			if out == nil {
-				out = map[string]int{}
-			}
-			out[s.id] = s.left
-		}
 	}
-	return out
 }
 
 // Held returns how many events are held back, waiting for their sends.
@@ -248,7 +240,10 @@ func (m *Merger) final(id string) bool {
 
 func (m *Merger) cut(s *stream) {
 	s.cut = true
-	s.left += len(s.queue)
+	q := s.queue
 	s.queue = nil
+	for i := range q {
+		m.leave(&q[i].ev)
+	}
 	m.settle(s)
 }

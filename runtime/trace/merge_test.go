@@ -63,6 +63,11 @@ func feed(r *rand.Rand, streams map[string][]Event) (out []Event, left map[strin
 			panic("line does not go with its event")
 		}
 		out = append(out, *e)
+	}, func(e *Event) {
+		if left == nil {
+			left = map[string]int{}
+		}
+		left[e.Node]++
 	})
 	var ids []string
 	for id := range streams {
@@ -87,7 +92,8 @@ func feed(r *rand.Rand, streams map[string][]Event) (out []Event, left map[strin
 		}
 		maxHeld = max(maxHeld, m.Held())
 	}
-	return out, m.Finish(), maxHeld
+	m.Finish()
+	return out, left, maxHeld
 }
 
 // consistent checks that out keeps each node's order and has every
@@ -224,7 +230,7 @@ func BenchmarkMerger(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
-		m := NewMerger(func(*Event, []byte) {})
+		m := NewMerger(func(*Event, []byte) {}, func(*Event) {})
 		// Each node's events in its order, nodes in turn: the sends a
 		// receive needs may come later, as from a lagging connection.
 		pos := map[string]int{}
