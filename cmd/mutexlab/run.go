@@ -312,7 +312,6 @@ func runBatch(s *scenario.Scenario, arg string, dirs []string, tracePath, htmlPa
 	if htmlPath != "" {
 		htmlErr = writeDiagram(t, report, htmlPath)
 	}
-	t = nil
 	if asJSON {
 		doc := map[string]any{"summary": sum}
 		if report != nil {

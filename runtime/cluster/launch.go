@@ -658,8 +658,10 @@ func describeExit(err error) string {
 }
 
 // Stop asks every node to stop (recording reason in its exit event),
-// waits for the processes, kills any that do not exit within three
-// seconds, and returns when the run is over. Safe to call more than once.
+// waits for the processes to send what they recorded and exit, kills any
+// that hangs (neither exits nor sends anything for three seconds), and
+// returns when the run is over and its trace written. Safe to call more
+// than once.
 func (c *Cluster) Stop(reason string) {
 	c.mu.Lock()
 	if c.stopping {
@@ -691,8 +693,6 @@ func (c *Cluster) Stop(reason string) {
 	c.mergeMu.Unlock()
 	c.mu.Lock()
 	c.outcome.Cut = cut
-	c.mu.Unlock()
-	c.mu.Lock()
 	for _, ch := range c.waiting {
 		close(ch)
 	}
