@@ -306,6 +306,9 @@ func (r *repl) shutdown() {
 			<-lr.ended
 			r.con.flush(false)
 		}
+		if lr != nil {
+			lr.tr.discard()
+		}
 		if r.p != nil {
 			r.p.Close()
 		}

@@ -3,7 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
-	"slices"
+	"io"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -112,65 +113,41 @@ func (lr *liveRun) live(ids []string) []string {
 	return out
 }
 
-// liveTrace keeps a run's events in memory (and, with --trace, on disk
-// through the batch run's recorder) and watches them with the checker's
-// live monitor. Events may arrive before the run's header is known; they
-// wait in early until start.
+// liveTrace is what the REPL holds of a run's trace: the file the
+// launcher writes (the --trace file, or a temporary one that lives until
+// the next run or the end of the session) and a bounded index fed by the
+// events as they pass: each node's last known state, who has exited, the
+// summary's counts and the live mutual exclusion monitor. Views that need
+// the events themselves read the file.
 type liveTrace struct {
+	file  *traceFile
+	tally *tally
+	c     *cluster.Cluster // set once the run has started
+
 	mu      sync.Mutex
-	rec     *recorder
 	mon     *check.Monitor
-	ready   bool
-	early   []trace.Event
+	known   *lastKnown
 	exits   map[string]string // node -> exit text
 	changed chan struct{}     // closed and replaced on every event
 }
 
-func newLiveTrace(rec *recorder) *liveTrace {
-	return &liveTrace{rec: rec, exits: map[string]string{}, changed: make(chan struct{})}
-}
-
-// start sets the header and records what came before it. It returns the
-// monitor's alerts, if any.
-func (t *liveTrace) start(meta trace.Meta) []string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.rec.start(meta)
-	t.mon = check.NewMonitor(meta)
-	t.ready = true
-	var alerts []string
-	for _, e := range t.early {
-		if a := t.add(e); a != "" {
-			alerts = append(alerts, a)
-		}
-	}
-	t.early = nil
-	return alerts
+func newLiveTrace(file *traceFile, s *scenario.Scenario) *liveTrace {
+	return &liveTrace{file: file, tally: newTally(), mon: check.NewMonitor(s.Meta(nil, "tcp", Version)),
+		known: newLastKnown(s), exits: map[string]string{}, changed: make(chan struct{})}
 }
 
 // record takes one event; it returns the monitor's alert or "".
 func (t *liveTrace) record(e trace.Event) string {
+	t.tally.observe(e)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if e.Ev == trace.Exit {
 		t.exits[e.Node] = e.Text
 	}
-	defer t.wake()
-	if !t.ready {
-		t.early = append(t.early, e)
-		return ""
-	}
-	return t.add(e)
-}
-
-func (t *liveTrace) add(e trace.Event) string {
-	t.rec.Record(e)
-	return t.mon.Observe(e)
-}
-
-func (t *liveTrace) wake() {
+	t.known.observe(e)
 	close(t.changed)
 	t.changed = make(chan struct{})
+	return t.mon.Observe(e)
 }
 
 func (t *liveTrace) exited(id string) bool {
@@ -180,22 +157,20 @@ func (t *liveTrace) exited(id string) bool {
 	return ok
 }
 
-// snapshot returns the trace so far; the events are a copy.
-func (t *liveTrace) snapshot() *trace.Trace {
+// rows is the status table as the trace last told it.
+func (t *liveTrace) rows() []statusRow {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	tr := t.rec.trace()
-	tr.Events = append(slices.Clone(tr.Events), t.early...)
-	return tr
+	return t.known.rows()
 }
 
-// wait blocks until cond holds for the events so far, ctx ends or the
-// timeout passes. cond runs under the trace's lock: keep it short.
-func (t *liveTrace) wait(ctx context.Context, timeout time.Duration, cond func([]trace.Event) bool) bool {
+// waitExit waits until id's exit is in the trace, ctx ends or the timeout
+// passes.
+func (t *liveTrace) waitExit(ctx context.Context, id string, timeout time.Duration) bool {
 	deadline := time.After(timeout)
 	for {
 		t.mu.Lock()
-		ok := cond(t.rec.events)
+		_, ok := t.exits[id]
 		ch := t.changed
 		t.mu.Unlock()
 		if ok {
@@ -211,12 +186,57 @@ func (t *liveTrace) wait(ctx context.Context, timeout time.Duration, cond func([
 	}
 }
 
-// close closes the trace file, if any.
-func (t *liveTrace) close() error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.rec.close()
+// open returns the trace so far, to be read: the file up to what the
+// launcher has flushed, whole lines only.
+func (t *liveTrace) open() (io.ReadCloser, error) {
+	n, err := t.c.FlushTrace()
+	if err != nil {
+		return nil, fmt.Errorf("the trace %s: %v", t.file.path, err)
+	}
+	f, err := os.Open(t.file.path)
+	if err != nil {
+		return nil, err
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.NewSectionReader(f, 0, n), f}, nil
 }
+
+// read reads the trace so far into memory, for the views that need all
+// of it (check, diagram, timeline): a copy for the command, not kept.
+func (t *liveTrace) read() (*trace.Trace, error) {
+	f, err := t.open()
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return trace.Read(f)
+}
+
+// scan hands the events so far to fn one at a time, in bounded memory.
+// The event is valid only during the call.
+func (t *liveTrace) scan(fn func(*trace.Event)) error {
+	f, err := t.open()
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	sc, err := trace.NewScanner(f)
+	if err != nil {
+		return err
+	}
+	for sc.Scan() {
+		fn(sc.Event())
+	}
+	return sc.Err()
+}
+
+// close closes the trace file once the run is over; the trace stays.
+func (t *liveTrace) close() error { return t.file.close() }
+
+// discard removes the trace if it was temporary: the next run replaces it.
+func (t *liveTrace) discard() { t.file.discard() }
 
 // normalExit are the exit texts of a node stopped by the launcher; any
 // other exit is news.
@@ -244,10 +264,10 @@ func (r *repl) onEvent(lr *liveRun, e trace.Event) {
 func (r *repl) watch(lr *liveRun) {
 	<-lr.c.Done()
 	out := lr.c.Outcome()
-	if err := lr.tr.close(); err != nil {
-		r.con.notice(fmt.Sprintf("writing %s: %v", lr.path, err))
+	if err := lr.tr.close(); err != nil && out.TraceErr == "" {
+		out.TraceErr = err.Error()
 	}
-	sum := summarize(lr.tr.snapshot(), out, time.Since(lr.begin))
+	sum := summarize(lr.c.Meta(), lr.tr.tally, out, time.Since(lr.begin))
 	sum.Trace = lr.path
 	lr.mu.Lock()
 	lr.outcome, lr.sum = out, sum
@@ -256,6 +276,12 @@ func (r *repl) watch(lr *liveRun) {
 	sum.print(&b, lr.ids)
 	if out.Failed != "" {
 		b.WriteString("  " + out.Err + "\n")
+	}
+	if out.TraceErr != "" {
+		b.WriteString(fmt.Sprintf("  writing the trace %s: %s\n", lr.tr.file.path, out.TraceErr))
+	}
+	if w := describeCut(out.Cut, lr.ids); w != "" {
+		b.WriteString("  warning: " + w + "\n")
 	}
 	r.con.notice(strings.TrimLeft(b.String(), "\n"))
 	close(lr.ended)

@@ -38,7 +38,7 @@ func cmdStatus(r *repl, ctx context.Context, a cmdArgs) error {
 		return errors.New("no run yet; `run` starts the system")
 	}
 	running := lr.running()
-	rows := lastKnown(lr.scen, lr.tr.snapshot())
+	rows := lr.tr.rows()
 	if running {
 		// Ask every live node; one that does not answer keeps its last
 		// known state.
@@ -96,22 +96,34 @@ func liveRow(row statusRow, s node.Status, paused bool) statusRow {
 	return row
 }
 
-// lastKnown rebuilds each node's row from the trace: what status shows
-// once the processes are gone (or for a node that does not answer).
-func lastKnown(s *scenario.Scenario, t *trace.Trace) []statusRow {
-	k := map[string]*trace.NodeState{}
+// lastKnown is each node's last known state, folded event by event as
+// the trace goes (trace.NodeState, the fold the checks use too): what
+// status shows once the processes are gone (or for a node that does not
+// answer). It keeps one entry per node, however long the run.
+type lastKnown struct {
+	nodes []scenario.Node
+	k     map[string]*trace.NodeState
+}
+
+func newLastKnown(s *scenario.Scenario) *lastKnown {
+	l := &lastKnown{nodes: s.Nodes(), k: map[string]*trace.NodeState{}}
 	for _, id := range s.NodeIDs() {
 		st := trace.NewNodeState()
-		k[id] = &st
+		l.k[id] = &st
 	}
-	for i := range t.Events {
-		if st := k[t.Events[i].Node]; st != nil {
-			st.Apply(i, &t.Events[i])
-		}
+	return l
+}
+
+func (l *lastKnown) observe(e trace.Event) {
+	if n := l.k[e.Node]; n != nil {
+		n.Apply(-1, &e)
 	}
+}
+
+func (l *lastKnown) rows() []statusRow {
 	var rows []statusRow
-	for _, spec := range s.Nodes() {
-		n := k[spec.ID]
+	for _, spec := range l.nodes {
+		n := l.k[spec.ID]
 		row := statusRow{id: spec.ID, role: spec.Role, pid: "-", lc: strconv.FormatInt(n.LC, 10),
 			round: strconv.Itoa(n.Round), cs: strconv.Itoa(n.Entries), mailbox: "-"}
 		if n.PID != 0 {
@@ -207,24 +219,39 @@ func cmdTrace(r *repl, _ context.Context, a cmdArgs) error {
 		}
 		only[id] = true
 	}
-	t := r.cur.tr.snapshot()
-	var evs []trace.Event
-	for _, e := range t.Events {
-		if len(only) == 0 || only[e.Node] {
-			evs = append(evs, e)
-		}
-	}
-	if n > 0 && len(evs) > n {
-		evs = evs[len(evs)-n:]
-	}
 	width := 0
 	for _, id := range r.cur.ids {
 		width = max(width, len(id))
 	}
-	for _, e := range evs {
-		fmt.Fprintln(r.out, r.con.paint(e.Node, formatEvent(e, width)))
+	// Read through the trace file keeping only the last n lines (all of
+	// them printed as they come with "all").
+	show := func(e trace.Event) { fmt.Fprintln(r.out, r.con.paint(e.Node, formatEvent(e, width))) }
+	var last []trace.Event
+	next, shown := 0, 0
+	err := r.cur.tr.scan(func(e *trace.Event) {
+		if len(only) > 0 && !only[e.Node] {
+			return
+		}
+		shown++
+		ev := *e
+		ev.Payload = nil // not shown, and only valid during the call
+		switch {
+		case n == 0:
+			show(ev)
+		case len(last) < n:
+			last = append(last, ev)
+		default:
+			last[next] = ev
+			next = (next + 1) % n
+		}
+	})
+	if err != nil {
+		return err
 	}
-	if len(evs) == 0 {
+	for i := range last {
+		show(last[(next+i)%len(last)])
+	}
+	if shown == 0 {
 		fmt.Fprintln(r.out, "no events yet")
 	}
 	return nil
@@ -243,13 +270,14 @@ func cmdCheck(r *repl, _ context.Context, a cmdArgs) error {
 	if running {
 		fmt.Fprintln(r.out, r.con.style("the run is still going: judged on the trace so far, as if it ended now", color.Faint))
 	}
-	t := r.cur.tr.snapshot()
-	if running {
-		t.Events = consistentCut(t.Events)
+	t, err := r.cur.tr.read()
+	if err != nil {
+		return err
 	}
 	rep := check.Run(t, check.Options{Interrupted: running})
 	rep.Print(r.out, r.con.color)
 	if rep.Failed() {
+		fmt.Fprintf(r.out, "the lines cited are those of %s\n", r.cur.tr.file.path)
 		return errQuiet{"a check failed"}
 	}
 	return nil
@@ -262,9 +290,9 @@ func cmdDiagram(r *repl, _ context.Context, a cmdArgs) error {
 	if r.cur == nil {
 		return errors.New("no run yet; `run` starts the system")
 	}
-	t := r.cur.tr.snapshot()
-	if r.running() {
-		t.Events = consistentCut(t.Events)
+	t, err := r.cur.tr.read()
+	if err != nil {
+		return err
 	}
 	path := "mutexlab-" + t.Meta.Scenario + ".html"
 	if len(a.args) == 1 {
@@ -299,9 +327,9 @@ func cmdTimeline(r *repl, _ context.Context, a cmdArgs) error {
 		}
 		n = v
 	}
-	t := r.cur.tr.snapshot()
-	if r.running() {
-		t.Events = consistentCut(t.Events)
+	t, err := r.cur.tr.read()
+	if err != nil {
+		return err
 	}
 	return diagram.Timeline(r.out, t, diagram.TimelineOptions{Last: n, Color: r.con.color,
 		Violations: violations(checkRun(t, false))})
@@ -321,40 +349,4 @@ func cmdExplore(r *repl, ctx context.Context, a cmdArgs) error {
 		return err
 	}
 	return replExplore(ctx, r.out, s, r.scripts, a.args)
-}
-
-// consistentCut makes a live trace causally consistent. Each process
-// sends its events to the launcher on its own connection, so one node's
-// events come in order but a receive can arrive before the event of its
-// send. consistentCut ends each node's events just before its first
-// receive (or drop) whose send is missing, and repeats until every
-// receive has its send: what is left is a consistent cut of the run, the
-// state a snapshot algorithm would record.
-func consistentCut(evs []trace.Event) []trace.Event {
-	type msg struct {
-		from, to string
-		seq      int64
-	}
-	for {
-		sent := map[msg]bool{}
-		for _, e := range evs {
-			if e.Ev == trace.Send {
-				sent[msg{e.Node, e.To, e.Seq}] = true
-			}
-		}
-		cut := map[string]bool{}
-		out := make([]trace.Event, 0, len(evs))
-		for _, e := range evs {
-			if !cut[e.Node] && (e.Ev == trace.Recv || e.Ev == trace.Drop) && !sent[msg{e.From, e.Node, e.Seq}] {
-				cut[e.Node] = true
-			}
-			if !cut[e.Node] {
-				out = append(out, e)
-			}
-		}
-		if len(out) == len(evs) {
-			return out
-		}
-		evs = out
-	}
 }

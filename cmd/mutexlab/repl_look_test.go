@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
@@ -169,36 +168,4 @@ func TestExplore(t *testing.T) {
 		t.Errorf("explore got scenario %+v and args %q", got, gotArgs)
 	}
 	s.fails("explore --fail", "bad flag")
-}
-
-func TestConsistentCut(t *testing.T) {
-	send := func(from, to string, seq int64) trace.Event {
-		return trace.Event{Ev: trace.Send, Node: from, To: to, Seq: seq}
-	}
-	recv := func(from, to string, seq int64) trace.Event {
-		return trace.Event{Ev: trace.Recv, Node: to, From: from, Seq: seq}
-	}
-	evs := []trace.Event{
-		send("A", "B", 1),
-		recv("A", "B", 1),
-		recv("C", "B", 1), // C's send has not come in yet: B stops here
-		send("B", "A", 1), // so this send is not in the cut,
-		{Ev: trace.CSEnter, Node: "A"},
-		recv("B", "A", 1), // and A stops here.
-		{Ev: trace.CSExit, Node: "A"},
-		{Ev: trace.Print, Node: "C"},
-	}
-	got := consistentCut(evs)
-	want := []trace.Event{evs[0], evs[1], evs[4], evs[7]}
-	if len(got) != len(want) {
-		t.Fatalf("cut has %d events, want %d: %+v", len(got), len(want), got)
-	}
-	for i := range want {
-		if !reflect.DeepEqual(got[i], want[i]) {
-			t.Errorf("event %d: %+v, want %+v", i, got[i], want[i])
-		}
-	}
-	if len(consistentCut(evs[:2])) != 2 {
-		t.Error("a consistent trace lost events")
-	}
 }

@@ -11,7 +11,6 @@ import (
 
 	"mutexlab/runtime/cluster"
 	"mutexlab/runtime/driver"
-	"mutexlab/runtime/trace"
 )
 
 // The steering commands parse their arguments into the cluster's types
@@ -129,14 +128,7 @@ func cmdKill(r *repl, ctx context.Context, a cmdArgs) error {
 		return err
 	}
 	// The launcher records the death once the process is gone.
-	dead := lr.tr.wait(ctx, 5*time.Second, func(evs []trace.Event) bool {
-		for i := len(evs) - 1; i >= 0; i-- {
-			if evs[i].Node == id && evs[i].Ev == trace.Exit {
-				return true
-			}
-		}
-		return false
-	})
+	dead := lr.tr.waitExit(ctx, id, 5*time.Second)
 	if !dead {
 		return fmt.Errorf("sent SIGKILL to %s (pid %d), but its death was not reported within 5 s", id, pid)
 	}

@@ -8,9 +8,9 @@ import (
 )
 
 // recvs counts the deliveries on link from->to so far.
-func recvs(s *session, from, to string) int {
+func recvs(t *testing.T, s *session, from, to string) int {
 	n := 0
-	for _, e := range s.r.cur.tr.snapshot().Events {
+	for _, e := range events(t, s) {
 		if e.Ev == trace.Recv && e.From == from && e.Node == to {
 			n++
 		}
@@ -19,9 +19,9 @@ func recvs(s *session, from, to string) int {
 }
 
 // allRecvs counts every delivery so far.
-func allRecvs(s *session) int {
+func allRecvs(t *testing.T, s *session) int {
 	n := 0
-	for _, e := range s.r.cur.tr.snapshot().Events {
+	for _, e := range events(t, s) {
 		if e.Ev == trace.Recv {
 			n++
 		}
@@ -50,7 +50,7 @@ func TestStepping(t *testing.T) {
 	for _, id := range []string{"A1", "A2", "A3"} {
 		waitPending(t, s, "A->"+id+" (held): 1 [CS_GRANT]")
 	}
-	if n := allRecvs(s); n != 0 {
+	if n := allRecvs(t, s); n != 0 {
 		t.Fatalf("%d messages delivered with every link held", n)
 	}
 	s.must("status", "held:   all links")
@@ -59,12 +59,12 @@ func TestStepping(t *testing.T) {
 	waitEvent(t, s, func(e trace.Event) bool { return e.Ev == trace.Recv && e.Node == "A1" })
 	// A1 now requests: Lamport broadcasts REQUEST to A2 and A3.
 	waitPending(t, s, "A1->A2 (held): 1 [REQUEST]")
-	if n := allRecvs(s); n != 1 {
+	if n := allRecvs(t, s); n != 1 {
 		t.Fatalf("one deliver moved %d messages", n)
 	}
 	s.must("deliver A1->A2", "delivered 1 message(s) on A1->A2")
 	waitEvent(t, s, func(e trace.Event) bool { return e.Ev == trace.Recv && e.Node == "A2" && e.From == "A1" })
-	if n, m := recvs(s, "A1", "A2"), allRecvs(s); n != 1 || m != 2 {
+	if n, m := recvs(t, s, "A1", "A2"), allRecvs(t, s); n != 1 || m != 2 {
 		t.Fatalf("after two delivers: %d on A1->A2, %d in all; want 1 and 2", n, m)
 	}
 	s.must("trace 3 A2", "A2  lc", "recv REQUEST from A1 (ts ")

@@ -106,30 +106,30 @@ func (r *repl) launch(ctx context.Context, o runOptions) error {
 	if err := r.compileScripts(s); err != nil {
 		return err
 	}
-	rec, err := newRecorder(o.trace)
+	tf, err := createTrace(o.trace, s.Name)
 	if err != nil {
-		return err
+		return fmt.Errorf("--trace: %v", err)
 	}
-	lr := &liveRun{scen: s, ids: s.NodeIDs(), tr: newLiveTrace(rec), path: o.trace,
+	if r.cur != nil {
+		r.cur.tr.discard() // the last run's temporary trace; its views go with it
+	}
+	lr := &liveRun{scen: s, ids: s.NodeIDs(), tr: newLiveTrace(tf, s), path: o.trace,
 		ended: make(chan struct{})}
 	r.con.setNodes(lr.ids)
 	lr.begin = time.Now()
 	c, err := cluster.Start(cluster.Options{
 		Scenario: s, ScenarioArg: r.arg, ScriptDirs: r.scripts, Binary: r.binary, Version: Version,
-		HoldLinks: o.hold,
-		OnEvent:   func(e trace.Event) { r.onEvent(lr, e) },
-		OnScreen:  r.con.nodeLine,
+		HoldLinks: o.hold, Trace: tf.f,
+		OnEvent:  func(e trace.Event) { r.onEvent(lr, e) },
+		OnScreen: r.con.nodeLine,
 		// Nodes write only errors to stderr: news, never hidden.
 		OnStderr: func(id, line string) { r.con.notice(line) },
 	})
 	if err != nil {
-		rec.close()
+		tf.discard()
 		return err
 	}
-	lr.c = c
-	for _, a := range lr.tr.start(c.Meta()) {
-		r.con.notice(r.con.style(a, color.FgRed, color.Bold))
-	}
+	lr.c, lr.tr.c = c, c
 	r.mu.Lock()
 	r.cur = lr
 	r.mu.Unlock()

@@ -370,15 +370,26 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 // match.
 func waitEvent(t *testing.T, s *session, match func(trace.Event) bool) {
 	t.Helper()
-	ok := s.r.cur.tr.wait(t.Context(), waitTimeout, func(evs []trace.Event) bool {
-		for _, e := range evs {
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		for _, e := range events(t, s) {
 			if match(e) {
-				return true
+				return
 			}
 		}
-		return false
-	})
-	if !ok {
-		t.Fatalf("timed out waiting for an event; the screen:\n%s", s.out.String())
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for an event; the screen:\n%s", s.out.String())
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// events reads the current run's trace so far, as the REPL's views do.
+func events(t *testing.T, s *session) []trace.Event {
+	t.Helper()
+	tr, err := s.r.cur.tr.read()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr.Events
 }

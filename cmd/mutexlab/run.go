@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"sort"
@@ -80,55 +81,81 @@ func (s *screen) line(id, text string) {
 	fmt.Fprintln(s.w, text)
 }
 
-// recorder keeps a run's events in memory and, with --trace, on disk.
-type recorder struct {
-	meta   trace.Meta
-	events []trace.Event
-	file   *os.File
-	w      *trace.Writer
+// traceFile is where a run's trace goes: the --trace file or, without
+// one, a temporary file. The end-of-run check and the REPL's views read
+// the trace back from it; nothing keeps the run's events in memory.
+type traceFile struct {
+	path string
+	temp bool // made up for the run: removed at its end unless kept
+	f    *os.File
 }
 
-func newRecorder(path string) (*recorder, error) {
-	r := &recorder{}
-	if path != "" {
-		f, err := os.Create(path)
+// createTrace creates path, or a temporary file named after the scenario
+// when path is "".
+func createTrace(path, scenarioName string) (*traceFile, error) {
+	if path == "" {
+		name := strings.Map(func(r rune) rune {
+			if r == '/' || r == os.PathSeparator || r == '*' {
+				return '-'
+			}
+			return r
+		}, scenarioName)
+		f, err := os.CreateTemp("", "mutexlab-"+name+"-*.jsonl")
 		if err != nil {
-			return nil, usageErr("--trace: %v", err)
+			return nil, fmt.Errorf("a temporary trace file: %w", err)
 		}
-		r.file = f
-		r.w = trace.NewWriter(f)
+		return &traceFile{path: f.Name(), temp: true, f: f}, nil
 	}
-	return r, nil
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	return &traceFile{path: path, f: f}, nil
 }
 
-func (r *recorder) start(m trace.Meta) {
-	r.meta = m
-	if r.w != nil {
-		r.w.WriteMeta(m)
-	}
-}
-
-func (r *recorder) Record(e trace.Event) {
-	e.Line = len(r.events) + 2
-	r.events = append(r.events, e)
-	if r.w != nil {
-		r.w.Record(e)
-	}
-}
-
-func (r *recorder) close() error {
-	if r.file == nil {
+// close closes the file; the trace stays.
+func (t *traceFile) close() error {
+	if t.f == nil {
 		return nil
 	}
-	if err := r.w.Err(); err != nil {
-		r.file.Close()
-		return err
-	}
-	return r.file.Close()
+	err := t.f.Close()
+	t.f = nil
+	return err
 }
 
-func (r *recorder) trace() *trace.Trace {
-	return &trace.Trace{Meta: r.meta, Events: r.events}
+// discard closes the file and removes it if it is temporary.
+func (t *traceFile) discard() {
+	t.close()
+	if t.temp {
+		os.Remove(t.path)
+	}
+}
+
+// writeError is the one line for a trace that could not be written.
+func (t *traceFile) writeError(msg string) error {
+	return runtimeErr("writing the trace %s: %s", t.path, msg)
+}
+
+// tally counts what the summary reports, event by event.
+type tally struct {
+	mu       sync.Mutex
+	entries  map[string]int
+	messages map[string]int
+}
+
+func newTally() *tally { return &tally{entries: map[string]int{}, messages: map[string]int{}} }
+
+func (t *tally) observe(e trace.Event) {
+	switch e.Ev {
+	case trace.CSEnter:
+		t.mu.Lock()
+		t.entries[e.Node]++
+		t.mu.Unlock()
+	case trace.Send:
+		t.mu.Lock()
+		t.messages[e.Type]++
+		t.mu.Unlock()
+	}
 }
 
 // summary is the short account printed at the end of a run.
@@ -143,17 +170,11 @@ type summary struct {
 	Trace     string         `json:"trace,omitempty"`
 }
 
-func summarize(t *trace.Trace, out cluster.Outcome, wall time.Duration) summary {
-	s := summary{Scenario: t.Meta.Scenario, Processes: len(t.Meta.Nodes), Entries: map[string]int{},
-		Messages: map[string]int{}, WallTime: wall.Seconds()}
-	for _, e := range t.Events {
-		switch e.Ev {
-		case trace.CSEnter:
-			s.Entries[e.Node]++
-		case trace.Send:
-			s.Messages[e.Type]++
-		}
-	}
+func summarize(meta trace.Meta, tl *tally, out cluster.Outcome, wall time.Duration) summary {
+	tl.mu.Lock()
+	s := summary{Scenario: meta.Scenario, Processes: len(meta.Nodes), Entries: maps.Clone(tl.entries),
+		Messages: maps.Clone(tl.messages), WallTime: wall.Seconds()}
+	tl.mu.Unlock()
 	switch {
 	case out.Failed != "":
 		s.Outcome, s.Detail = "failed", out.Err
@@ -165,6 +186,23 @@ func summarize(t *trace.Trace, out cluster.Outcome, wall time.Duration) summary 
 		s.Outcome = "complete"
 	}
 	return s
+}
+
+// describeCut is the warning for events left out of a trace to keep it
+// consistent, or "".
+func describeCut(cut map[string]int, ids []string) string {
+	if len(cut) == 0 {
+		return ""
+	}
+	total := 0
+	var parts []string
+	for _, id := range ids {
+		if n := cut[id]; n > 0 {
+			total += n
+			parts = append(parts, fmt.Sprintf("%s %d", id, n))
+		}
+	}
+	return fmt.Sprintf("%d events left out of the trace to keep it consistent (%s): they follow a receive whose send never reached the launcher", total, strings.Join(parts, ", "))
 }
 
 func (s summary) print(w io.Writer, nodes []string) {
@@ -202,42 +240,44 @@ func (s summary) print(w io.Writer, nodes []string) {
 }
 
 // runBatch launches s, relays the screen until the run ends, then prints
-// the summary and the check report.
+// the summary and the check report, judged on the trace read back.
 func runBatch(s *scenario.Scenario, arg string, dirs []string, tracePath, htmlPath string, asJSON bool) error {
-	rec, err := newRecorder(tracePath)
+	tf, err := createTrace(tracePath, s.Name)
 	if err != nil {
-		return err
+		return runtimeErr("--trace: %v", err)
 	}
+	keep := !tf.temp
+	defer func() {
+		if !keep {
+			tf.discard()
+		}
+	}()
 	out := io.Writer(os.Stdout)
 	if asJSON {
 		out = io.Discard // the JSON document is the only output
 	}
 	scr := newScreen(out, s.NodeIDs(), colorOut() && !asJSON)
 	mon := newMonitor(out, colorOut() && !asJSON)
-	var started sync.WaitGroup
-	started.Add(1)
+	mon.start(s.Meta(nil, "tcp", Version))
+	tl := newTally()
+	// Listen before the launch: a signal that comes while the nodes start
+	// stops the run as soon as it is up, and still gives a trace.
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	begin := time.Now()
 	c, err := cluster.Start(cluster.Options{
-		Scenario: s, ScenarioArg: arg, ScriptDirs: dirs, Version: Version,
+		Scenario: s, ScenarioArg: arg, ScriptDirs: dirs, Version: Version, Trace: tf.f,
 		OnEvent: func(e trace.Event) {
-			started.Wait()
-			rec.Record(e)
+			tl.observe(e)
 			mon.observe(e)
 		},
 		OnScreen: scr.line,
 		OnStderr: func(id, line string) { fmt.Fprintln(os.Stderr, line) },
 	})
 	if err != nil {
-		rec.close()
 		return classify(&cluster.RuntimeError{Err: err})
 	}
-	mon.start(c.Meta())
-	rec.start(c.Meta())
-	started.Done()
-
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
-	defer signal.Stop(sigs)
 	go func() {
 		select {
 		case <-sigs:
@@ -247,17 +287,30 @@ func runBatch(s *scenario.Scenario, arg string, dirs []string, tracePath, htmlPa
 	}()
 	<-c.Done()
 	outcome := c.Outcome()
-	if err := rec.close(); err != nil {
-		fmt.Fprintf(os.Stderr, "mutexlab run: writing %s: %v\n", tracePath, err)
+	if err := tf.close(); err != nil && outcome.TraceErr == "" {
+		outcome.TraceErr = err.Error()
 	}
-	t := rec.trace()
-	sum := summarize(t, outcome, time.Since(begin))
-	sum.Trace = tracePath
+	if outcome.TraceErr != "" {
+		return tf.writeError(outcome.TraceErr)
+	}
+	if w := describeCut(outcome.Cut, s.NodeIDs()); w != "" {
+		fmt.Fprintln(os.Stderr, "mutexlab run: warning: "+w)
+	}
+	t, err := trace.ReadFile(tf.path)
+	if err != nil {
+		return runtimeErr("reading the trace back: %v", err)
+	}
+	sum := summarize(c.Meta(), tl, outcome, time.Since(begin))
 	report := checkRun(t, outcome.Interrupted)
+	if tf.temp && (report.Failed() || outcome.Stalled) {
+		keep = true // the evidence cites its lines
+	}
+	if keep {
+		sum.Trace = tf.path
+	}
+	var htmlErr error
 	if htmlPath != "" {
-		if err := writeDiagram(t, report, htmlPath); err != nil {
-			fmt.Fprintf(os.Stderr, "mutexlab run: --html: %v\n", err)
-		}
+		htmlErr = writeDiagram(t, report, htmlPath)
 	}
 	if asJSON {
 		doc := map[string]any{"summary": sum}
@@ -274,6 +327,8 @@ func runBatch(s *scenario.Scenario, arg string, dirs []string, tracePath, htmlPa
 		}
 	}
 	switch {
+	case htmlErr != nil:
+		return runtimeErr("--html: %v", htmlErr)
 	case outcome.Failed != "" && outcome.ScriptError:
 		return &exitError{code: exitUsage, msg: outcome.Err}
 	case outcome.Failed != "":

@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"math/rand"
 	"slices"
 	"strings"
 	"sync"
@@ -133,4 +134,44 @@ func TestMonitorConcurrent(t *testing.T) {
 		}(fmt.Sprintf("A%d", i))
 	}
 	wg.Wait()
+}
+
+// A long run of correct critical sections, with each node's events
+// arriving late by a different amount: the monitor raises nothing and its
+// memory stays bounded by the nodes, not by the length of the run.
+func TestMonitorMemoryIsBounded(t *testing.T) {
+	nodes := []string{"A1", "A2", "A3", "B1", "B2", "B3"}
+	meta := trace.Meta{Nodes: []string{"A", "B", "A1", "A2", "A3", "B1", "B2", "B3"},
+		Groups: map[string][]string{"A": nodes[:3], "B": nodes[3:]}}
+	m := NewMonitor(meta)
+	// Sections one after another in time; each node's events are queued
+	// and handed over when its connection delivers, so a node's entry
+	// often arrives after later sections of others.
+	queues := map[string][]trace.Event{}
+	flush := func(id string) {
+		for _, e := range queues[id] {
+			if a := m.Observe(e); a != "" {
+				t.Fatalf("false alarm at t=%d: %s", e.T, a)
+			}
+		}
+		queues[id] = queues[id][:0]
+	}
+	r := rand.New(rand.NewSource(1))
+	events, maxPending, maxKept := 0, 0, 0
+	for i := int64(0); events < 1_000_000; i++ {
+		id := nodes[i%int64(len(nodes))]
+		at := i * 10
+		for k, ev := range []string{trace.CSEnter, trace.Print, trace.CSExit, trace.Send} {
+			queues[id] = append(queues[id], trace.Event{Ev: ev, Node: id, T: at + int64(k)})
+			events++
+			// A random node's connection delivers what it has.
+			flush(nodes[r.Intn(len(nodes))])
+			maxPending = max(maxPending, len(m.pending))
+			maxKept = max(maxKept, len(m.closed))
+		}
+	}
+	if maxPending > 64 || maxKept > maxClosed {
+		t.Errorf("after %d events: up to %d pairs pending and %d sections kept", events, maxPending, maxKept)
+	}
+	t.Logf("%d events: at most %d pairs pending, %d ended sections kept", events, maxPending, maxKept)
 }

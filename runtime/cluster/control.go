@@ -5,18 +5,20 @@
 //
 // The launcher and its nodes share a control connection per node: the
 // node dials the launcher's control address and opens with HELLO and the
-// run's secret, like the node channels. Frames are wire messages:
+// run's secret, like the node channels. Then it is lines:
 //
-//	EVENT   node -> launcher   payload: one trace event
-//	CMD     launcher -> node   payload: {"id": 7, "op": "deliver", "links": {"from": ["A1"]}, "n": 2}
-//	RESULT  node -> launcher   payload: {"id": 7, "moved": 2}  (or "err", "status", "value", "pending")
+//	trace line  node -> launcher   {"ev":"send",...}: one event, encoded once by the node, written to the trace as it is
+//	CMD         launcher -> node   wire frame, payload: {"id": 7, "op": "deliver", "links": {"from": ["A1"]}, "n": 2}
+//	RESULT      node -> launcher   wire frame, payload: {"id": 7, "moved": 2}  (or "err", "status", "value", "pending")
 //
-// A command and its result are driver.Command and driver.Result (runtime/node
-// control.go), framed here by one encoder and one decoder each. Commands
-// are applied by the node's driver between events; start and stop by the
-// node process itself. The cluster's steering API (steer.go) is the only
-// sender of commands that shape links or pause nodes, so that the cluster
-// knows what is steered.
+// A trace line starts with {"ev": (trace.IsEventLine), a wire frame with
+// {"type":. A command and its result are driver.Command and
+// driver.Result (runtime/driver), framed here by one encoder and one
+// decoder each. Commands are applied by the node's driver between events;
+// start and stop by the node process itself. The cluster's steering API
+// (steer.go) is the only sender of commands that shape links or pause
+// nodes, so that the cluster knows what is steered. How the launcher turns
+// the nodes' lines into one trace is in collect.go.
 package cluster
 
 import (
@@ -33,7 +35,6 @@ import (
 
 // Control frame types.
 const (
-	typeEvent  = "EVENT"
 	typeCmd    = "CMD"
 	typeResult = "RESULT"
 )

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -38,8 +37,16 @@ type Options struct {
 	Binary  string
 	Version string
 
-	// OnEvent receives every trace event, from one goroutine, in arrival
-	// order; the meta header comes from Meta.
+	// Trace receives the run's trace (docs/trace.md): the header, then
+	// every event in an order consistent at every prefix (a receive after
+	// its send), each line as its node encoded it. It is written through
+	// a buffer, flushed at least every tenth of a second and at the end
+	// (FlushTrace flushes now). A write error stops the run and is
+	// reported in Outcome.TraceErr. Nil: no trace.
+	Trace io.Writer
+	// OnEvent receives every event written to the trace, in the trace's
+	// order, one call at a time. The event's Payload is valid only during
+	// the call. The meta header comes from Meta.
 	OnEvent func(trace.Event)
 	// OnScreen receives each line a node prints on its stdout.
 	OnScreen func(node, line string)
@@ -69,6 +76,13 @@ type Outcome struct {
 	Err string
 	// ScriptError is true when Err is a script error (exit status 2).
 	ScriptError bool
+	// TraceErr is why the trace could not be written, if it could not:
+	// the run was stopped then.
+	TraceErr string
+	// Cut counts, per node, the events left out of the trace to keep it
+	// consistent: events after a receive whose send never reached the
+	// launcher (its node killed before it could send it). Nil when none.
+	Cut map[string]int
 }
 
 // Cluster is a running system of node processes.
@@ -81,10 +95,20 @@ type Cluster struct {
 	procs   map[string]*proc
 	ctl     net.Listener
 
-	events chan trace.Event
-	wg     sync.WaitGroup // process watchers and pipes
-	ctlWG  sync.WaitGroup // the control accept loop and connections
-	evDone chan struct{}
+	wg    sync.WaitGroup // process watchers and pipes
+	ctlWG sync.WaitGroup // the control accept loop and connections
+
+	// The trace path (collect.go). mergeMu guards the merger, the trace
+	// writer and the encoder; it is taken before mu, never after.
+	mergeMu    sync.Mutex
+	merger     *trace.Merger
+	enc        trace.LineEncoder
+	tw         *bufio.Writer
+	traceBytes int64
+	traceErr   error
+	sent       map[string]streamSent // per node: what its stream has brought so far
+	cut        map[string]int        // per node: events the merger left out
+	watch      map[string]*connWatch // per node: how the reading of its connection goes
 
 	mu        sync.Mutex
 	conns     map[string]*ctlConn
@@ -104,10 +128,6 @@ type Cluster struct {
 	ctlClosed map[string]chan struct{} // closed when a node's control connection ends
 }
 
-// procExited is an internal marker passed through the event stream so
-// that a process's end is handled after the events it sent.
-const procExited = "process_exited"
-
 type proc struct {
 	id      string
 	cmd     *exec.Cmd
@@ -122,7 +142,6 @@ type nodeState struct {
 	blocked  *trace.Wait // what it waits for, nil when not blocked
 	finished bool
 	dead     bool
-	exitSeen bool
 }
 
 type ctlConn struct {
@@ -146,8 +165,8 @@ func Start(opts Options) (*Cluster, error) {
 		opts.StallAfter = 1500 * time.Millisecond
 	}
 	c := &Cluster{
-		opts: opts, ids: s.NodeIDs(), procs: map[string]*proc{}, events: make(chan trace.Event, 4096),
-		evDone: make(chan struct{}), conns: map[string]*ctlConn{}, done: make(chan struct{}),
+		opts: opts, ids: s.NodeIDs(), procs: map[string]*proc{}, watch: map[string]*connWatch{},
+		conns: map[string]*ctlConn{}, done: make(chan struct{}),
 		state: map[string]*nodeState{}, inflight: map[[2]string]int{}, waiting: map[int64]chan driver.Result{},
 		connected: make(chan string, len(s.NodeIDs())),
 	}
@@ -201,6 +220,10 @@ func Start(opts Options) (*Cluster, error) {
 	c.meta = s.Meta(addrs, "tcp", opts.Version)
 	c.epoch = time.Now()
 	c.lastEvent = c.epoch
+	if err := c.startTrace(); err != nil {
+		ctl.Close()
+		return nil, err
+	}
 
 	scen, err := encodeScenario(s)
 	if err != nil {
@@ -235,7 +258,7 @@ func Start(opts Options) (*Cluster, error) {
 	}
 	c.ctlWG.Add(1)
 	go c.acceptControl()
-	go c.consume()
+	go c.flushLoop()
 
 	arg := opts.ScenarioArg
 	if arg == "" {
@@ -254,7 +277,9 @@ func Start(opts Options) (*Cluster, error) {
 			return nil, fmt.Errorf("start %s: %w", id, err)
 		}
 		p := &proc{id: id, cmd: cmd, exited: make(chan struct{})}
+		c.mu.Lock() // a process that has exited already may be settled meanwhile
 		c.procs[id] = p
+		c.mu.Unlock()
 		c.wg.Add(2)
 		var pipes sync.WaitGroup
 		pipes.Add(2)
@@ -356,10 +381,15 @@ func (c *Cluster) acceptControl() {
 func (c *Cluster) serveControl(conn net.Conn) {
 	defer c.ctlWG.Done()
 	defer conn.Close()
-	r := wire.NewReader(conn)
+	cr := newChunkReader(conn)
 	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	first, err := r.Read()
+	line, rest, err := cr.readLine()
 	if err != nil {
+		return
+	}
+	first, err := wire.Decode(line)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "mutexlab: control connection from %s refused: %v\n", conn.RemoteAddr(), err)
 		return
 	}
 	id, err := wire.CheckHello(first, c.session, func(id string) bool { _, ok := c.state[id]; return ok })
@@ -382,52 +412,23 @@ func (c *Cluster) serveControl(conn net.Conn) {
 		c.write(cc, 0, driver.Command{Op: driver.OpStop, Reason: "stopped"})
 	}
 	c.connected <- id
-	for {
-		m, err := r.Read()
+	c.readStream(id, conn, cr, rest)
+}
+
+// handleFrame takes a control frame other than a trace line.
+func (c *Cluster) handleFrame(id string, m wire.Message) {
+	switch m.Type {
+	case typeResult:
+		seq, res, err := decodeResult(m)
 		if err != nil {
 			return
 		}
-		if m.Sender != id {
-			fmt.Fprintf(os.Stderr, "mutexlab: control connection of %s claims sender %s; closed\n", id, m.Sender)
-			return
-		}
-		switch m.Type {
-		case typeEvent:
-			var e trace.Event
-			if err := json.Unmarshal(m.Payload, &e); err != nil {
-				continue
-			}
-			e.Node = id
-			c.events <- e
-		case typeResult:
-			seq, res, err := decodeResult(m)
-			if err != nil {
-				continue
-			}
-			c.mu.Lock()
-			ch := c.waiting[seq]
-			delete(c.waiting, seq)
-			c.mu.Unlock()
-			if ch != nil {
-				ch <- res
-			}
-		}
-	}
-}
-
-// consume hands events to OnEvent one at a time and tracks the run.
-func (c *Cluster) consume() {
-	defer close(c.evDone)
-	for e := range c.events {
-		if e.Ev == procExited {
-			e = c.processExited(e)
-			if e.Ev == "" {
-				continue
-			}
-		}
-		c.observe(e)
-		if c.opts.OnEvent != nil {
-			c.opts.OnEvent(e)
+		c.mu.Lock()
+		ch := c.waiting[seq]
+		delete(c.waiting, seq)
+		c.mu.Unlock()
+		if ch != nil {
+			ch <- res
 		}
 	}
 }
@@ -462,7 +463,6 @@ func (c *Cluster) observe(e trace.Event) {
 			go c.Stop("stopped")
 		}
 	case trace.Exit:
-		st.exitSeen = true
 		st.dead = true
 	}
 	if e.LC > st.lc {
@@ -566,24 +566,67 @@ func (c *Cluster) watchStall() {
 }
 
 // exited is called when a node's process has ended. The node's own last
-// events (its error, its exit) may still be on their way: wait for its
-// control connection to close, then pass the news through the event
-// stream behind them.
+// events (its error, its exit) may still be on their way: wait until its
+// control connection has been read to the end (a node that never
+// connected has nothing to send), then settle its end behind them.
 func (c *Cluster) exited(p *proc) {
+	// What the process sent is buffered now, and its end follows. The
+	// deadline, pushed back on every read from now on, only ends a reader
+	// that gets nothing more for drainTimeout (the socket held open by
+	// something else): a safety net, not a limit on data.
+	c.watch[p.id].gone.Store(true)
+	c.mu.Lock()
+	if cc := c.conns[p.id]; cc != nil {
+		cc.conn.SetReadDeadline(time.Now().Add(drainTimeout))
+	}
+	c.mu.Unlock()
 	select {
 	case <-c.ctlClosed[p.id]:
 	case <-time.After(time.Second):
+		c.mu.Lock()
+		cc := c.conns[p.id]
+		c.mu.Unlock()
+		if cc != nil {
+			cc.conn.SetReadDeadline(time.Now().Add(drainTimeout))
+			<-c.ctlClosed[p.id]
+		}
 	}
-	c.events <- trace.Event{Ev: procExited, Node: p.id, Text: describeExit(p.status)}
+	// The news goes through the merger behind everything the node sent,
+	// held back or not, so that the run's state learns of its last events
+	// (its error) first; if the merge cuts the node off, it comes then.
+	c.mergeMu.Lock()
+	c.merger.Add(&trace.Event{Ev: procExited, Node: p.id}, nil)
+	c.merger.End(p.id)
+	c.mergeMu.Unlock()
 }
 
-// processExited settles a process's end on the consumer goroutine. It
-// returns the exit event to record on the node's behalf when the node
-// could not record one itself, or an empty event.
-func (c *Cluster) processExited(e trace.Event) trace.Event {
+// procExited marks a process's end in the merge; it is not written to
+// the trace.
+const procExited = "process_exited"
+
+// settleExit settles a process's end behind its events: the run's state,
+// and the node's exit recorded on its behalf when it could not record one
+// (not when the merge cut it off: its trace ends where the cut is). The
+// caller holds mergeMu.
+func (c *Cluster) settleExit(id string, inOrder bool) {
 	c.mu.Lock()
-	p := c.procs[e.Node]
-	st := c.state[e.Node]
+	p := c.procs[id]
+	c.mu.Unlock()
+	sent := c.sent[id]
+	c.processExited(p)
+	if sent.exit || !inOrder {
+		return
+	}
+	e := trace.Event{Ev: trace.Exit, T: c.now(), Node: id, LC: sent.lc, Text: describeExit(p.status)}
+	if line, err := c.enc.Encode(e); err == nil {
+		c.emit(&e, line)
+	}
+}
+
+// processExited settles a process's end in the run's state.
+func (c *Cluster) processExited(p *proc) {
+	c.mu.Lock()
+	st := c.state[p.id]
 	stopping := c.stopping
 	st.dead = true
 	// A node killed on purpose (Kill) is not a failure: the others go on
@@ -593,7 +636,7 @@ func (c *Cluster) processExited(e trace.Event) trace.Event {
 		c.outcome.Failed = p.id
 		msg := p.lastErr
 		if msg == "" {
-			msg = e.Text
+			msg = describeExit(p.status)
 		}
 		if !strings.HasPrefix(msg, p.id+":") {
 			msg = p.id + ": " + msg
@@ -603,16 +646,10 @@ func (c *Cluster) processExited(e trace.Event) trace.Event {
 			c.outcome.ScriptError = true
 		}
 	}
-	seen := st.exitSeen
-	lc := st.lc
 	c.mu.Unlock()
 	if !stopping && endRun {
 		go c.Stop("stopped")
 	}
-	if seen {
-		return trace.Event{}
-	}
-	return trace.Event{Ev: trace.Exit, T: c.now(), Node: e.Node, LC: lc, Text: e.Text}
 }
 
 // allExited reports whether every process has exited.
@@ -645,8 +682,10 @@ func describeExit(err error) string {
 }
 
 // Stop asks every node to stop (recording reason in its exit event),
-// waits for the processes, kills any that do not exit within three
-// seconds, and returns when the run is over. Safe to call more than once.
+// waits for the processes to send what they recorded and exit, kills any
+// that hangs (neither exits nor sends anything for three seconds), and
+// returns when the run is over and its trace written. Safe to call more
+// than once.
 func (c *Cluster) Stop(reason string) {
 	c.mu.Lock()
 	if c.stopping {
@@ -666,36 +705,54 @@ func (c *Cluster) Stop(reason string) {
 	for _, cc := range conns {
 		c.write(cc, 0, driver.Command{Op: driver.OpStop, Reason: reason})
 	}
-	deadline := time.After(3 * time.Second)
-	for _, p := range c.procs {
-		select {
-		case <-p.exited:
-		case <-deadline:
-			c.killAll()
-		}
-	}
-	for _, p := range c.procs {
-		<-p.exited
-	}
+	c.waitExited(time.Now())
+	// Every process is gone: each connection is read to its end (exited).
 	c.ctl.Close()
-	c.mu.Lock()
-	for _, cc := range c.conns {
-		// The processes are gone; what they sent has been read or is
-		// buffered. A deadline ends readers that wait for more.
-		cc.conn.SetReadDeadline(time.Now().Add(time.Second))
-	}
-	c.mu.Unlock()
 	c.ctlWG.Wait()
-	c.wg.Wait()
-	close(c.events)
-	<-c.evDone
+	c.wg.Wait() // every process's end settled in the merger
+	c.mergeMu.Lock()
+	c.merger.Finish()
+	cut := c.cut
+	c.flushTrace()
+	c.mergeMu.Unlock()
 	c.mu.Lock()
+	c.outcome.Cut = cut
 	for _, ch := range c.waiting {
 		close(ch)
 	}
 	c.waiting = map[int64]chan driver.Result{}
 	c.mu.Unlock()
 	close(c.done)
+}
+
+// waitExited waits until every process has exited. A stopped node sends
+// everything it recorded before it exits, however long that takes; only
+// one that neither exits nor sends anything for hungAfter is killed.
+func (c *Cluster) waitExited(since time.Time) {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		all := true
+		for _, p := range c.procs {
+			select {
+			case <-p.exited:
+				continue
+			default:
+			}
+			all = false
+			last := time.Unix(0, c.watch[p.id].last.Load())
+			if last.Before(since) {
+				last = since
+			}
+			if time.Since(last) > hungAfter {
+				p.cmd.Process.Kill()
+			}
+		}
+		if all {
+			return
+		}
+		<-tick.C
+	}
 }
 
 func (c *Cluster) killAll() {

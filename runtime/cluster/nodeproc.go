@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -183,7 +182,13 @@ func runLaunched(ctx context.Context, opts NodeOptions) error {
 	go ctl.readCommands(ctx, cancel, cmds, begin)
 
 	tr := transport.NewTCP(transport.TCPConfig{ID: opts.ID, Session: session, Listener: ln, Addresses: addrs,
-		Logf: func(f string, a ...any) { fmt.Fprintf(opts.Stderr, opts.ID+": "+f+"\n", a...) }})
+		Logf: func(f string, a ...any) {
+			// Once the run stops, peers exit at their own pace: a link
+			// that breaks then is no news.
+			if ctx.Err() == nil {
+				fmt.Fprintf(opts.Stderr, opts.ID+": "+f+"\n", a...)
+			}
+		}})
 	defer tr.Close()
 	sink := &screenSink{out: opts.Stdout, errw: opts.Stderr, next: ctl, prefix: opts.ID}
 	var links transport.Transport = tr
@@ -212,20 +217,37 @@ func runLaunched(ctx context.Context, opts NodeOptions) error {
 
 var errLauncherGone = errors.New("the launcher went away")
 
-// controlClient is the node's end of the control connection: a writer
-// goroutine drains a queue so recording an event never blocks the node.
+// controlClient is the node's end of the control connection. Recording
+// an event encodes its trace line once, here, and appends it to a
+// buffer; a writer goroutine sends the buffer whenever it has something,
+// so the launcher gets events in batches and writes the lines unchanged
+// (docs/trace.md). When the launcher falls behind by more than
+// maxQueued bytes, Record waits: the node slows down rather than the
+// buffer growing without end.
 type controlClient struct {
 	conn net.Conn
 	mu   sync.Mutex
-	q    [][]byte
+	room *sync.Cond // signalled when the writer takes the buffer
+	buf  []byte     // encoded lines and frames not yet written
+	enc  trace.LineEncoder
+	dead bool // the connection failed: nothing more can be sent
 	wake chan struct{}
 	quit chan struct{}
 	done chan struct{}
 	id   string
 }
 
+const (
+	// maxQueued is how far a node may run ahead of the launcher.
+	maxQueued = 1 << 20
+	// writeTimeout ends the node's wait for a launcher that has stopped
+	// reading altogether.
+	writeTimeout = 10 * time.Second
+)
+
 func newControlClient(conn net.Conn) *controlClient {
 	c := &controlClient{conn: conn, wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	c.room = sync.NewCond(&c.mu)
 	go c.writer()
 	return c
 }
@@ -239,26 +261,48 @@ func (c *controlClient) send(m wire.Message) {
 		return
 	}
 	c.mu.Lock()
-	c.q = append(c.q, b)
+	c.queue(b)
 	c.mu.Unlock()
+}
+
+// queue appends one encoded line; the caller holds mu.
+func (c *controlClient) queue(b []byte) {
+	for len(c.buf) > maxQueued && !c.dead {
+		c.room.Wait()
+	}
+	if c.dead {
+		return
+	}
+	c.buf = append(c.buf, b...)
 	select {
 	case c.wake <- struct{}{}:
 	default:
 	}
 }
 
-// Record sends a trace event to the launcher.
+// Record sends a trace event to the launcher: its trace line, encoded
+// once. A line too long for the control connection loses its payload and
+// most of its text, and says so.
 func (c *controlClient) Record(e trace.Event) {
-	if len(e.Payload) > wire.MaxLine/2 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	line, err := c.enc.Encode(e)
+	if err == nil && len(line) > wire.MaxLine {
 		e.Payload = json.RawMessage(`{"truncated":true}`)
+		if len(e.Text) > wire.MaxLine/4 {
+			e.Text = e.Text[:wire.MaxLine/4] + " [truncated]"
+		}
+		line, err = c.enc.Encode(e)
 	}
-	b, _ := json.Marshal(e)
-	c.send(wire.Message{Type: typeEvent, Sender: c.id, TS: e.LC, Payload: b})
+	if err != nil || len(line) > wire.MaxLine {
+		return
+	}
+	c.queue(line)
 }
 
 func (c *controlClient) writer() {
 	defer close(c.done)
-	w := bufio.NewWriter(c.conn)
+	var out []byte
 	for {
 		closing := false
 		select {
@@ -266,28 +310,34 @@ func (c *controlClient) writer() {
 		case <-c.quit:
 			closing = true
 		}
-		c.mu.Lock()
-		q := c.q
-		c.q = nil
-		c.mu.Unlock()
-		for _, b := range q {
-			if _, err := w.Write(b); err != nil {
+		for {
+			c.mu.Lock()
+			out, c.buf = c.buf, out[:0]
+			c.room.Broadcast()
+			c.mu.Unlock()
+			if len(out) == 0 {
+				break
+			}
+			c.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
+			if _, err := c.conn.Write(out); err != nil {
+				c.mu.Lock()
+				c.dead = true
+				c.room.Broadcast()
+				c.mu.Unlock()
 				return
 			}
 		}
-		if err := w.Flush(); err != nil || closing {
+		if closing {
 			return
 		}
 	}
 }
 
-// close flushes what is queued and closes the connection.
+// close sends everything recorded, then closes the connection. It waits
+// as long as the launcher keeps reading.
 func (c *controlClient) close() {
 	close(c.quit)
-	select {
-	case <-c.done:
-	case <-time.After(5 * time.Second):
-	}
+	<-c.done
 	c.conn.Close()
 }
 
@@ -317,8 +367,8 @@ func (c *controlClient) readCommands(ctx context.Context, stop context.CancelCau
 			if reason == "" {
 				reason = "stopped"
 			}
+			stop(errors.New(reason)) // first: the reply may wait for room behind the events
 			c.send(encodeResult(c.id, id, driver.Result{}))
-			stop(errors.New(reason))
 			return
 		}
 		reply := make(chan driver.Result, 1)

@@ -1,6 +1,6 @@
 // Package trace is the record of a run: JSON lines, a meta header first,
 // then one event per line, written as the run goes so that a crash loses
-// nothing already recorded. Real runs and simulated runs write the same
+// little (docs/trace.md). Real runs and simulated runs write the same
 // format; check, diagram and replay read it.
 //
 //	{"ev":"meta","scenario":"seed","nodes":["A","B","A1",...],...}
@@ -10,10 +10,7 @@
 package trace
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -99,7 +96,7 @@ type Sink interface {
 type Writer struct {
 	mu  sync.Mutex
 	w   io.Writer
-	buf bytes.Buffer
+	enc LineEncoder
 	err error
 }
 
@@ -128,14 +125,12 @@ func (w *Writer) writeJSON(v any) error {
 	if w.err != nil {
 		return w.err
 	}
-	w.buf.Reset()
-	enc := json.NewEncoder(&w.buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	line, err := w.enc.Encode(v)
+	if err != nil {
 		w.err = err
 		return err
 	}
-	if _, err := w.w.Write(w.buf.Bytes()); err != nil {
+	if _, err := w.w.Write(line); err != nil {
 		w.err = err
 	}
 	return w.err
@@ -168,53 +163,17 @@ func ReadFile(path string) (*Trace, error) {
 // mid-write) is dropped with a warning; any other malformed line is an
 // error naming its line number.
 func Read(r io.Reader) (*Trace, error) {
-	br := bufio.NewReaderSize(r, 1<<16)
-	t := &Trace{}
-	lineNo := 0
-	for {
-		line, err := br.ReadBytes('\n')
-		if len(line) == 0 && err == io.EOF {
-			break
-		}
-		if err != nil && err != io.EOF {
-			return nil, err
-		}
-		lineNo++
-		complete := err == nil
-		body := bytes.TrimSpace(line)
-		if len(body) == 0 {
-			if err == io.EOF {
-				break
-			}
-			continue
-		}
-		if lineNo == 1 {
-			var m Meta
-			if jerr := json.Unmarshal(body, &m); jerr != nil || m.Ev != "meta" {
-				return nil, errors.New("line 1: not a mutexlab trace (no meta header)")
-			}
-			t.Meta = m
-			continue
-		}
-		var e Event
-		if jerr := json.Unmarshal(body, &e); jerr != nil || e.Ev == "" {
-			if !complete {
-				t.Warnings = append(t.Warnings, fmt.Sprintf("line %d: truncated last line ignored", lineNo))
-				break
-			}
-			if jerr == nil {
-				jerr = errors.New(`no "ev" field`)
-			}
-			return nil, fmt.Errorf("line %d: malformed event: %v", lineNo, jerr)
-		}
-		e.Line = lineNo
-		t.Events = append(t.Events, e)
-		if err == io.EOF {
-			break
-		}
+	sc, err := NewScanner(r)
+	if err != nil {
+		return nil, err
 	}
-	if lineNo == 0 {
-		return nil, errors.New("empty trace")
+	t := &Trace{Meta: sc.Meta()}
+	for sc.Scan() {
+		t.Events = append(t.Events, sc.Event().Clone())
 	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	t.Warnings = sc.Warnings()
 	return t, nil
 }

@@ -1,0 +1,156 @@
+package trace
+
+import (
+	"encoding/json"
+	"math/rand"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// sameAsJSON checks that Decode gives what encoding/json gives for line.
+func sameAsJSON(t *testing.T, d *Decoder, line []byte) (fast bool) {
+	t.Helper()
+	var want, got Event
+	werr := json.Unmarshal(line, &want)
+	gerr := d.Decode(line, &got)
+	if (werr == nil) != (gerr == nil) {
+		t.Fatalf("%q: encoding/json says %v, Decode says %v", line, werr, gerr)
+	}
+	if werr == nil && !reflect.DeepEqual(want, got) {
+		t.Fatalf("%q:\nencoding/json %+v\nDecode        %+v", line, want, got)
+	}
+	var e Event
+	return d.fast(line, &e)
+}
+
+func randomEvent(r *rand.Rand) Event {
+	kinds := []string{Start, Exit, Send, Recv, Drop, CSEnter, Print, CSExit, Block, Unblock, Log, Error, Tick, Finish}
+	ids := []string{"A", "B", "A1", "A2", "B12", "Z64"}
+	texts := []string{"", "I'm lightweight process A1", "stopped", "lamport.lua:13: boom", "ünïcode ✓", `quote " and \ slash`, "tab\there", "<html>&"}
+	e := Event{Ev: kinds[r.Intn(len(kinds))], T: r.Int63n(1 << 50), Node: ids[r.Intn(len(ids))], LC: r.Int63n(100000)}
+	switch e.Ev {
+	case Start:
+		e.PID = r.Intn(1 << 22)
+	case Send, Recv, Drop:
+		if e.Ev == Send {
+			e.To = ids[r.Intn(len(ids))]
+			payloads := []string{`{}`, `{"n":1}`, `{"ids":["A1","A2"],"s":"a}b\"c","x":{"y":[1,2.5e3,null,true]}}`}
+			e.Payload = json.RawMessage(payloads[r.Intn(len(payloads))])
+		} else {
+			e.From = ids[r.Intn(len(ids))]
+		}
+		e.Type = []string{"REQUEST", "REPLY", "CS_GRANT"}[r.Intn(3)]
+		e.TS, e.Seq = r.Int63n(1000), 1+r.Int63n(1000)
+	case CSEnter, CSExit:
+		e.Round = r.Intn(100)
+	case Block:
+		e.On = []string{"receive CS_GRANT", "wait_until REPLY from A2,A3"}[r.Intn(2)]
+	default:
+		e.Text = texts[r.Intn(len(texts))]
+	}
+	return e
+}
+
+func TestDecodeMatchesEncodingJSON(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	d := NewDecoder()
+	var enc LineEncoder
+	fast := 0
+	for range 5000 {
+		e := randomEvent(r)
+		line, err := enc.Encode(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sameAsJSON(t, d, line) {
+			fast++
+		}
+	}
+	// Only the texts with escapes leave the fast path.
+	if fast < 4000 {
+		t.Errorf("only %d of 5000 encoded events took the fast path", fast)
+	}
+}
+
+func TestDecodeOddLines(t *testing.T) {
+	d := NewDecoder()
+	for _, line := range []string{
+		`{"ev":"send","t":1,"node":"A","lc":2,"to":"B","type":"X","ts":2,"seq":1,"payload":{}}`,
+		` { "ev" : "recv" , "t" : -5 , "node":"B" } `,
+		`{"ev":"log","node":"A","text":"a\"b"}`,
+		`{"ev":"log","node":"A","text":"\u00e9"}`,
+		"{\"ev\":\"log\",\"node\":\"A\",\"text\":\"bad \xff utf8\"}",
+		`{"ev":"log","text":null}`,
+		`{"ev":"log","t":1.5}`,
+		`{"ev":"log","t":1e3}`,
+		`{"ev":"log","t":01}`,
+		`{"ev":"log","t":-}`,
+		`{"ev":"log","t":123456789012345678901}`,
+		`{"ev":"log","t":"1"}`,
+		`{"EV":"log"}`,
+		`{"ev":"log","line":7}`,
+		`{"ev":"log","wait":{"kind":"receive"}}`,
+		`{"ev":"a","ev":"b"}`,
+		`{"ev":"send","payload":null}`,
+		`{"ev":"send","payload":[1,{"a":"]}"}]}`,
+		`{"ev":"send","payload":{"a":tru}}`,
+		`{"ev":"send","payload":{"a":1}x}`,
+		`{"ev":"send","payload":{"a":1},}`,
+		`{"ev":"send"} trailing`,
+		`{"ev":"send"`,
+		`{}`,
+		`{ }`,
+		`[]`,
+		``,
+		`"ev"`,
+	} {
+		sameAsJSON(t, d, []byte(line))
+	}
+}
+
+func TestIsEventLine(t *testing.T) {
+	var enc LineEncoder
+	line, _ := enc.Encode(Event{Ev: Tick, Node: "A"})
+	if !IsEventLine(line) {
+		t.Errorf("%s is not an event line", line)
+	}
+	if IsEventLine([]byte(`{"type":"RESULT","sender":"A","ts":0,"payload":{}}`)) {
+		t.Error("a wire frame taken for an event")
+	}
+}
+
+func FuzzDecode(f *testing.F) {
+	var enc LineEncoder
+	r := rand.New(rand.NewSource(2))
+	for range 20 {
+		line, _ := enc.Encode(randomEvent(r))
+		f.Add(strings.TrimSpace(string(line)))
+	}
+	d := NewDecoder()
+	f.Fuzz(func(t *testing.T, line string) {
+		sameAsJSON(t, d, []byte(line))
+	})
+}
+
+func BenchmarkDecode(b *testing.B) {
+	var enc LineEncoder
+	line, _ := enc.Encode(Event{Ev: Send, T: 123456789, Node: "A1", LC: 42, To: "A2", Type: "REQUEST", TS: 42, Seq: 17, Payload: json.RawMessage(`{}`)})
+	line = append([]byte(nil), line...)
+	b.Run("fast", func(b *testing.B) {
+		d := NewDecoder()
+		var e Event
+		b.ReportAllocs()
+		for b.Loop() {
+			d.Decode(line, &e)
+		}
+	})
+	b.Run("encoding/json", func(b *testing.B) {
+		var e Event
+		b.ReportAllocs()
+		for b.Loop() {
+			e = Event{}
+			json.Unmarshal(line, &e)
+		}
+	})
+}
