@@ -1,0 +1,154 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"sync"
+	"time"
+
+	"mutexlab/runtime/driver"
+	"mutexlab/runtime/wire"
+)
+
+// Control multiplexing: one authenticated control connection per node,
+// commands out and results back, matched by sequence number.
+
+type ctlConn struct {
+	mu   sync.Mutex
+	conn net.Conn
+}
+
+func (c *Cluster) acceptControl() {
+	defer c.ctlWG.Done()
+	for {
+		conn, err := c.ctl.Accept()
+		if err != nil {
+			return
+		}
+		c.ctlWG.Add(1)
+		go c.serveControl(conn)
+	}
+}
+
+func (c *Cluster) serveControl(conn net.Conn) {
+	defer c.ctlWG.Done()
+	defer conn.Close()
+	cr := newChunkReader(conn)
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	line, rest, err := cr.readLine()
+	if err != nil {
+		return
+	}
+	first, err := wire.Decode(line)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "mutexlab: control connection from %s refused: %v\n", conn.RemoteAddr(), err)
+		return
+	}
+	id, err := wire.CheckHello(first, c.session, func(id string) bool { _, ok := c.state[id]; return ok })
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "mutexlab: control connection from %s refused: %v\n", conn.RemoteAddr(), err)
+		return
+	}
+	conn.SetReadDeadline(time.Time{})
+	c.mu.Lock()
+	if _, dup := c.conns[id]; dup {
+		c.mu.Unlock()
+		return
+	}
+	cc := &ctlConn{conn: conn}
+	c.conns[id] = cc
+	defer close(c.ctlClosed[id])
+	late := c.stopping
+	c.mu.Unlock()
+	if late {
+		c.write(cc, 0, driver.Command{Op: driver.OpStop, Reason: "stopped"})
+	}
+	c.connected <- id
+	c.readStream(id, conn, cr, rest)
+}
+
+// handleFrame takes a control frame other than a trace line.
+func (c *Cluster) handleFrame(id string, m wire.Message) {
+	switch m.Type {
+	case typeResult:
+		seq, res, err := decodeResult(m)
+		if err != nil {
+			return
+		}
+		c.mu.Lock()
+		ch := c.waiting[seq]
+		delete(c.waiting, seq)
+		c.mu.Unlock()
+		if ch != nil {
+			ch <- res
+		}
+	}
+}
+
+// write sends command seq to a node.
+func (c *Cluster) write(cc *ctlConn, seq int64, cmd driver.Command) error {
+	m, err := encodeCommand(seq, cmd)
+	if err != nil {
+		return err
+	}
+	frame, err := wire.Encode(m)
+	if err != nil {
+		return err
+	}
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	cc.conn.SetWriteDeadline(time.Now().Add(2 * time.Second))
+	_, err = cc.conn.Write(frame)
+	return err
+}
+
+// command sends a control command to one node and waits for its answer;
+// a refusal is an error named after the node. Commands that steer go
+// through steer.go, which records them.
+func (c *Cluster) command(ctx context.Context, id string, cmd driver.Command) (driver.Result, error) {
+	c.mu.Lock()
+	cc := c.conns[id]
+	st := c.state[id]
+	if cc == nil || st == nil {
+		c.mu.Unlock()
+		return driver.Result{}, fmt.Errorf("no node %q", id)
+	}
+	if st.dead {
+		c.mu.Unlock()
+		return driver.Result{}, fmt.Errorf("%s is not running", id)
+	}
+	c.cmdSeq++
+	seq := c.cmdSeq
+	ch := make(chan driver.Result, 1)
+	c.waiting[seq] = ch
+	c.mu.Unlock()
+	forget := func() {
+		c.mu.Lock()
+		delete(c.waiting, seq)
+		c.mu.Unlock()
+	}
+	if err := c.write(cc, seq, cmd); err != nil {
+		forget()
+		return driver.Result{}, fmt.Errorf("%s: %v", id, err)
+	}
+	timeout := time.NewTimer(5 * time.Second)
+	defer timeout.Stop()
+	select {
+	case res, ok := <-ch:
+		if !ok {
+			return driver.Result{}, fmt.Errorf("%s stopped", id)
+		}
+		if res.Err != "" {
+			return res, fmt.Errorf("%s: %s", id, res.Err)
+		}
+		return res, nil
+	case <-ctx.Done():
+		forget()
+		return driver.Result{}, ctx.Err()
+	case <-timeout.C:
+		forget()
+		return driver.Result{}, fmt.Errorf("%s did not answer within 5 s (is it paused in a long handler?)", id)
+	}
+}
