@@ -92,7 +92,7 @@ func (f *scenarioFlags) dirs() []string {
 	return []string{f.scripts}
 }
 
-// classify maps an error to the exit statuses of DESIGN.md.
+// classify maps an error to the exit statuses (README, "Run the seed").
 func classify(err error) error {
 	if err == nil {
 		return nil

@@ -17,7 +17,7 @@ import (
 	"strings"
 )
 
-// Exit statuses (DESIGN.md).
+// Exit statuses (README, "Run the seed").
 const (
 	exitOK      = 0 // success
 	exitCheck   = 1 // a check failed

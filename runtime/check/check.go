@@ -10,7 +10,7 @@
 //	r.Print(os.Stdout, false)
 //	if r.Failed() { os.Exit(1) }
 //
-// The checks (DESIGN.md, Checks):
+// The checks (README, "The trace"; docs/trace.md):
 //
 //   - mutual exclusion: every two critical sections on different nodes are
 //     ordered by happened-before (the exit of one precedes the entry of the

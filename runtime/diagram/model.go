@@ -159,7 +159,7 @@ func buildLanes(meta trace.Meta, events []trace.Event) []lane {
 	return lanes
 }
 
-// inferGroups rebuilds the groups from the naming rule (DESIGN.md): a
+// inferGroups rebuilds the groups from the naming rule (docs/scenario.md): a
 // heavyweight is a letter, its lightweights that letter and an index.
 func inferGroups(nodes []string) map[string][]string {
 	groups := map[string][]string{}
