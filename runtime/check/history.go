@@ -350,3 +350,11 @@ func dur(ns int64) string {
 	}
 	return d.String()
 }
+
+// isLightweight reports whether n is a lightweight of the header's groups.
+// A trace whose header names no groups (a hand-written one) has none: the
+// role scripts' protocol of grants and rounds is not judged there.
+func (h *history) isLightweight(n string) bool {
+	_, ok := h.group[n]
+	return ok
+}

@@ -51,10 +51,14 @@ func checkLiveness(h *history, interrupted bool) Result {
 		ev = append(ev, Evidence{Text: text, Nodes: nodes, Events: refs})
 	}
 
-	// Grants.
-	grants, entered, lost := 0, 0, 0
+	// Grants: a lightweight enters the critical section once per
+	// CS_GRANT, never without one, and as many times as the run has
+	// rounds once it has finished them.
+	grants, entered, lost, extra := 0, 0, 0, 0
 	for _, n := range h.nodes {
 		var pending []int
+		lastEntry := -1
+		entries := 0
 		for _, i := range h.events(n) {
 			e := h.ev[i]
 			switch {
@@ -63,8 +67,31 @@ func checkLiveness(h *history, interrupted bool) Result {
 				pending = append(pending, i)
 			case e.Ev == trace.CSEnter && len(pending) > 0:
 				entered++
+				entries++
+				lastEntry = i
 				pending = pending[1:]
+			case e.Ev == trace.CSEnter:
+				entries++
+				if !h.isLightweight(n) {
+					continue // a heavyweight's own section: not the role scripts' protocol
+				}
+				extra++
+				text := fmt.Sprintf("%s entered the critical section (line %d) without a CS_GRANT", n, e.Line)
+				refs := h.refs(i)
+				if lastEntry >= 0 {
+					text = fmt.Sprintf("%s entered the critical section again (line %d) on the grant it used at line %d: one entry per grant",
+						n, e.Line, h.ev[lastEntry].Line)
+					refs = h.refs(lastEntry, i)
+				}
+				ev = append(ev, Evidence{Text: text, Nodes: []string{n}, Events: refs})
 			}
+		}
+		if rounds := h.meta.Rounds; rounds > 0 && !interrupted && len(pending) == 0 && h.isLightweight(n) && end.States[n].Finished && entries != rounds {
+			extra++
+			ev = append(ev, Evidence{
+				Text:  fmt.Sprintf("%s finished its rounds after %s; the run has %d", n, plural(entries, "critical section", "critical sections"), rounds),
+				Nodes: []string{n},
+			})
 		}
 		if interrupted {
 			continue
@@ -80,6 +107,33 @@ func checkLiveness(h *history, interrupted bool) Result {
 	}
 	if lost > 0 {
 		parts = append(parts, plural(lost, "grant", "grants")+" never followed by an entry")
+	}
+	if extra > 0 {
+		parts = append(parts, plural(extra, "entry", "entries")+" not matched to a grant or a round")
+	}
+
+	// Nothing after an exit: a node that ended cannot act.
+	late := 0
+	for _, n := range h.nodes {
+		exit := -1
+		for _, i := range h.events(n) {
+			e := h.ev[i]
+			if exit >= 0 {
+				late++
+				ev = append(ev, Evidence{
+					Text:   fmt.Sprintf("%s recorded %s (line %d) after its exit (line %d)", n, e.Ev, e.Line, h.ev[exit].Line),
+					Nodes:  []string{n},
+					Events: h.refs(exit, i),
+				})
+				break
+			}
+			if e.Ev == trace.Exit {
+				exit = i
+			}
+		}
+	}
+	if late > 0 {
+		parts = append(parts, plural(late, "node acts", "nodes act")+" after its exit")
 	}
 
 	// Errors.

@@ -17,6 +17,9 @@ type csInterval struct {
 	enter  int // event index
 	exit   int // event index; -1 when the trace ends with the node inside
 	prints []int
+	// again is the cs_enter by which the node entered again without
+	// leaving this one (-1: none): the section was never closed.
+	again int
 }
 
 // collectCritical collects the critical sections of every node (h.cs, in
@@ -32,9 +35,9 @@ func (h *history) collectCritical() {
 			switch e.Ev {
 			case trace.CSEnter:
 				if open != nil {
-					h.warnf(e.Line, "%s enters the critical section again without leaving it (entered at line %d)", node, h.ev[open.enter].Line)
+					open.again = i
 				}
-				open = &csInterval{node: node, enter: i, exit: -1}
+				open = &csInterval{node: node, enter: i, exit: -1, again: -1}
 				all = append(all, open)
 				byNode[node] = append(byNode[node], open)
 			case trace.Print:
@@ -78,6 +81,9 @@ func (h *history) span(c *csInterval) string {
 	return fmt.Sprintf("lines %d-%d", h.ev[c.enter].Line, h.ev[c.exit].Line)
 }
 
+// csBody is the line a node's critical section prints (docs/lua-api.md).
+func csBody(node string) string { return "I'm lightweight process " + node }
+
 // end is the wall time a critical section ended; +inf when it never did.
 func (h *history) end(c *csInterval) int64 {
 	if c.exit < 0 {
@@ -102,32 +108,50 @@ func checkMutualExclusion(h *history) Result {
 	if len(all) == 0 {
 		return Result{Check: MutualExclusion, Status: Skip, Summary: "no critical section was entered"}
 	}
+	// A section never left (the node entered again without leaving, or
+	// the trace ends with it inside) never ends: it is concurrent with
+	// every section of another node that did not leave before it entered.
+	// Those are checked one by one; the closed ones by binary search.
+	closed := map[string][]*csInterval{}
+	open := map[string][]*csInterval{}
+	for x, list := range byNode {
+		for _, k := range list {
+			if k.exit < 0 {
+				open[x] = append(open[x], k)
+			} else {
+				closed[x] = append(closed[x], k)
+			}
+		}
+	}
 	var ev []Evidence
 	overlap := 0
+	report := func(k, m *csInterval) {
+		e, wall := h.concurrent(k, m)
+		if wall {
+			overlap++
+		}
+		ev = append(ev, e)
+	}
 	for _, m := range all {
 		for _, x := range h.nodes {
-			list := byNode[x]
-			if x == m.node || len(list) == 0 {
+			if x == m.node {
 				continue
 			}
-			a := sort.Search(len(list), func(j int) bool {
-				k := list[j]
-				return k.exit < 0 || !h.before(k.exit, m.enter)
-			})
+			list := closed[x]
+			a := sort.Search(len(list), func(j int) bool { return !h.before(list[j].exit, m.enter) })
 			b := len(list)
 			if m.exit >= 0 {
 				b = sort.Search(len(list), func(j int) bool { return h.before(m.exit, list[j].enter) })
 			}
 			for j := a; j < b; j++ {
-				k := list[j]
-				if k.id > m.id {
-					continue // reported from k's side
+				if k := list[j]; k.id < m.id {
+					report(k, m) // else reported from k's side
 				}
-				e, wall := h.concurrent(k, m)
-				if wall {
-					overlap++
+			}
+			for _, k := range open[x] {
+				if k.id < m.id && !(m.exit >= 0 && h.before(m.exit, k.enter)) {
+					report(k, m)
 				}
-				ev = append(ev, e)
 			}
 		}
 	}
@@ -183,6 +207,31 @@ func checkScreen(h *history) Result {
 			Nodes:  []string{c.node},
 			Events: h.refs(c.enter, c.exit),
 		})
+	}
+	// A section never closed before the next one, and lines that are not
+	// this node's CS body ("I'm lightweight process A1").
+	unclosed, foreign := 0, 0
+	for _, c := range all {
+		if c.again >= 0 {
+			unclosed++
+			ev = append(ev, Evidence{
+				Text: fmt.Sprintf("%s entered the critical section again (line %d) without leaving the one it entered at line %d",
+					c.node, h.ev[c.again].Line, h.ev[c.enter].Line),
+				Nodes:  []string{c.node},
+				Events: h.refs(c.enter, c.again),
+			})
+		}
+		for _, i := range c.prints {
+			if e := h.ev[i]; e.Text != csBody(c.node) {
+				foreign++
+				ev = append(ev, Evidence{
+					Text:   fmt.Sprintf("%s printed %q in its critical section (line %d), want %q", c.node, e.Text, e.Line, csBody(c.node)),
+					Nodes:  []string{c.node},
+					Events: h.refs(i),
+				})
+				break // one line says it
+			}
+		}
 	}
 	for _, i := range stray {
 		e := h.ev[i]
@@ -242,9 +291,15 @@ func checkScreen(h *history) Result {
 	if len(stray) > 0 {
 		parts = append(parts, plural(len(stray), "print", "prints")+" outside a critical section")
 	}
+	if unclosed > 0 {
+		parts = append(parts, plural(unclosed, "critical section", "critical sections")+" never left before the next")
+	}
+	if foreign > 0 {
+		parts = append(parts, plural(foreign, "critical section", "critical sections")+" printed another body")
+	}
 	open := 0
 	for _, c := range all {
-		if c.exit < 0 {
+		if c.exit < 0 && c.again < 0 {
 			open++
 		}
 	}
