@@ -15,10 +15,13 @@
 //   - mutual exclusion: every two critical sections on different nodes are
 //     ordered by happened-before (the exit of one precedes the entry of the
 //     other), judged on vector clocks, not on wall time;
-//   - screen: each critical section printed exactly its lines, none
-//     interleaved with another node's;
-//   - liveness: every lightweight granted the critical section entered it,
-//     no node failed, and the run did not end stalled;
+//   - screen: each critical section printed exactly its lines, its own
+//     body ("I'm lightweight process A1"), none interleaved with another
+//     node's, and was left before the next was entered;
+//   - liveness: every lightweight granted the critical section entered it
+//     once per grant (never without one, as often as the run has rounds),
+//     no node failed or acted after its exit, and the run did not end
+//     stalled (a deadlock is named as the cycle of its wait-for graph);
 //   - order: Lamport and Ricart–Agrawala enter in (request ts, id) order,
 //     the token visits the ring in order;
 //   - clock: every receive advances the clock past the message's ts, no
