@@ -20,6 +20,7 @@ import (
 
 	"mutexlab/runtime/check"
 	"mutexlab/runtime/node"
+	"mutexlab/runtime/runview"
 	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/sim"
 	"mutexlab/runtime/trace"
@@ -277,7 +278,7 @@ func saveFailure(base string, f *sim.Failure) (tracePath, htmlPath string, err e
 		return "", "", err
 	}
 	htmlPath = base + ".html"
-	if err := writeDiagram(f.Trace, f.Report, htmlPath); err != nil {
+	if err := runview.WriteDiagram(f.Trace, f.Report, htmlPath); err != nil {
 		fmt.Fprintf(os.Stderr, "mutexlab explore: diagram: %v\n", err)
 		htmlPath = ""
 	}

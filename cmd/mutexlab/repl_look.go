@@ -18,6 +18,7 @@ import (
 	"mutexlab/runtime/check"
 	"mutexlab/runtime/diagram"
 	"mutexlab/runtime/node"
+	"mutexlab/runtime/runview"
 	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/trace"
 )
@@ -277,7 +278,7 @@ func cmdCheck(r *repl, _ context.Context, a cmdArgs) error {
 	rep := check.Run(t, check.Options{Interrupted: running})
 	rep.Print(r.out, r.con.color)
 	if rep.Failed() {
-		fmt.Fprintf(r.out, "the lines cited are those of %s\n", r.cur.tr.file.path)
+		fmt.Fprintf(r.out, "the lines cited are those of %s\n", r.cur.tr.file.Path)
 		return errQuiet{"a check failed"}
 	}
 	return nil
@@ -299,7 +300,7 @@ func cmdDiagram(r *repl, _ context.Context, a cmdArgs) error {
 		path = a.args[0]
 	}
 	var buf bytes.Buffer
-	if err := diagramRender(&buf, t); err != nil {
+	if err := runview.RenderDiagram(&buf, t); err != nil {
 		return err
 	}
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
@@ -332,7 +333,7 @@ func cmdTimeline(r *repl, _ context.Context, a cmdArgs) error {
 		return err
 	}
 	return diagram.Timeline(r.out, t, diagram.TimelineOptions{Last: n, Color: r.con.color,
-		Violations: violations(checkRun(t, false))})
+		Violations: runview.Violations(runview.Check(t, false))})
 }
 
 // replExplore is the explore command's engine: the simulator's schedule

@@ -22,6 +22,7 @@ import (
 	"mutexlab/algorithms"
 	"mutexlab/runtime/cluster"
 	"mutexlab/runtime/node"
+	"mutexlab/runtime/runview"
 	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/trace"
 )
@@ -106,7 +107,7 @@ func (r *repl) launch(ctx context.Context, o runOptions) error {
 	if err := r.compileScripts(s); err != nil {
 		return err
 	}
-	tf, err := createTrace(o.trace, s.Name)
+	tf, err := runview.CreateTrace(o.trace, s.Name)
 	if err != nil {
 		return fmt.Errorf("--trace: %v", err)
 	}
@@ -119,14 +120,14 @@ func (r *repl) launch(ctx context.Context, o runOptions) error {
 	lr.begin = time.Now()
 	c, err := cluster.Start(cluster.Options{
 		Scenario: s, ScenarioArg: r.arg, ScriptDirs: r.scripts, Binary: r.binary, Version: Version,
-		HoldLinks: o.hold, Trace: tf.f,
+		HoldLinks: o.hold, Trace: tf.File,
 		OnEvent:  func(e trace.Event) { r.onEvent(lr, e) },
 		OnScreen: r.con.nodeLine,
 		// Nodes write only errors to stderr: news, never hidden.
 		OnStderr: func(id, line string) { r.con.notice(line) },
 	})
 	if err != nil {
-		tf.discard()
+		tf.Discard()
 		return err
 	}
 	lr.c, lr.tr.c = c, c
