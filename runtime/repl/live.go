@@ -1,4 +1,4 @@
-package main
+package repl
 
 import (
 	"context"
@@ -132,8 +132,8 @@ type liveTrace struct {
 	changed chan struct{}     // closed and replaced on every event
 }
 
-func newLiveTrace(file *runview.TraceFile, s *scenario.Scenario) *liveTrace {
-	return &liveTrace{file: file, tally: runview.NewTally(), mon: check.NewMonitor(s.Meta(nil, "tcp", Version)),
+func newLiveTrace(file *runview.TraceFile, s *scenario.Scenario, version string) *liveTrace {
+	return &liveTrace{file: file, tally: runview.NewTally(), mon: check.NewMonitor(s.Meta(nil, "tcp", version)),
 		known: newLastKnown(s), exits: map[string]string{}, changed: make(chan struct{})}
 }
 

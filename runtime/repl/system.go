@@ -1,4 +1,4 @@
-package main
+package repl
 
 import (
 	"context"
@@ -114,12 +114,12 @@ func (r *repl) launch(ctx context.Context, o runOptions) error {
 	if r.cur != nil {
 		r.cur.tr.discard() // the last run's temporary trace; its views go with it
 	}
-	lr := &liveRun{scen: s, ids: s.NodeIDs(), tr: newLiveTrace(tf, s), path: o.trace,
+	lr := &liveRun{scen: s, ids: s.NodeIDs(), tr: newLiveTrace(tf, s, r.version), path: o.trace,
 		ended: make(chan struct{})}
 	r.con.setNodes(lr.ids)
 	lr.begin = time.Now()
 	c, err := cluster.Start(cluster.Options{
-		Scenario: s, ScenarioArg: r.arg, ScriptDirs: r.scripts, Binary: r.binary, Version: Version,
+		Scenario: s, ScenarioArg: r.arg, ScriptDirs: r.scripts, Binary: r.binary, Version: r.version,
 		HoldLinks: o.hold, Trace: tf.File,
 		OnEvent:  func(e trace.Event) { r.onEvent(lr, e) },
 		OnScreen: r.con.nodeLine,

@@ -1,11 +1,10 @@
-package main
+package repl
 
 import (
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"strconv"
@@ -336,18 +335,13 @@ func cmdTimeline(r *repl, _ context.Context, a cmdArgs) error {
 		Violations: runview.Violations(runview.Check(t, false))})
 }
 
-// replExplore is the explore command's engine: the simulator's schedule
-// explorer over the scenario the next run would use, writing its report
-// to w. explore.go sets it from an init; tests replace it.
-var replExplore func(ctx context.Context, w io.Writer, s *scenario.Scenario, scriptDirs []string, args []string) error
-
 func cmdExplore(r *repl, ctx context.Context, a cmdArgs) error {
-	if replExplore == nil {
-		return errors.New("not available yet: the simulator (runtime/sim) has not landed")
+	if r.explore == nil {
+		return errors.New("not available: this program gave the REPL no explorer")
 	}
 	s, err := r.effective(runOptions{rounds: -1})
 	if err != nil {
 		return err
 	}
-	return replExplore(ctx, r.out, s, r.scripts, a.args)
+	return r.explore(ctx, r.out, s, r.scripts, a.args)
 }
