@@ -4,12 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"mutexlab/runtime/diagram"
+	"mutexlab/runtime/runview"
 	"mutexlab/runtime/trace"
 )
 
@@ -56,7 +56,7 @@ func runDiagram(args []string) error {
 	if *format == "shiviz" {
 		err = diagram.ShiViz(&buf, t)
 	} else {
-		err = diagramRender(&buf, t)
+		err = runview.RenderDiagram(&buf, t)
 	}
 	if err != nil {
 		return err
@@ -71,13 +71,6 @@ func runDiagram(args []string) error {
 		fmt.Printf("wrote %s (%d events)\n", path, len(t.Events))
 	}
 	return nil
-}
-
-// diagramRender draws t with the checker's violations, if any. run --html and
-// the REPL's diagram use it too.
-func diagramRender(w io.Writer, t *trace.Trace) error {
-	// The checker's failures are drawn in red.
-	return diagram.HTML(w, t, diagram.Options{Violations: violations(checkRun(t, false))})
 }
 
 // diagramSameFile reports whether two paths name the same file.

@@ -20,6 +20,7 @@ import (
 
 	"mutexlab/runtime/check"
 	"mutexlab/runtime/node"
+	"mutexlab/runtime/runview"
 	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/sim"
 	"mutexlab/runtime/trace"
@@ -52,42 +53,43 @@ func init() {
 		return runExplore(ctx, os.Stdout, s, sf.dirs(), &xf)
 	}
 	register(c)
+}
 
-	// The REPL's explore runs on the scenario it has loaded.
-	replExplore = func(ctx context.Context, w io.Writer, s *scenario.Scenario, dirs []string, args []string) error {
-		fs := flag.NewFlagSet("explore", flag.ContinueOnError)
-		fs.SetOutput(w)
-		var xf exploreFlags
-		xf.register(fs)
-		rounds := fs.Int("rounds", -1, "rounds per schedule (default: the scenario's, 1 if it runs forever)")
-		pos, err := parseFlags(fs, args)
-		if err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil
-			}
-			var ee *exitError
-			if errors.As(err, &ee) && ee.code == exitOK {
-				return nil
-			}
-			return errors.New("usage: explore [--runs N] [--seed S] [--rounds R] [--exhaustive] [--out DIR] [--trace FILE]")
+// replExplore is the REPL's explore (repl.Options.Explore): it runs on the
+// scenario the REPL has loaded.
+func replExplore(ctx context.Context, w io.Writer, s *scenario.Scenario, dirs []string, args []string) error {
+	fs := flag.NewFlagSet("explore", flag.ContinueOnError)
+	fs.SetOutput(w)
+	var xf exploreFlags
+	xf.register(fs)
+	rounds := fs.Int("rounds", -1, "rounds per schedule (default: the scenario's, 1 if it runs forever)")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
 		}
-		if len(pos) > 0 {
-			return fmt.Errorf("explore takes flags only, not %q (it explores the loaded scenario)", pos[0])
+		var ee *exitError
+		if errors.As(err, &ee) && ee.code == exitOK {
+			return nil
 		}
-		sc := *s
-		if *rounds >= 0 {
-			sc.Rounds = *rounds
-		}
-		xf.scenarioArg = scenarioArgOf(s)
-		if len(dirs) > 0 {
-			xf.scripts = dirs[0]
-		}
-		err = runExplore(ctx, w, &sc, dirs, &xf)
-		if errors.Is(err, checkFailed) {
-			return nil // the report says it
-		}
-		return err
+		return errors.New("usage: explore [--runs N] [--seed S] [--rounds R] [--exhaustive] [--out DIR] [--trace FILE]")
 	}
+	if len(pos) > 0 {
+		return fmt.Errorf("explore takes flags only, not %q (it explores the loaded scenario)", pos[0])
+	}
+	sc := *s
+	if *rounds >= 0 {
+		sc.Rounds = *rounds
+	}
+	xf.scenarioArg = scenarioArgOf(s)
+	if len(dirs) > 0 {
+		xf.scripts = dirs[0]
+	}
+	err = runExplore(ctx, w, &sc, dirs, &xf)
+	if errors.Is(err, checkFailed) {
+		return nil // the report says it
+	}
+	return err
 }
 
 // exploreFlags are explore's own flags.
@@ -277,7 +279,7 @@ func saveFailure(base string, f *sim.Failure) (tracePath, htmlPath string, err e
 		return "", "", err
 	}
 	htmlPath = base + ".html"
-	if err := writeDiagram(f.Trace, f.Report, htmlPath); err != nil {
+	if err := runview.WriteDiagram(f.Trace, f.Report, htmlPath); err != nil {
 		fmt.Fprintf(os.Stderr, "mutexlab explore: diagram: %v\n", err)
 		htmlPath = ""
 	}

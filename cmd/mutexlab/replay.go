@@ -10,6 +10,7 @@ import (
 
 	"mutexlab/runtime/check"
 	"mutexlab/runtime/node"
+	"mutexlab/runtime/runview"
 	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/sim"
 	"mutexlab/runtime/trace"
@@ -92,7 +93,7 @@ func runReplay(c *command, args []string) error {
 	}
 	report := check.Run(res.Trace, check.Options{Interrupted: res.Outcome == sim.Ended && interruptedRun(rec)})
 	if *htmlPath != "" {
-		if err := writeDiagram(res.Trace, report, *htmlPath); err != nil {
+		if err := runview.WriteDiagram(res.Trace, report, *htmlPath); err != nil {
 			return runtimeErr("--html: %v", err)
 		}
 	}

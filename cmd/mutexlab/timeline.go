@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"mutexlab/runtime/diagram"
+	"mutexlab/runtime/runview"
 )
 
 func init() {
@@ -38,7 +39,7 @@ func runTimeline(args []string) error {
 	if err != nil {
 		return err
 	}
-	opts := diagram.TimelineOptions{Last: *last, Width: *width, Color: colorOut(), Violations: violations(checkRun(t, false))}
+	opts := diagram.TimelineOptions{Last: *last, Width: *width, Color: colorOut(), Violations: runview.Violations(runview.Check(t, false))}
 	w := bufio.NewWriter(os.Stdout)
 	if err := diagram.Timeline(w, t, opts); err != nil {
 		return err

@@ -1,4 +1,4 @@
-package main
+package repl
 
 import (
 	"bytes"
@@ -155,6 +155,7 @@ type session struct {
 type sessionOptions struct {
 	interactive bool
 	scenario    string // "" is the seed
+	explore     ExploreFunc
 }
 
 // newSession starts a REPL on the fake prompter and waits for its first
@@ -164,6 +165,7 @@ func newSession(t *testing.T, o sessionOptions) *session {
 	out, errs := newSyncBuffer(), newSyncBuffer()
 	r := newREPL(out, errs, false, o.interactive)
 	r.binary = testBinary(t)
+	r.version, r.explore = "test", o.explore
 	if err := r.load(o.scenario); err != nil {
 		t.Fatalf("load %q: %v", o.scenario, err)
 	}

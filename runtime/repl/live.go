@@ -1,4 +1,4 @@
-package main
+package repl
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 
 	"mutexlab/runtime/check"
 	"mutexlab/runtime/cluster"
+	"mutexlab/runtime/runview"
 	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/trace"
 )
@@ -33,7 +34,7 @@ type liveRun struct {
 
 	mu      sync.Mutex
 	outcome cluster.Outcome
-	sum     summary
+	sum     runview.Summary
 }
 
 // running reports whether the processes are still up.
@@ -120,8 +121,8 @@ func (lr *liveRun) live(ids []string) []string {
 // summary's counts and the live mutual exclusion monitor. Views that need
 // the events themselves read the file.
 type liveTrace struct {
-	file  *traceFile
-	tally *tally
+	file  *runview.TraceFile
+	tally *runview.Tally
 	c     *cluster.Cluster // set once the run has started
 
 	mu      sync.Mutex
@@ -131,14 +132,14 @@ type liveTrace struct {
 	changed chan struct{}     // closed and replaced on every event
 }
 
-func newLiveTrace(file *traceFile, s *scenario.Scenario) *liveTrace {
-	return &liveTrace{file: file, tally: newTally(), mon: check.NewMonitor(s.Meta(nil, "tcp", Version)),
+func newLiveTrace(file *runview.TraceFile, s *scenario.Scenario, version string) *liveTrace {
+	return &liveTrace{file: file, tally: runview.NewTally(), mon: check.NewMonitor(s.Meta(nil, "tcp", version)),
 		known: newLastKnown(s), exits: map[string]string{}, changed: make(chan struct{})}
 }
 
 // record takes one event; it returns the monitor's alert or "".
 func (t *liveTrace) record(e trace.Event) string {
-	t.tally.observe(e)
+	t.tally.Observe(e)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if e.Ev == trace.Exit {
@@ -191,9 +192,9 @@ func (t *liveTrace) waitExit(ctx context.Context, id string, timeout time.Durati
 func (t *liveTrace) open() (io.ReadCloser, error) {
 	n, err := t.c.FlushTrace()
 	if err != nil {
-		return nil, fmt.Errorf("the trace %s: %v", t.file.path, err)
+		return nil, fmt.Errorf("the trace %s: %v", t.file.Path, err)
 	}
-	f, err := os.Open(t.file.path)
+	f, err := os.Open(t.file.Path)
 	if err != nil {
 		return nil, err
 	}
@@ -233,10 +234,10 @@ func (t *liveTrace) scan(fn func(*trace.Event)) error {
 }
 
 // close closes the trace file once the run is over; the trace stays.
-func (t *liveTrace) close() error { return t.file.close() }
+func (t *liveTrace) close() error { return t.file.Close() }
 
 // discard removes the trace if it was temporary: the next run replaces it.
-func (t *liveTrace) discard() { t.file.discard() }
+func (t *liveTrace) discard() { t.file.Discard() }
 
 // normalExit are the exit texts of a node stopped by the launcher; any
 // other exit is news.
@@ -267,20 +268,20 @@ func (r *repl) watch(lr *liveRun) {
 	if err := lr.tr.close(); err != nil && out.TraceErr == "" {
 		out.TraceErr = err.Error()
 	}
-	sum := summarize(lr.c.Meta(), lr.tr.tally, out, time.Since(lr.begin))
+	sum := runview.Summarize(lr.c.Meta(), lr.tr.tally, out, time.Since(lr.begin))
 	sum.Trace = lr.path
 	lr.mu.Lock()
 	lr.outcome, lr.sum = out, sum
 	lr.mu.Unlock()
 	var b strings.Builder
-	sum.print(&b, lr.ids)
+	sum.Print(&b, lr.ids)
 	if out.Failed != "" {
 		b.WriteString("  " + out.Err + "\n")
 	}
 	if out.TraceErr != "" {
-		b.WriteString(fmt.Sprintf("  writing the trace %s: %s\n", lr.tr.file.path, out.TraceErr))
+		b.WriteString(fmt.Sprintf("  writing the trace %s: %s\n", lr.tr.file.Path, out.TraceErr))
 	}
-	if w := describeCut(out.Cut, lr.ids); w != "" {
+	if w := runview.DescribeCut(out.Cut, lr.ids); w != "" {
 		b.WriteString("  warning: " + w + "\n")
 	}
 	r.con.notice(strings.TrimLeft(b.String(), "\n"))

@@ -1,4 +1,4 @@
-package main
+package repl
 
 import (
 	"context"
@@ -145,16 +145,13 @@ func TestDiagram(t *testing.T) {
 }
 
 func TestExplore(t *testing.T) {
-	saved := replExplore
-	t.Cleanup(func() { replExplore = saved })
-
-	replExplore = nil
 	s := newSession(t, sessionOptions{})
-	s.fails("explore", "not available yet")
+	s.fails("explore", "not available")
+	s.close()
 
 	var got *scenario.Scenario
 	var gotArgs []string
-	replExplore = func(_ context.Context, w io.Writer, sc *scenario.Scenario, _ []string, args []string) error {
+	explore := func(_ context.Context, w io.Writer, sc *scenario.Scenario, _ []string, args []string) error {
 		got, gotArgs = sc, args
 		fmt.Fprintln(w, "explored")
 		if len(args) > 0 && args[0] == "--fail" {
@@ -162,6 +159,7 @@ func TestExplore(t *testing.T) {
 		}
 		return nil
 	}
+	s = newSession(t, sessionOptions{explore: explore})
 	s.must("speed 7")
 	s.must("explore --runs 3", "explored")
 	if got == nil || got.Speed != 7 || strings.Join(gotArgs, " ") != "--runs 3" {

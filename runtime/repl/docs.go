@@ -1,4 +1,4 @@
-package main
+package repl
 
 import (
 	"fmt"
@@ -39,7 +39,7 @@ process and leaves.
 // replMarkdown renders docs/repl.md from the command table.
 func replMarkdown() string {
 	var b strings.Builder
-	b.WriteString("<!-- Generated from the command table (cmd/mutexlab/repl_table.go) by `go generate ./cmd/mutexlab`. Do not edit. -->\n\n")
+	b.WriteString("<!-- Generated from the command table (runtime/repl/table.go) by `go generate ./runtime/repl`. Do not edit. -->\n\n")
 	b.WriteString(replDocsIntro)
 	for _, g := range groupOrder {
 		fmt.Fprintf(&b, "\n## %s\n\n", g)

@@ -1,4 +1,4 @@
-package main
+package repl
 
 import (
 	"context"
@@ -22,6 +22,7 @@ import (
 	"mutexlab/algorithms"
 	"mutexlab/runtime/cluster"
 	"mutexlab/runtime/node"
+	"mutexlab/runtime/runview"
 	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/trace"
 )
@@ -106,27 +107,27 @@ func (r *repl) launch(ctx context.Context, o runOptions) error {
 	if err := r.compileScripts(s); err != nil {
 		return err
 	}
-	tf, err := createTrace(o.trace, s.Name)
+	tf, err := runview.CreateTrace(o.trace, s.Name)
 	if err != nil {
 		return fmt.Errorf("--trace: %v", err)
 	}
 	if r.cur != nil {
 		r.cur.tr.discard() // the last run's temporary trace; its views go with it
 	}
-	lr := &liveRun{scen: s, ids: s.NodeIDs(), tr: newLiveTrace(tf, s), path: o.trace,
+	lr := &liveRun{scen: s, ids: s.NodeIDs(), tr: newLiveTrace(tf, s, r.version), path: o.trace,
 		ended: make(chan struct{})}
 	r.con.setNodes(lr.ids)
 	lr.begin = time.Now()
 	c, err := cluster.Start(cluster.Options{
-		Scenario: s, ScenarioArg: r.arg, ScriptDirs: r.scripts, Binary: r.binary, Version: Version,
-		HoldLinks: o.hold, Trace: tf.f,
+		Scenario: s, ScenarioArg: r.arg, ScriptDirs: r.scripts, Binary: r.binary, Version: r.version,
+		HoldLinks: o.hold, Trace: tf.File,
 		OnEvent:  func(e trace.Event) { r.onEvent(lr, e) },
 		OnScreen: r.con.nodeLine,
 		// Nodes write only errors to stderr: news, never hidden.
 		OnStderr: func(id, line string) { r.con.notice(line) },
 	})
 	if err != nil {
-		tf.discard()
+		tf.Discard()
 		return err
 	}
 	lr.c, lr.tr.c = c, c

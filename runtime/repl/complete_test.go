@@ -1,4 +1,4 @@
-package main
+package repl
 
 import (
 	"flag"
@@ -12,7 +12,7 @@ import (
 var update = flag.Bool("update", false, "rewrite docs/repl.md from the command table")
 
 // docs/repl.md is generated from the command table; this test keeps it in
-// step. `go generate ./cmd/mutexlab` (or go test -run TestREPLDocs -args
+// step. `go generate ./runtime/repl` (or go test -run TestREPLDocs -args
 // -update) rewrites it.
 func TestREPLDocs(t *testing.T) {
 	want := replMarkdown()
@@ -27,10 +27,10 @@ func TestREPLDocs(t *testing.T) {
 	}
 	got, err := os.ReadFile(replDocsPath)
 	if err != nil {
-		t.Fatalf("%v (go generate ./cmd/mutexlab writes it)", err)
+		t.Fatalf("%v (go generate ./runtime/repl writes it)", err)
 	}
 	if string(got) != want {
-		t.Errorf("docs/repl.md is out of date with the command table: run go generate ./cmd/mutexlab")
+		t.Errorf("docs/repl.md is out of date with the command table: run go generate ./runtime/repl")
 	}
 	for _, c := range replCommands {
 		if !strings.Contains(want, "`"+mdCell(c.usage())+"`") {

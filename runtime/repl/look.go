@@ -1,11 +1,10 @@
-package main
+package repl
 
 import (
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"strconv"
@@ -18,6 +17,7 @@ import (
 	"mutexlab/runtime/check"
 	"mutexlab/runtime/diagram"
 	"mutexlab/runtime/node"
+	"mutexlab/runtime/runview"
 	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/trace"
 )
@@ -277,7 +277,7 @@ func cmdCheck(r *repl, _ context.Context, a cmdArgs) error {
 	rep := check.Run(t, check.Options{Interrupted: running})
 	rep.Print(r.out, r.con.color)
 	if rep.Failed() {
-		fmt.Fprintf(r.out, "the lines cited are those of %s\n", r.cur.tr.file.path)
+		fmt.Fprintf(r.out, "the lines cited are those of %s\n", r.cur.tr.file.Path)
 		return errQuiet{"a check failed"}
 	}
 	return nil
@@ -299,7 +299,7 @@ func cmdDiagram(r *repl, _ context.Context, a cmdArgs) error {
 		path = a.args[0]
 	}
 	var buf bytes.Buffer
-	if err := diagramRender(&buf, t); err != nil {
+	if err := runview.RenderDiagram(&buf, t); err != nil {
 		return err
 	}
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
@@ -332,21 +332,16 @@ func cmdTimeline(r *repl, _ context.Context, a cmdArgs) error {
 		return err
 	}
 	return diagram.Timeline(r.out, t, diagram.TimelineOptions{Last: n, Color: r.con.color,
-		Violations: violations(checkRun(t, false))})
+		Violations: runview.Violations(runview.Check(t, false))})
 }
 
-// replExplore is the explore command's engine: the simulator's schedule
-// explorer over the scenario the next run would use, writing its report
-// to w. explore.go sets it from an init; tests replace it.
-var replExplore func(ctx context.Context, w io.Writer, s *scenario.Scenario, scriptDirs []string, args []string) error
-
 func cmdExplore(r *repl, ctx context.Context, a cmdArgs) error {
-	if replExplore == nil {
-		return errors.New("not available yet: the simulator (runtime/sim) has not landed")
+	if r.explore == nil {
+		return errors.New("not available: this program gave the REPL no explorer")
 	}
 	s, err := r.effective(runOptions{rounds: -1})
 	if err != nil {
 		return err
 	}
-	return replExplore(ctx, r.out, s, r.scripts, a.args)
+	return r.explore(ctx, r.out, s, r.scripts, a.args)
 }

@@ -1,4 +1,4 @@
-package main
+package repl
 
 import (
 	"fmt"
@@ -7,6 +7,8 @@ import (
 	"sync"
 
 	"github.com/fatih/color"
+
+	"mutexlab/runtime/runview"
 )
 
 // console is the REPL's one way to the screen. Command output goes
@@ -21,7 +23,7 @@ type console struct {
 	mu        sync.Mutex
 	w         io.Writer
 	color     bool
-	scr       *screen // the run's per-node colors
+	scr       *runview.Screen // the run's per-node colors
 	following bool
 	notices   []string
 	hidden    int         // node lines not shown since the last prompt
@@ -32,7 +34,7 @@ type console struct {
 const backlogLines = 10
 
 func newConsole(w io.Writer, useColor bool) *console {
-	return &console{w: w, color: useColor, scr: newScreen(w, nil, useColor)}
+	return &console{w: w, color: useColor, scr: runview.NewScreen(w, nil, useColor)}
 }
 
 // Write prints command output.
@@ -46,14 +48,14 @@ func (c *console) Write(p []byte) (int, error) {
 func (c *console) setNodes(ids []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.scr = newScreen(c.w, ids, c.color)
+	c.scr = runview.NewScreen(c.w, ids, c.color)
 }
 
 // paint colors s with node id's color (when colors are on).
 func (c *console) paint(id, s string) string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if col := c.scr.colors[id]; col != nil {
+	if col := c.scr.Color(id); col != nil {
 		return col.Sprint(s)
 	}
 	return s
@@ -75,7 +77,7 @@ func (c *console) nodeLine(id, text string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.following {
-		c.scr.line(id, text)
+		c.scr.Line(id, text)
 		return
 	}
 	c.hidden++
@@ -107,7 +109,7 @@ func (c *console) follow(on bool) {
 	if on {
 		c.printNotices()
 		for _, l := range c.backlog {
-			c.scr.line(l[0], l[1])
+			c.scr.Line(l[0], l[1])
 		}
 		c.hidden, c.backlog = 0, nil
 	}

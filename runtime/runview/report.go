@@ -1,0 +1,111 @@
+package runview
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/fatih/color"
+
+	"mutexlab/runtime/check"
+	"mutexlab/runtime/diagram"
+	"mutexlab/runtime/trace"
+)
+
+// Check judges a finished (or interrupted) run.
+func Check(t *trace.Trace, interrupted bool) *check.Report {
+	return check.Run(t, check.Options{Interrupted: interrupted})
+}
+
+// Violations turns the report's failures into what the diagram draws in red.
+func Violations(r *check.Report) []diagram.Violation {
+	if r == nil {
+		return nil
+	}
+	var out []diagram.Violation
+	for _, res := range r.Results {
+		if res.Status != check.Fail {
+			continue
+		}
+		for _, ev := range res.Evidence {
+			v := diagram.Violation{Nodes: ev.Nodes, Text: res.Check + ": " + ev.Text}
+			for _, ref := range ev.Events {
+				v.Lines = append(v.Lines, ref.Line)
+			}
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// WriteDiagram writes the run's space-time diagram with its failures.
+func WriteDiagram(t *trace.Trace, r *check.Report, path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := diagram.HTML(f, t, diagram.Options{Violations: Violations(r)}); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// RenderDiagram draws t with the checker's violations, if any: the
+// diagram subcommand, run --html and the REPL's diagram.
+func RenderDiagram(w io.Writer, t *trace.Trace) error {
+	// The checker's failures are drawn in red.
+	return diagram.HTML(w, t, diagram.Options{Violations: Violations(Check(t, false))})
+}
+
+// Monitor raises a red line the moment two nodes are inside the critical
+// section at once.
+type Monitor struct {
+	mu    sync.Mutex
+	w     io.Writer
+	red   *color.Color
+	m     *check.Monitor
+	fired map[string]bool
+}
+
+// NewMonitor returns a monitor printing its alerts to w.
+func NewMonitor(w io.Writer, useColor bool) *Monitor {
+	red := color.New(color.FgRed, color.Bold)
+	if useColor {
+		red.EnableColor()
+	} else {
+		red.DisableColor()
+	}
+	return &Monitor{w: w, red: red, fired: map[string]bool{}}
+}
+
+// Start begins watching the run meta describes.
+func (m *Monitor) Start(meta trace.Meta) {
+	m.mu.Lock()
+	m.m = check.NewMonitor(meta)
+	m.mu.Unlock()
+}
+
+// Observe takes one event, and prints an alert the first time it is raised.
+func (m *Monitor) Observe(e trace.Event) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.m == nil {
+		return
+	}
+	if alert := m.m.Observe(e); alert != "" && !m.fired[alert] {
+		m.fired[alert] = true
+		m.red.Fprintln(m.w, strings.TrimSpace(alert))
+	}
+}
+
+// PrintReport prints the check report, aligned, colored on a terminal.
+func PrintReport(w io.Writer, r *check.Report, useColor bool) {
+	if r == nil {
+		fmt.Fprintln(w, "no check report")
+		return
+	}
+	r.Print(w, useColor)
+}

@@ -1,0 +1,121 @@
+package runview
+
+import (
+	"fmt"
+	"io"
+	"maps"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"mutexlab/runtime/cluster"
+	"mutexlab/runtime/trace"
+)
+
+// Tally counts what the summary reports, event by event.
+type Tally struct {
+	mu       sync.Mutex
+	entries  map[string]int
+	messages map[string]int
+}
+
+// NewTally returns an empty tally.
+func NewTally() *Tally { return &Tally{entries: map[string]int{}, messages: map[string]int{}} }
+
+// Observe counts one event.
+func (t *Tally) Observe(e trace.Event) {
+	switch e.Ev {
+	case trace.CSEnter:
+		t.mu.Lock()
+		t.entries[e.Node]++
+		t.mu.Unlock()
+	case trace.Send:
+		t.mu.Lock()
+		t.messages[e.Type]++
+		t.mu.Unlock()
+	}
+}
+
+// Summary is the short account printed at the end of a run.
+type Summary struct {
+	Scenario  string         `json:"scenario"`
+	Outcome   string         `json:"outcome"`
+	Detail    string         `json:"detail,omitempty"`
+	Processes int            `json:"processes"`
+	Entries   map[string]int `json:"cs_entries"`
+	Messages  map[string]int `json:"messages"`
+	WallTime  float64        `json:"wall_seconds"`
+	Trace     string         `json:"trace,omitempty"`
+}
+
+// Summarize is the summary of a run that ended with out after wall.
+func Summarize(meta trace.Meta, tl *Tally, out cluster.Outcome, wall time.Duration) Summary {
+	tl.mu.Lock()
+	s := Summary{Scenario: meta.Scenario, Processes: len(meta.Nodes), Entries: maps.Clone(tl.entries),
+		Messages: maps.Clone(tl.messages), WallTime: wall.Seconds()}
+	tl.mu.Unlock()
+	switch {
+	case out.Failed != "":
+		s.Outcome, s.Detail = "failed", out.Err
+	case out.Stalled:
+		s.Outcome, s.Detail = "stalled", out.WaitFor
+	case out.Interrupted:
+		s.Outcome = "interrupted"
+	default:
+		s.Outcome = "complete"
+	}
+	return s
+}
+
+// DescribeCut is the warning for events left out of a trace to keep it
+// consistent, or "".
+func DescribeCut(cut map[string]int, ids []string) string {
+	if len(cut) == 0 {
+		return ""
+	}
+	total := 0
+	var parts []string
+	for _, id := range ids {
+		if n := cut[id]; n > 0 {
+			total += n
+			parts = append(parts, fmt.Sprintf("%s %d", id, n))
+		}
+	}
+	return fmt.Sprintf("%d events left out of the trace to keep it consistent (%s): they follow a receive whose send never reached the launcher", total, strings.Join(parts, ", "))
+}
+
+// Print prints the summary, the nodes' entries in the order of nodes.
+func (s Summary) Print(w io.Writer, nodes []string) {
+	total := 0
+	for _, n := range s.Entries {
+		total += n
+	}
+	fmt.Fprintf(w, "\nrun %s: %s, %d processes, %d CS entries in %.1fs\n", s.Scenario, s.Outcome, s.Processes, total, s.WallTime)
+	if s.Detail != "" && s.Outcome != "failed" { // a failure is the last line, once
+		fmt.Fprintf(w, "  %s\n", s.Detail)
+	}
+	var parts []string
+	for _, id := range nodes {
+		if n, ok := s.Entries[id]; ok {
+			parts = append(parts, fmt.Sprintf("%s %d", id, n))
+		}
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "none")
+	}
+	fmt.Fprintf(w, "  CS entries  %s\n", strings.Join(parts, "  "))
+	types := make([]string, 0, len(s.Messages))
+	for t := range s.Messages {
+		types = append(types, t)
+	}
+	sort.Strings(types)
+	parts = parts[:0]
+	for _, t := range types {
+		parts = append(parts, fmt.Sprintf("%s %d", t, s.Messages[t]))
+	}
+	fmt.Fprintf(w, "  messages    %s\n", strings.Join(parts, "  "))
+	if s.Trace != "" {
+		fmt.Fprintf(w, "  trace       %s\n", s.Trace)
+	}
+}
