@@ -195,6 +195,12 @@ func (c *Cluster) emit(e *trace.Event, line []byte) {
 	}
 	c.writeTrace(line)
 	c.observe(*e)
+	if e.Ev == trace.Print && c.opts.OnScreen != nil {
+		// The screen follows the merged trace, so it shows what happened
+		// before first: one node's lines never run into the next one's,
+		// however late a pipe is read.
+		c.opts.OnScreen(e.Node, e.Text)
+	}
 	if c.opts.OnEvent != nil {
 		c.opts.OnEvent(*e)
 	}

@@ -45,7 +45,9 @@ type Options struct {
 	// order, one call at a time. The event's Payload is valid only during
 	// the call. The meta header comes from Meta.
 	OnEvent func(trace.Event)
-	// OnScreen receives each line a node prints on its stdout.
+	// OnScreen receives each line a critical section prints, in the
+	// merged trace's order (what happened before comes first), and any
+	// other line a node writes on its stdout.
 	OnScreen func(node, line string)
 	// OnStderr receives each line a node prints on its stderr.
 	OnStderr func(node, line string)

@@ -190,7 +190,9 @@ func runLaunched(ctx context.Context, opts NodeOptions) error {
 			}
 		}})
 	defer tr.Close()
-	sink := &screenSink{out: opts.Stdout, errw: opts.Stderr, next: ctl, prefix: opts.ID}
+	// The launcher shows the critical section's lines from the trace, in
+	// happened-before order; the node does not print them itself.
+	sink := &screenSink{out: io.Discard, errw: opts.Stderr, next: ctl, prefix: opts.ID}
 	var links transport.Transport = tr
 	if os.Getenv(envHold) == "1" {
 		links = holdAtStart(ctx, tr, cmds)
