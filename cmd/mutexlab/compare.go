@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/fatih/color"
 
@@ -68,17 +70,33 @@ type compareStats struct {
 	// of their own group (the algorithm's messages).
 	Messages         int      `json:"messages"`
 	MessagesPerEntry *float64 `json:"messages_per_entry"`
-	// Textbook is the formula ("3(N-1)") and its value for the scenario's
-	// group sizes (weighted by entries when the groups differ), or empty
-	// for an algorithm without one.
+	// Textbook is the formula ("3(N-1)", "0 or N"); TextbookLow and
+	// TextbookHigh its range per entry for the scenario's group sizes
+	// (weighted by entries when the groups differ), TextbookValue the
+	// figure when the textbook gives one. Empty for an algorithm without
+	// a textbook.
 	Textbook      string   `json:"textbook,omitempty"`
 	TextbookValue *float64 `json:"textbook_per_entry,omitempty"`
-	SyncDelayMS   *float64 `json:"sync_delay_ms"`
-	WaitingMS     *float64 `json:"waiting_ms"`
-	RunTimeMS     *float64 `json:"run_time_ms"`
-
-	syncSum, waitSum, runSum float64
-	syncN, waitN, runN       int
+	TextbookLow   *float64 `json:"textbook_low,omitempty"`
+	TextbookHigh  *float64 `json:"textbook_high,omitempty"`
+	// WithinTextbook says whether MessagesPerEntry lies in the range.
+	WithinTextbook *bool `json:"within_textbook,omitempty"`
+	// SyncHops is the mean synchronization delay in messages on the causal
+	// chain from an exit to the next entry (check.Sync), SyncHopsMax the
+	// longest; SyncHopsTextbook the textbook's ("1", "1..D = 1..3").
+	SyncHops         *float64 `json:"sync_hops"`
+	SyncHopsMax      *int     `json:"sync_hops_max"`
+	SyncHopsTextbook string   `json:"sync_hops_textbook,omitempty"`
+	SyncDelayMS      *float64 `json:"sync_delay_ms"`
+	// WaitingMS is the mean time from a lightweight's CS_GRANT to its
+	// entry; WaitingSDMS its standard deviation and WaitingMaxMS the
+	// longest (fairness: how unequal the waits are).
+	WaitingMS    *float64 `json:"waiting_ms"`
+	WaitingSDMS  *float64 `json:"waiting_sd_ms"`
+	WaitingMaxMS *float64 `json:"waiting_max_ms"`
+	RunTimeMS    *float64 `json:"run_time_ms"`
+	// Throughput is entries per second of virtual time.
+	Throughput *float64 `json:"throughput_per_s"`
 }
 
 type compareFailure struct {
@@ -88,16 +106,6 @@ type compareFailure struct {
 	Detail  string   `json:"detail,omitempty"`
 }
 
-// textbooks are the messages per entry of the algorithms the lab ships,
-// as a function of the group size.
-var textbooks = map[string]struct {
-	formula string
-	per     func(n int) int
-}{
-	"lamport":         {"3(N-1)", func(n int) int { return 3 * (n - 1) }},
-	"ricart_agrawala": {"2(N-1)", func(n int) int { return 2 * (n - 1) }},
-}
-
 func runCompare(c *command, w io.Writer, args []string) error {
 	fs := newFlags(c)
 	var sf scenarioFlags
@@ -105,7 +113,7 @@ func runCompare(c *command, w io.Writer, args []string) error {
 	var cf compareFlags
 	fs.IntVar(&cf.runs, "runs", defaultCompareRuns, "simulated schedules per algorithm")
 	seedFlag(fs, &cf.seed, &cf.seedSet)
-	fs.StringVar(&cf.algorithms, "algorithms", "lamport,ricart_agrawala", "comma-separated lightweight algorithms to compare")
+	fs.StringVar(&cf.algorithms, "algorithms", strings.Join(check.Family(), ","), "comma-separated lightweight algorithms to compare")
 	fs.BoolVar(&cf.asJSON, "json", false, "print the result as JSON")
 	arg, err := parseScenarioArgs(fs, args)
 	if err != nil {
@@ -177,17 +185,18 @@ func withAlgorithm(s *scenario.Scenario, alg string) *scenario.Scenario {
 
 // compareRun is what one schedule measured.
 type compareRun struct {
-	err       error
-	failed    bool
-	failure   compareFailure
-	entries   int
-	messages  int
-	textbook  float64 // sum over entries of the textbook cost
-	syncSum   float64 // ns
-	syncN     int
-	waitSum   float64 // ns
-	waitN     int
-	totalTime int64 // ns
+	err      error
+	failed   bool
+	failure  compareFailure
+	entries  int
+	messages int
+	// the textbook's range per entry, summed over the entries
+	textbookLow, textbookHigh float64
+	hopsSum, hopsN, hopsMax   int
+	hopsLow, hopsHigh         float64 // the textbook's, summed over the handovers
+	syncSum                   float64 // ns
+	waits                     []int64 // ns
+	totalTime                 int64   // ns
 }
 
 func compareOne(base *scenario.Scenario, lib *node.Library, alg string, runs int, seed int64) (*compareStats, error) {
@@ -201,7 +210,7 @@ func compareOne(base *scenario.Scenario, lib *node.Library, alg string, runs int
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				out[i] = compareSchedule(s, lib, alg, seed+int64(i))
+				out[i] = compareSchedule(s, lib, seed+int64(i))
 			}
 		}()
 	}
@@ -212,7 +221,9 @@ func compareOne(base *scenario.Scenario, lib *node.Library, alg string, runs int
 	wg.Wait()
 
 	st := &compareStats{Algorithm: alg, Runs: runs}
-	var textbookSum float64
+	var low, high, hopsLow, hopsHigh, syncSum, runSum float64
+	var waits []int64
+	hopsSum, hopsN := 0, 0
 	for i := range out {
 		r := &out[i]
 		if r.err != nil {
@@ -229,42 +240,79 @@ func compareOne(base *scenario.Scenario, lib *node.Library, alg string, runs int
 		}
 		st.Entries += r.entries
 		st.Messages += r.messages
-		textbookSum += r.textbook
-		st.syncSum += r.syncSum
-		st.syncN += r.syncN
-		st.waitSum += r.waitSum
-		st.waitN += r.waitN
-		st.runSum += float64(r.totalTime)
-		st.runN++
+		low += r.textbookLow
+		high += r.textbookHigh
+		hopsSum += r.hopsSum
+		hopsN += r.hopsN
+		hopsLow += r.hopsLow
+		hopsHigh += r.hopsHigh
+		syncSum += r.syncSum
+		if r.hopsN > 0 && (st.SyncHopsMax == nil || r.hopsMax > *st.SyncHopsMax) {
+			st.SyncHopsMax = &r.hopsMax
+		}
+		waits = append(waits, r.waits...)
+		runSum += float64(r.totalTime)
 	}
 	if st.Entries > 0 {
 		st.MessagesPerEntry = ptr(float64(st.Messages) / float64(st.Entries))
 	}
-	if tb, ok := textbooks[alg]; ok {
-		st.Textbook = tb.formula
+	if tb, ok := check.TextbookOf(alg); ok {
+		st.Textbook = tb.Messages
+		var rg check.Range
 		if st.Entries > 0 {
-			st.TextbookValue = ptr(textbookSum / float64(st.Entries))
+			rg = check.Range{Low: low / float64(st.Entries), High: high / float64(st.Entries)}
 		} else {
-			// No entry measured: the value for the first group's size.
-			st.TextbookValue = ptr(float64(tb.per(base.Groups[0].Lightweights)))
+			// No entry measured: the range for the first group's size.
+			rg = tb.PerEntry(base.Groups[0].Lightweights)
+		}
+		st.TextbookLow, st.TextbookHigh = ptr(rg.Low), ptr(rg.High)
+		if tb.PerEntry(base.Groups[0].Lightweights).Exact() {
+			st.TextbookValue = ptr(rg.Low)
+		}
+		if st.MessagesPerEntry != nil {
+			in := rg.Contains(*st.MessagesPerEntry)
+			st.WithinTextbook = &in
+		}
+		hr := tb.Hops(base.Groups[0].Lightweights)
+		if hopsN > 0 {
+			hr = check.Range{Low: hopsLow / float64(hopsN), High: hopsHigh / float64(hopsN)}
+		}
+		st.SyncHopsTextbook = tb.SyncDelay
+		if tb.SyncDelay != hr.String() {
+			st.SyncHopsTextbook += " = " + hr.String()
 		}
 	}
-	if st.syncN > 0 {
-		st.SyncDelayMS = ptr(st.syncSum / float64(st.syncN) / 1e6)
+	if hopsN > 0 {
+		st.SyncHops = ptr(float64(hopsSum) / float64(hopsN))
+		st.SyncDelayMS = ptr(syncSum / float64(hopsN) / 1e6)
 	}
-	if st.waitN > 0 {
-		st.WaitingMS = ptr(st.waitSum / float64(st.waitN) / 1e6)
+	if len(waits) > 0 {
+		var sum, sq, most float64
+		for _, w := range waits {
+			sum += float64(w)
+			most = max(most, float64(w))
+		}
+		mean := sum / float64(len(waits))
+		for _, w := range waits {
+			sq += (float64(w) - mean) * (float64(w) - mean)
+		}
+		st.WaitingMS = ptr(mean / 1e6)
+		st.WaitingSDMS = ptr(math.Sqrt(sq/float64(len(waits))) / 1e6)
+		st.WaitingMaxMS = ptr(most / 1e6)
 	}
-	if st.runN > 0 {
-		st.RunTimeMS = ptr(st.runSum / float64(st.runN) / 1e6)
+	if runs > 0 {
+		st.RunTimeMS = ptr(runSum / float64(runs) / 1e6)
+	}
+	if runSum > 0 {
+		st.Throughput = ptr(float64(st.Entries) / (runSum / 1e9))
 	}
 	return st, nil
 }
 
-func ptr(f float64) *float64 { return &f }
+func ptr[T any](v T) *T { return &v }
 
 // compareSchedule runs and measures the schedule of one seed.
-func compareSchedule(s *scenario.Scenario, lib *node.Library, alg string, seed int64) compareRun {
+func compareSchedule(s *scenario.Scenario, lib *node.Library, seed int64) compareRun {
 	res, err := sim.Run(s, lib, Version, sim.Options{Seed: seed})
 	if err != nil {
 		return compareRun{err: err}
@@ -280,67 +328,35 @@ func compareSchedule(s *scenario.Scenario, lib *node.Library, alg string, seed i
 			}
 		}
 	}
-	measureTrace(&r, res.Trace, alg)
+	measureTrace(&r, res.Trace)
 	return r
 }
 
-// measureTrace fills r's message, entry and timing figures from t.
-//
-//   - messages: sends from a lightweight to a lightweight of its group;
-//   - waiting: from a lightweight's first REQUEST after its last exit (or
-//     its start) to its next cs_enter;
-//   - synchronization delay: from a cs_exit to the group's next cs_enter,
-//     counted only when the next one in had its request out before that
-//     exit (so the token's trip around the ring is not counted).
-func measureTrace(r *compareRun, t *trace.Trace, alg string) {
-	group := map[string]string{} // lightweight -> group
-	size := map[string]int{}     // group -> lightweights
-	for g, kids := range t.Meta.Groups {
-		for _, k := range kids {
-			group[k] = g
+// measureTrace fills r's figures from t (check.Measure), and the
+// textbook's for the same entries and handovers.
+func measureTrace(r *compareRun, t *trace.Trace) {
+	m := check.Measure(t)
+	r.totalTime = m.Duration
+	for _, g := range m.Groups {
+		r.entries += g.Entries
+		r.messages += g.Messages
+		r.waits = append(r.waits, g.Waits...)
+		tb, hasTB := check.TextbookOf(g.Algorithm)
+		if hasTB {
+			rg := tb.PerEntry(g.Size)
+			r.textbookLow += float64(g.Entries) * rg.Low
+			r.textbookHigh += float64(g.Entries) * rg.High
 		}
-		size[g] = len(kids)
-	}
-	tb, hasTB := textbooks[alg]
-	requested := map[string]int64{} // lightweight -> time of its pending request
-	lastExit := map[string]int64{}  // group -> time of its last cs_exit
-	hasExit := map[string]bool{}
-	for _, e := range t.Events {
-		if e.T > r.totalTime {
-			r.totalTime = e.T
-		}
-		g, light := group[e.Node]
-		if !light {
-			continue
-		}
-		switch e.Ev {
-		case trace.Send:
-			if group[e.To] != g {
-				continue
-			}
-			r.messages++
-			if e.Type == "REQUEST" {
-				if _, ok := requested[e.Node]; !ok {
-					requested[e.Node] = e.T
-				}
-			}
-		case trace.CSEnter:
-			r.entries++
+		for _, sy := range g.Syncs {
+			r.hopsSum += sy.Hops
+			r.hopsN++
+			r.hopsMax = max(r.hopsMax, sy.Hops)
+			r.syncSum += float64(sy.T)
 			if hasTB {
-				r.textbook += float64(tb.per(size[g]))
+				hr := tb.Hops(g.Size)
+				r.hopsLow += hr.Low
+				r.hopsHigh += hr.High
 			}
-			req, ok := requested[e.Node]
-			if ok {
-				r.waitSum += float64(e.T - req)
-				r.waitN++
-			}
-			if hasExit[g] && ok && req <= lastExit[g] {
-				r.syncSum += float64(e.T - lastExit[g])
-				r.syncN++
-			}
-			delete(requested, e.Node)
-		case trace.CSExit:
-			lastExit[g], hasExit[g] = e.T, true
 		}
 	}
 }
@@ -353,28 +369,34 @@ func printCompare(w io.Writer, s *scenario.Scenario, doc *compareReport, useColo
 	fmt.Fprintf(w, "compare %s: %s (lightweights %s), %s per schedule, %d schedules from seed %d\n\n",
 		s.Name, plural(len(s.Groups), "group"), strings.Join(groups, ", "), plural(s.Rounds, "round"), doc.Runs, doc.Seed)
 
-	head := []string{"algorithm", "passed", "failed", "msgs/entry", "textbook", "sync delay", "waiting", "run time"}
+	head := []string{"algorithm", "passed", "msgs/entry", "textbook", "hops", "textbook", "waiting", "spread", "entries/s"}
+	left := map[int]bool{0: true, 3: true, 5: true} // text columns; numbers are right-aligned
 	rows := [][]string{head}
 	for _, st := range doc.Algorithms {
 		tb := "-"
-		if st.TextbookValue != nil {
-			tb = fmt.Sprintf("%s = %s", st.Textbook, fmtNum(*st.TextbookValue))
+		if st.TextbookLow != nil {
+			tb = st.Textbook + " = " + check.Range{Low: *st.TextbookLow, High: *st.TextbookHigh}.String()
+		}
+		hops := optNum(st.SyncHops, "")
+		if st.SyncHopsMax != nil && float64(*st.SyncHopsMax) != *st.SyncHops {
+			hops += fmt.Sprintf(" (≤%d)", *st.SyncHopsMax)
 		}
 		rows = append(rows, []string{
 			st.Algorithm,
 			fmt.Sprintf("%d/%d", st.Passed, st.Runs),
-			strconv.Itoa(st.Failed),
 			optNum(st.MessagesPerEntry, ""),
 			tb,
-			optNum(st.SyncDelayMS, " ms"),
+			hops,
+			orDash(st.SyncHopsTextbook),
 			optNum(st.WaitingMS, " ms"),
-			optNum(st.RunTimeMS, " ms"),
+			optNum(st.WaitingSDMS, " ms"),
+			optNum(st.Throughput, ""),
 		})
 	}
 	widths := make([]int, len(head))
 	for _, row := range rows {
 		for i, cell := range row {
-			widths[i] = max(widths[i], len(cell))
+			widths[i] = max(widths[i], utf8.RuneCountInString(cell))
 		}
 	}
 	bold := color.New(color.Bold)
@@ -390,9 +412,7 @@ func printCompare(w io.Writer, s *scenario.Scenario, doc *compareReport, useColo
 	for ri, row := range rows {
 		var b strings.Builder
 		for i, cell := range row {
-			pad := widths[i] - len(cell)
-			// Text columns are left-aligned, numbers right-aligned.
-			left := i == 0 || i == 4
+			pad := widths[i] - utf8.RuneCountInString(cell)
 			if i > 0 {
 				b.WriteString("  ")
 			}
@@ -400,12 +420,14 @@ func printCompare(w io.Writer, s *scenario.Scenario, doc *compareReport, useColo
 			switch {
 			case ri == 0:
 				text = bold.Sprint(cell)
-			case i == 2 && cell != "0":
-				text = red.Sprint(cell)
 			case i == 1 && doc.Algorithms[ri-1].Failed == 0:
 				text = green.Sprint(cell)
+			case i == 1:
+				text = red.Sprint(cell)
+			case i == 2 && doc.Algorithms[ri-1].WithinTextbook != nil && !*doc.Algorithms[ri-1].WithinTextbook:
+				text = red.Sprint(cell)
 			}
-			if left {
+			if left[i] {
 				b.WriteString(text + strings.Repeat(" ", pad))
 			} else {
 				b.WriteString(strings.Repeat(" ", pad) + text)
@@ -414,9 +436,12 @@ func printCompare(w io.Writer, s *scenario.Scenario, doc *compareReport, useColo
 		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "msgs/entry: messages between the lightweights of a group per critical-section entry (N: the group's size)")
-	fmt.Fprintln(w, "sync delay: virtual time from a cs_exit to the group's next cs_enter, when that entrant was already waiting")
-	fmt.Fprintln(w, "waiting:    virtual time from a lightweight's REQUEST to its cs_enter; run time: the whole schedule")
+	fmt.Fprintln(w, "msgs/entry: messages between the lightweights of a group per critical-section entry, against the textbook")
+	fmt.Fprintln(w, "            (N: the group's size; K: a quorum without its owner; D: the tree's diameter)")
+	fmt.Fprintln(w, "hops:       synchronization delay, messages on the causal chain from a cs_exit to the group's next cs_enter")
+	fmt.Fprintln(w, "            when that entrant was already waiting (mean, and the longest)")
+	fmt.Fprintln(w, "waiting:    virtual time from a lightweight's CS_GRANT to its cs_enter, mean; spread: its standard deviation")
+	fmt.Fprintln(w, "entries/s:  critical-section entries per second of virtual time")
 	for _, st := range doc.Algorithms {
 		f := st.FirstFailure
 		if f == nil {
@@ -433,6 +458,19 @@ func printCompare(w io.Writer, s *scenario.Scenario, doc *compareReport, useColo
 		fmt.Fprintf(w, "%s %s: %s failed, first seed %d (%s)\n", red.Sprint("FAILED"), st.Algorithm,
 			plural(st.Failed, "schedule"), f.Seed, what)
 	}
+	for _, st := range doc.Algorithms {
+		if st.WithinTextbook != nil && !*st.WithinTextbook {
+			fmt.Fprintf(w, "%s %s: %s messages per entry, outside the textbook's %s\n", red.Sprint("OUTSIDE"), st.Algorithm,
+				fmtNum(*st.MessagesPerEntry), check.Range{Low: *st.TextbookLow, High: *st.TextbookHigh})
+		}
+	}
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 func optNum(f *float64, unit string) string {

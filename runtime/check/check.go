@@ -23,11 +23,17 @@
 //     no node failed or acted after its exit, and the run did not end
 //     stalled (a deadlock is named as the cycle of its wait-for graph);
 //   - order: Lamport and Ricart–Agrawala enter in (request ts, id) order,
-//     the token visits the ring in order;
+//     Roucairol–Carvalho in that order among the requests each had heard
+//     of, the token visits the ring in order; the family's token and
+//     quorum algorithms keep no such order and are skipped (Textbook);
 //   - clock: every receive advances the clock past the message's ts, no
 //     node's clock goes back;
-//   - messages: algorithm and token messages measured against the textbook
-//     counts.
+//   - messages: algorithm and token messages measured against the most
+//     the textbook allows per entry (Textbook.Bound).
+//
+// Measure turns a trace into the costs `mutexlab compare` adds up:
+// messages and waiting per entry, and the synchronization delay of each
+// handover in hops along happened-before.
 //
 // Monitor is the live counterpart of the mutual exclusion check: it watches
 // events as a run produces them and raises an alert the moment two nodes

@@ -104,6 +104,16 @@ func TestTraces(t *testing.T) {
 			evidence: map[string][]ev{Order: {{"A2 A1", []int{16, 20, 28, 38}}}},
 			summary:  map[string]string{Order: "1 entry out of (ts, id) order"},
 		}},
+		// out_of_order.jsonl under Roucairol–Carvalho: A2 had received A1's
+		// earlier request (payload ts 2 < 3) when it entered. RELEASE is
+		// not one of its messages, hence the count.
+		{"rc_out_of_order.jsonl", want{
+			evidence: map[string][]ev{
+				Order:    {{"A2 A1", []int{16, 20, 28, 38}}},
+				Messages: {{"A1 A2", nil}},
+			},
+			summary: map[string]string{Order: "1 entry out of (ts, id) order", Messages: "A roucairol_carvalho 6/≤4 for 2 entries"},
+		}},
 		{"token_out_of_order.jsonl", want{
 			status:   noCS,
 			evidence: map[string][]ev{Order: {{"A C", []int{7}}}},
@@ -212,6 +222,8 @@ func TestEvidenceText(t *testing.T) {
 		{"interleaved_prints.jsonl", MutualExclusion, "they overlap in wall time for 3ms"},
 		{"interleaved_prints.jsonl", Screen, "A2 printed (line 33) between two lines of A1's critical section (lines 31 and 34)"},
 		{"out_of_order.jsonl", Order, "A2 entered (line 28) before A1 (line 38), but A1's request (ts 3, line 16) precedes A2's (ts 4, line 20) in (ts, id) order and was pending"},
+		{"rc_out_of_order.jsonl", Order, "A2 entered (line 28) before A1 (line 38), but A1's request (ts 2, line 16) precedes A2's (ts 3, line 20) in (ts, id) order and had reached A2"},
+		{"rc_out_of_order.jsonl", Messages, "group A (roucairol_carvalho, N=2) sent 6 messages among its lightweights (RELEASE 2, REPLY 2, REQUEST 2) for 2 entries; at most 2 per entry (0..2(N-1)) allows 4"},
 		{"recv_lc_not_past_ts.jsonl", Clock, "A1 received CS_GRANT from A (ts 1) with lc 1 at line 14"},
 		{"lc_decreasing.jsonl", Clock, "A2's clock went back from 10 (line 43, send) to 5 (line 44, send)"},
 		{"too_many_messages.jsonl", Messages, "group A (ricart_agrawala, N=2) sent 6 messages among its lightweights (RELEASE 2, REPLY 2, REQUEST 2) for 2 entries; 2(N-1) = 2 per entry allows 4"},

@@ -1,19 +1,13 @@
 package check
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
 
 	"mutexlab/runtime/trace"
 )
-
-// ordered lists the lightweights' algorithms whose entries must follow
-// (request ts, id) order.
-var ordered = map[string]bool{
-	"lamport":         true,
-	"ricart_agrawala": true,
-}
 
 // tokenRing is the heavyweights' algorithm whose token visits the ring in
 // order.
@@ -26,8 +20,11 @@ type entry struct {
 	req int // event index; -1 when the node sent no REQUEST (a group of one)
 }
 
-// entries pairs a node's critical sections with their requests.
-func (h *history) entries(node string) []entry {
+// entries pairs a node's critical sections with their requests. The
+// request is the node's last REQUEST broadcast before the entry, or with
+// first its first REQUEST since its previous entry (Roucairol–Carvalho
+// asks some peers later, again, for the same request).
+func (h *history) entries(node string, first bool) []entry {
 	by := h.csBy[node] // one per cs_enter, in the same order
 	out := make([]entry, 0, len(by))
 	req := -1
@@ -35,7 +32,7 @@ func (h *history) entries(node string) []entry {
 		e := h.ev[i]
 		switch {
 		case e.Ev == trace.Send && e.Type == "REQUEST":
-			if req < 0 || h.ev[req].LC != e.LC {
+			if req < 0 || (!first && h.ev[req].LC != e.LC) {
 				req = i
 			}
 		case e.Ev == trace.CSEnter:
@@ -46,21 +43,63 @@ func (h *history) entries(node string) []entry {
 	return out
 }
 
-// precedes orders requests by (ts, id), the order both Lamport's and
-// Ricart–Agrawala's algorithms grant in. Ids compare as strings, as the
-// Lua scripts compare them.
-func (h *history) precedes(a, b entry) bool {
-	ta, tb := h.ev[a.req].TS, h.ev[b.req].TS
-	if ta != tb {
-		return ta < tb
+// requestTS is the timestamp a request is ordered by: its REQUEST's ts,
+// or with fromPayload the payload's "ts" when it carries one (a request
+// asked again later keeps its first timestamp there).
+func (h *history) requestTS(i int, fromPayload bool) int64 {
+	e := h.ev[i]
+	if fromPayload && len(e.Payload) > 0 {
+		var p struct {
+			TS *float64 `json:"ts"`
+		}
+		if json.Unmarshal(e.Payload, &p) == nil && p.TS != nil {
+			return int64(*p.TS)
+		}
+	}
+	return e.TS
+}
+
+// precedes orders requests by (ts, id), the order Lamport's,
+// Ricart–Agrawala's and Roucairol–Carvalho's algorithms grant in. Ids
+// compare as the Lua scripts compare them: as strings, or by their place
+// in the group (rank) for an algorithm that orders by number.
+func (h *history) precedes(a, b entry, tb Textbook, rank map[string]int) bool {
+	fromPayload := tb.Order == KnownOrder
+	ta, tb_ := h.requestTS(a.req, fromPayload), h.requestTS(b.req, fromPayload)
+	if ta != tb_ {
+		return ta < tb_
+	}
+	if tb.ByNumber {
+		return rank[a.c.node] < rank[b.c.node]
 	}
 	return a.c.node < b.c.node
 }
 
-// checkOrder requires, within each group whose algorithm is known, that no
-// node enters while another node's request that precedes its own in
-// (ts, id) order is pending (sent and not yet served); and that the token
-// goes round the ring in order, from the first heavyweight on.
+// heard reports whether x received, before entering at e1, a REQUEST
+// that y sent for its request e2 (between e2's first REQUEST and its
+// entry).
+func (h *history) heard(x string, e1 entry, y string, e2 entry) bool {
+	for _, i := range h.events(x) {
+		if i == e1.c.enter {
+			return false
+		}
+		e := h.ev[i]
+		if e.Ev != trace.Recv || e.Type != "REQUEST" || e.From != y {
+			continue
+		}
+		s := h.src[i]
+		if s >= 0 && h.pos[s] >= h.pos[e2.req] && h.pos[s] < h.pos[e2.c.enter] {
+			return true
+		}
+	}
+	return false
+}
+
+// checkOrder requires, within each group whose algorithm keeps an order
+// (Textbook.Order), that no node enters while another node's request that
+// precedes its own in (ts, id) order is pending (sent and not yet served;
+// for KnownOrder: and received by the node that enters); and that the
+// token goes round the ring in order, from the first heavyweight on.
 //
 // A node has at most one request pending, so when X enters, the only
 // request of Y that can be pending is the one for Y's next entry after X's:
@@ -72,16 +111,23 @@ func checkOrder(h *history) Result {
 	outOfOrder := 0
 	for _, hw := range h.heavy {
 		alg := h.meta.Algorithms[hw]
-		if !ordered[alg] {
+		tb, known := TextbookOf(alg)
+		switch {
+		case !known:
 			notes = append(notes, fmt.Sprintf("%s: %s not checked (no known order)", hw, algName(alg)))
+			continue
+		case tb.Order == NoOrder:
+			notes = append(notes, fmt.Sprintf("%s: %s keeps no (ts, id) order, not checked", hw, algName(alg)))
 			continue
 		}
 		checked = true
 		lws := h.meta.Groups[hw]
+		rank := map[string]int{}
 		per := map[string][]entry{}
 		total := 0
-		for _, n := range lws {
-			per[n] = h.entries(n)
+		for i, n := range lws {
+			rank[n] = i
+			per[n] = h.entries(n, tb.Order == KnownOrder)
 			total += len(per[n])
 		}
 		bad := 0
@@ -100,14 +146,21 @@ func checkOrder(h *history) Result {
 						continue
 					}
 					e2 := ys[j]
-					if e2.req < 0 || !h.earlier(e2.req, e1.c.enter) || !h.precedes(e2, e1) {
+					if e2.req < 0 || !h.earlier(e2.req, e1.c.enter) || !h.precedes(e2, e1, tb, rank) {
 						continue
 					}
+					how := "was pending"
+					if tb.Order == KnownOrder {
+						if !h.heard(x, e1, y, e2) {
+							continue
+						}
+						how = fmt.Sprintf("had reached %s", x)
+					}
 					bad++
-					r1, r2 := h.ev[e1.req], h.ev[e2.req]
+					ts1, ts2 := h.requestTS(e1.req, tb.Order == KnownOrder), h.requestTS(e2.req, tb.Order == KnownOrder)
 					ev = append(ev, Evidence{
-						Text: fmt.Sprintf("%s entered (line %d) before %s (line %d), but %s's request (ts %d, line %d) precedes %s's (ts %d, line %d) in (ts, id) order and was pending",
-							x, h.ev[e1.c.enter].Line, y, h.ev[e2.c.enter].Line, y, r2.TS, r2.Line, x, r1.TS, r1.Line),
+						Text: fmt.Sprintf("%s entered (line %d) before %s (line %d), but %s's request (ts %d, line %d) precedes %s's (ts %d, line %d) in (ts, id) order and %s",
+							x, h.ev[e1.c.enter].Line, y, h.ev[e2.c.enter].Line, y, ts2, h.ev[e2.req].Line, x, ts1, h.ev[e1.req].Line, how),
 						Nodes:  []string{x, y},
 						Events: h.refs(e2.req, e1.req, e1.c.enter, e2.c.enter),
 					})
@@ -115,7 +168,11 @@ func checkOrder(h *history) Result {
 			}
 		}
 		outOfOrder += bad
-		pass = append(pass, fmt.Sprintf("%s %s: %s in (ts, id) order", hw, alg, plural(total, "entry", "entries")))
+		what := "in (ts, id) order"
+		if tb.Order == KnownOrder {
+			what = "in (ts, id) order among the requests heard"
+		}
+		pass = append(pass, fmt.Sprintf("%s %s: %s %s", hw, alg, plural(total, "entry", "entries"), what))
 	}
 
 	var fail []string
@@ -125,7 +182,11 @@ func checkOrder(h *history) Result {
 	switch {
 	case len(h.heavy) == 0:
 	case h.meta.Token != tokenRing:
-		notes = append(notes, fmt.Sprintf("token: %s not checked (no known order)", algName(h.meta.Token)))
+		if _, known := TextbookOf(h.meta.Token); known {
+			notes = append(notes, fmt.Sprintf("token: %s keeps no ring order, not checked", algName(h.meta.Token)))
+		} else {
+			notes = append(notes, fmt.Sprintf("token: %s not checked (no known order)", algName(h.meta.Token)))
+		}
 	default:
 		checked = true
 		passes, bad := h.tokenOrder(&ev)
@@ -142,13 +203,18 @@ func checkOrder(h *history) Result {
 	return result(Order, ev, strings.Join(append(pass, notes...), "; "), strings.Join(append(fail, notes...), "; "))
 }
 
-// tokenOrder follows the TOKEN sends in wall-time order: each must come
+// tokenOrder follows the heavyweights' TOKEN sends in wall-time order: each must come
 // from the current holder (the first heavyweight at the start) and go to
 // the holder's next in the ring.
 func (h *history) tokenOrder(ev *[]Evidence) (passes, bad int) {
+	heavy := map[string]bool{}
+	for _, hw := range h.heavy {
+		heavy[hw] = true
+	}
 	var sends []int
 	for i, e := range h.ev {
-		if e.Ev == trace.Send && e.Type == "TOKEN" && h.nodeOf[i] >= 0 {
+		// A lightweight algorithm may have a TOKEN of its own.
+		if e.Ev == trace.Send && e.Type == "TOKEN" && h.nodeOf[i] >= 0 && heavy[e.Node] && heavy[e.To] {
 			sends = append(sends, i)
 		}
 	}

@@ -3,11 +3,13 @@ package node
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	lua "github.com/yuin/gopher-lua"
 
 	"mutexlab/runtime/luabox"
+	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/trace"
 	"mutexlab/runtime/wire"
 )
@@ -30,6 +32,7 @@ func (n *Node) module() *lua.LTable {
 	t.RawSetString("peers", n.list(s.Peers))
 	t.RawSetString("children", n.list(s.Children))
 	t.RawSetString("ring", n.list(n.cfg.Ring))
+	t.RawSetString("members", n.list(members(s, n.cfg.Ring)))
 	t.RawSetString("rounds_total", lua.LNumber(n.cfg.Rounds))
 
 	setFuncs(L, t, map[string]lua.LGFunction{
@@ -63,6 +66,33 @@ func setFuncs(L *lua.LState, t *lua.LTable, fns map[string]lua.LGFunction) {
 	for _, name := range names {
 		t.RawSetString(name, L.NewFunction(fns[name]))
 	}
+}
+
+// members is everyone who runs this node's algorithm with it, itself
+// included, in an order every one of them agrees on: a heavyweight's ring,
+// or a lightweight's group by number (A3 before A12). The algorithms that
+// need a total order on ids, a tree, a grid or a coordinator read it
+// (docs/lua-api.md).
+func members(s scenario.Node, ring []string) []string {
+	if s.Role == scenario.Heavyweight {
+		return ring
+	}
+	all := append([]string{s.ID}, s.Peers...)
+	number := func(id string) int {
+		k, err := strconv.Atoi(strings.TrimPrefix(id, s.Group))
+		if err != nil {
+			return -1
+		}
+		return k
+	}
+	sort.SliceStable(all, func(a, b int) bool {
+		na, nb := number(all[a]), number(all[b])
+		if na != nb {
+			return na < nb
+		}
+		return all[a] < all[b]
+	})
+	return all
 }
 
 func (n *Node) list(ids []string) *lua.LTable {

@@ -302,7 +302,8 @@ func TestReload(t *testing.T) {
 
 func TestAlgorithm(t *testing.T) {
 	s := newSession(t, sessionOptions{})
-	s.must("algorithm", "token ring  token", "group A     lamport", "group B     ricart_agrawala", "available", "lamport ricart_agrawala token")
+	s.must("algorithm", "token ring  token", "group A     lamport", "group B     ricart_agrawala", "available",
+		"central lamport maekawa naimi_trehel raymond ricart_agrawala roucairol_carvalho suzuki_kasami token")
 	s.fails("algorithm A", "usage: algorithm [GROUP ALGORITHM]")
 	s.fails("algorithm Z lamport", `no group "Z" (groups: A B, or token)`)
 	s.fails("algorithm A nope", `module "nope" not found`)

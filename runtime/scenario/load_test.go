@@ -91,11 +91,12 @@ func TestThreeGroups(t *testing.T) {
 }
 
 // The embedded scenarios, as the error messages list them.
-const embeddedNames = "seed, three_groups, tiny, exercises/{after_you,eager_entry,own_clock,right_now,ring_of_four}"
+const embeddedNames = "central, maekawa, naimi_trehel, raymond, roucairol_carvalho, seed, suzuki_kasami, three_groups, tiny, exercises/{after_you,eager_entry,own_clock,right_now,ring_of_four}"
 
 func TestEmbeddedExamplesLoad(t *testing.T) {
 	names := Embedded()
-	want := []string{"seed", "three_groups", "tiny", "exercises/after_you", "exercises/eager_entry",
+	want := []string{"central", "maekawa", "naimi_trehel", "raymond", "roucairol_carvalho", "seed", "suzuki_kasami",
+		"three_groups", "tiny", "exercises/after_you", "exercises/eager_entry",
 		"exercises/own_clock", "exercises/right_now", "exercises/ring_of_four"}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("Embedded() = %v, want %v", names, want)
