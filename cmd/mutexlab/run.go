@@ -81,6 +81,9 @@ func runBatch(s *scenario.Scenario, arg string, dirs []string, tracePath, htmlPa
 		},
 		OnScreen: scr.Line,
 		OnStderr: func(id, line string) { fmt.Fprintln(os.Stderr, line) },
+		OnStall: func(c *cluster.Cluster, st *trace.Stall) {
+			runview.PrintStallStates(out, c, st)
+		},
 	})
 	if err != nil {
 		return classify(&cluster.RuntimeError{Err: err})

@@ -55,6 +55,13 @@ type Options struct {
 	// blocked or finished, no message in flight) before the run is
 	// declared stalled; default 1.5 s. Negative: never.
 	StallAfter time.Duration
+	// OnStall is told when the run has stalled, while every node is still
+	// up (Cluster.State and Eval can look inside them): before the run
+	// is stopped, or once it is frozen.
+	OnStall func(c *Cluster, s *trace.Stall)
+	// FreezeOnStall keeps a stalled run's processes, every node paused,
+	// instead of stopping it: the REPL inspects it until Stop.
+	FreezeOnStall bool
 	// HoldLinks starts every node with all its incoming links held (the
 	// REPL's `run --hold`): nothing is delivered until a deliver or a
 	// release, not even the first message.

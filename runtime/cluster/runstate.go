@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"context"
 	"time"
 
 	"mutexlab/runtime/trace"
@@ -166,16 +167,53 @@ func (c *Cluster) watchStall() {
 			since = time.Now()
 		case time.Since(since) >= c.opts.StallAfter:
 			c.mu.Lock()
-			if !c.stopping {
+			stopping := c.stopping
+			if !stopping {
 				c.outcome.Stalled = true
 				c.outcome.Stall = w
 				c.outcome.WaitFor = w.String()
 			}
 			c.mu.Unlock()
-			c.Stop("stalled")
+			if stopping {
+				return
+			}
+			if c.opts.FreezeOnStall {
+				// Paused, the nodes keep their state and answer status,
+				// inspect and pending; nothing more can happen until Stop.
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				c.Pause(ctx, c.liveIDs()...)
+				cancel()
+			}
+			if c.opts.OnStall != nil {
+				c.opts.OnStall(c, w)
+			}
+			if !c.opts.FreezeOnStall {
+				c.Stop("stalled")
+			}
 			return
 		}
 	}
+}
+
+// Frozen reports whether the run stalled and was kept, paused, for
+// inspection (Options.FreezeOnStall) and is not over yet.
+func (c *Cluster) Frozen() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.opts.FreezeOnStall && c.outcome.Stalled && !c.stopping
+}
+
+// liveIDs returns the nodes whose process is still up.
+func (c *Cluster) liveIDs() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var ids []string
+	for _, id := range c.ids {
+		if !c.state[id].dead {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 // Waits returns who waits on what now (for the REPL): the wait-for graph

@@ -250,6 +250,13 @@ func (c *Cluster) Status(ctx context.Context, id string) (node.Status, error) {
 	return *res.Status, nil
 }
 
+// State returns a node's algorithm state (its module's table, without
+// functions), between two of its events.
+func (c *Cluster) State(ctx context.Context, id string) (string, error) {
+	res, err := c.command(ctx, id, driver.Command{Op: driver.OpState})
+	return res.Value, err
+}
+
 // Eval evaluates a Lua expression in a node, between two of its events.
 func (c *Cluster) Eval(ctx context.Context, id, expr string) (string, error) {
 	res, err := c.command(ctx, id, driver.Command{Op: driver.OpEval, Expr: expr})

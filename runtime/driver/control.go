@@ -22,6 +22,7 @@ type Op string
 const (
 	OpStatus  Op = "status"  // Result.Status
 	OpEval    Op = "eval"    // Expr; Result.Value
+	OpState   Op = "state"   // Result.Value: the algorithm's state (Node.State)
 	OpPause   Op = "pause"   // stop handling events; what arrives waits
 	OpResume  Op = "resume"  // go on
 	OpHold    Op = "hold"    // Links: their messages wait, in order
@@ -94,6 +95,13 @@ type handler func(d *Driver, c Command) Result
 var driverOps = map[Op]handler{
 	OpStatus:  (*Driver).doStatus,
 	OpEval:    (*Driver).doEval,
+	OpState: func(d *Driver, _ Command) Result {
+		v, err := d.node.State()
+		if err != nil {
+			return Result{Err: err.Error()}
+		}
+		return Result{Value: v}
+	},
 	OpPause:   func(d *Driver, _ Command) Result { d.paused = true; return Result{} },
 	OpResume:  func(d *Driver, _ Command) Result { d.paused = false; return Result{} },
 	OpHold:    eachLink(func(_ *Driver, l *link, _ Command) { l.held, l.credit = true, 0 }),

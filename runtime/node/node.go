@@ -567,6 +567,25 @@ func StateText(w *trace.Wait) string {
 	return "requesting: " + w.What()
 }
 
+// State renders the algorithm module's table as inspect shows values,
+// without its functions: what a student looks at when the run stops.
+func (n *Node) State() (string, error) {
+	if n.stopped {
+		return "", ErrStopped
+	}
+	t, ok := n.algo.(*lua.LTable)
+	if !ok {
+		return "(no algorithm state)", nil
+	}
+	data := n.L.NewTable()
+	t.ForEach(func(k, v lua.LValue) {
+		if _, fn := v.(*lua.LFunction); !fn {
+			data.RawSet(k, v)
+		}
+	})
+	return luaString(data, 1), nil
+}
+
 // Eval evaluates a Lua expression between events, for the REPL's inspect.
 // Names are looked up in the algorithm module's table first (so
 // `inspect A1 queue` shows lamport's queue), then in node, then in the

@@ -132,3 +132,35 @@ func TestSignalsStopTheSystem(t *testing.T) {
 		})
 	}
 }
+
+// A stall freezes the system instead of ending it: status shows what each
+// node waits for, inspect reads its tables, and stop ends the run as
+// stalled.
+func TestStallFreezesForInspection(t *testing.T) {
+	cmd := replProcess(t, "repl", "exercises/after_you")
+	cmd.Stdin = strings.NewReader("run --speed 20\nstatus\ninspect A1 deferred\npending\nstop\nstatus\ncheck\nquit\n")
+	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	out, _ := cmd.CombinedOutput()
+	text := string(out)
+	for _, want := range []string{
+		"the run stalled: deadlock A1 → A2 → A1",
+		"the system is frozen",
+		"paused (requesting: REPLY from A2,A3)",
+		"paused (waiting for grant)",
+		"no message is waiting",
+		"run after_you: stalled",
+		"exited (stalled) requesting: REPLY from A2,A3",
+		"liveness          FAIL  stall: deadlock A1 → A2 → A1",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	// inspect answered with A1's deferred peers: a Lua list of two ids.
+	if !strings.Contains(text, `{"A2", "A3"}`) && !strings.Contains(text, `{"A3", "A2"}`) {
+		t.Errorf("inspect A1 deferred did not show two peers")
+	}
+	if t.Failed() {
+		t.Logf("output:\n%s", text)
+	}
+}

@@ -30,7 +30,9 @@ type liveRun struct {
 	begin time.Time
 	path  string // --trace FILE, or ""
 
-	ended chan struct{} // closed once the run is over and its summary posted
+	ended   chan struct{} // closed once the run is over and its summary posted
+	stalled chan struct{} // closed when the run stalls and is frozen for inspection
+	stall   *trace.Stall  // set before stalled is closed
 
 	mu      sync.Mutex
 	outcome cluster.Outcome

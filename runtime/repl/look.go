@@ -135,6 +135,8 @@ func (l *lastKnown) rows() []statusRow {
 		switch {
 		case n.Finished && n.Exit != "":
 			row.state = "done, exited (" + n.Exit + ")"
+		case n.Exit != "" && n.Before == trace.PhaseBlocked:
+			row.state = "exited (" + n.Exit + ") " + node.StateText(n.Wait)
 		case n.Exit != "":
 			row.state = "exited (" + n.Exit + ")"
 		case n.Phase == trace.PhaseDead:

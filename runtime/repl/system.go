@@ -115,7 +115,7 @@ func (r *repl) launch(ctx context.Context, o runOptions) error {
 		r.cur.tr.discard() // the last run's temporary trace; its views go with it
 	}
 	lr := &liveRun{scen: s, ids: s.NodeIDs(), tr: newLiveTrace(tf, s, r.version), path: o.trace,
-		ended: make(chan struct{})}
+		ended: make(chan struct{}), stalled: make(chan struct{})}
 	r.con.setNodes(lr.ids)
 	lr.begin = time.Now()
 	c, err := cluster.Start(cluster.Options{
@@ -125,6 +125,15 @@ func (r *repl) launch(ctx context.Context, o runOptions) error {
 		OnScreen: r.con.nodeLine,
 		// Nodes write only errors to stderr: news, never hidden.
 		OnStderr: func(id, line string) { r.con.notice(line) },
+		// A stall freezes the system: every node paused, kept for status,
+		// inspect, pending, diagram and timeline until `stop`.
+		FreezeOnStall: true,
+		OnStall: func(_ *cluster.Cluster, st *trace.Stall) {
+			lr.stall = st
+			close(lr.stalled)
+			r.con.notice(r.con.style("the run stalled: "+st.String(), color.FgRed, color.Bold) + "\n" +
+				"the system is frozen (every node paused, its state kept): status, inspect, pending, diagram and timeline look at it; `stop` ends it")
+		},
 	})
 	if err != nil {
 		tf.Discard()
@@ -174,6 +183,11 @@ func (r *repl) follow(ctx context.Context, lr *liveRun, d time.Duration) error {
 	case <-timeout:
 		return nil
 	case <-lr.ended:
+	case <-lr.stalled:
+		if !r.interactive {
+			return errQuiet{"the run stalled: " + lr.stall.String() + " (frozen for inspection; `stop` ends it)"}
+		}
+		return nil
 	}
 	if r.interactive {
 		return nil
@@ -191,8 +205,13 @@ func (r *repl) follow(ctx context.Context, lr *liveRun, d time.Duration) error {
 }
 
 // stop stops the running system and waits until its summary is posted.
+// A frozen stall ends as what it was: stalled.
 func (r *repl) stop() {
-	r.cur.c.Stop("interrupted")
+	reason := "interrupted"
+	if r.cur.c.Frozen() {
+		reason = "stalled"
+	}
+	r.cur.c.Stop(reason)
 	<-r.cur.ended
 }
 

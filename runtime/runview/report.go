@@ -1,15 +1,18 @@
 package runview
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/fatih/color"
 
 	"mutexlab/runtime/check"
+	"mutexlab/runtime/cluster"
 	"mutexlab/runtime/diagram"
 	"mutexlab/runtime/trace"
 )
@@ -108,4 +111,25 @@ func PrintReport(w io.Writer, r *check.Report, useColor bool) {
 		return
 	}
 	r.Print(w, useColor)
+}
+
+// PrintStallStates shows, while a stalled run's nodes are still up, what
+// each stalled node's algorithm holds: the tables `inspect` would show.
+func PrintStallStates(w io.Writer, c *cluster.Cluster, st *trace.Stall) {
+	fmt.Fprintf(w, "\nthe run stalled: %s\n", st.String())
+	fmt.Fprintln(w, "the algorithm state of each stalled node, before the processes end:")
+	ids := st.Nodes()
+	width := 0
+	for _, id := range ids {
+		width = max(width, len(id))
+	}
+	for _, id := range ids {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		v, err := c.State(ctx, id)
+		cancel()
+		if err != nil {
+			v = "(" + err.Error() + ")"
+		}
+		fmt.Fprintf(w, "  %-*s  %s\n", width, id, v)
+	}
 }
