@@ -93,8 +93,8 @@ type handler func(d *Driver, c Command) Result
 
 // driverOps is the driver's side of the command set: one handler per Op.
 var driverOps = map[Op]handler{
-	OpStatus:  (*Driver).doStatus,
-	OpEval:    (*Driver).doEval,
+	OpStatus: (*Driver).doStatus,
+	OpEval:   (*Driver).doEval,
 	OpState: func(d *Driver, _ Command) Result {
 		v, err := d.node.State()
 		if err != nil {
