@@ -23,7 +23,8 @@
 //     no node failed or acted after its exit, and the run did not end
 //     stalled (a deadlock is named as the cycle of its wait-for graph);
 //   - order: Lamport and Ricart–Agrawala enter in (request ts, id) order,
-//     the token visits the ring in order;
+//     ties broken by the number in the id (A3 before A12; docs/lua-api.md,
+//     "Ties"), the token visits the ring in order;
 //   - clock: every receive advances the clock past the message's ts, no
 //     node's clock goes back;
 //   - messages: algorithm and token messages measured against the textbook

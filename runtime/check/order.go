@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"mutexlab/runtime/trace"
@@ -47,14 +48,39 @@ func (h *history) entries(node string) []entry {
 }
 
 // precedes orders requests by (ts, id), the order both Lamport's and
-// Ricart–Agrawala's algorithms grant in. Ids compare as strings, as the
-// Lua scripts compare them.
+// Ricart–Agrawala's algorithms grant in. Ties go by idBefore, the
+// documented tie-break the shipped scripts use (docs/lua-api.md, "Ties").
 func (h *history) precedes(a, b entry) bool {
 	ta, tb := h.ev[a.req].TS, h.ev[b.req].TS
 	if ta != tb {
 		return ta < tb
 	}
-	return a.c.node < b.c.node
+	return idBefore(a.c.node, b.c.node)
+}
+
+// idBefore is the tie-break between two lightweights' ids: by the group's
+// letter, then by the number after it, so A3 comes before A12 (as strings
+// "A12" < "A3"). Ids not of that shape compare as strings.
+func idBefore(a, b string) bool {
+	ga, na, okA := splitID(a)
+	gb, nb, okB := splitID(b)
+	if !okA || !okB || ga != gb {
+		return a < b
+	}
+	return na < nb
+}
+
+// splitID splits "A12" into "A" and 12.
+func splitID(id string) (group string, n int, ok bool) {
+	i := strings.IndexFunc(id, func(r rune) bool { return r >= '0' && r <= '9' })
+	if i <= 0 {
+		return "", 0, false
+	}
+	n, err := strconv.Atoi(id[i:])
+	if err != nil {
+		return "", 0, false
+	}
+	return id[:i], n, true
 }
 
 // checkOrder requires, within each group whose algorithm is known, that no
