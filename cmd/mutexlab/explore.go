@@ -19,7 +19,6 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"mutexlab/runtime/check"
-	"mutexlab/runtime/node"
 	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/sim"
 	"mutexlab/runtime/trace"
@@ -155,7 +154,10 @@ func runExplore(ctx context.Context, w io.Writer, s *scenario.Scenario, dirs []s
 	// from finished schedules: collecting less often is worth ~25%.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 
-	lib := node.NewLibrary(append(append([]string{}, dirs...), s.Dir)...)
+	lib, scripts, err := preflight(s, dirs)
+	if err != nil {
+		return err
+	}
 	single := xf.runs == 1 && !xf.exhaustive
 	var kept *trace.Trace
 	opts := sim.ExploreOptions{Scenario: s, Lib: lib, Version: Version, Runs: xf.runs, Seed: xf.seed,
@@ -170,6 +172,7 @@ func runExplore(ctx context.Context, w io.Writer, s *scenario.Scenario, dirs []s
 	opts.Progress = bar.update
 	if !xf.asJSON {
 		fmt.Fprintln(w, exploreHeader(s, xf))
+		printOrigins(w, s, scripts, "explore")
 	}
 	res, err := sim.Explore(ctx, opts)
 	bar.clear()
@@ -285,7 +288,7 @@ func saveFailure(base string, f *sim.Failure) (tracePath, htmlPath string, err e
 }
 
 func writeTraceFile(path string, t *trace.Trace) error {
-	out, err := os.Create(path)
+	out, err := createLocked(path)
 	if err != nil {
 		return err
 	}
@@ -389,6 +392,10 @@ func printExplore(w io.Writer, s *scenario.Scenario, xf *exploreFlags, res *sim.
 	if f.Detail != "" {
 		fmt.Fprintf(w, "  %s\n", f.Detail)
 	}
+	if algs := sim.FIFOAlgorithms(s); s.Network.Reorder && len(algs) > 0 {
+		fmt.Fprintf(w, "  note: the channels reorder messages here (network.reorder), and %s %s FIFO channels:\n"+
+			"        a failure under reordering is not a bug in %s\n", strings.Join(algs, ", "), assumeVerb(len(algs)), them(len(algs)))
+	}
 	fmt.Fprintln(w)
 	f.Report.Print(w, xf.color)
 	fmt.Fprintln(w)
@@ -444,4 +451,18 @@ func (p *progressBar) clear() {
 		fmt.Fprint(p.w, "\r\033[K")
 		p.shown = false
 	}
+}
+
+func assumeVerb(n int) string {
+	if n == 1 {
+		return "assumes"
+	}
+	return "assume"
+}
+
+func them(n int) string {
+	if n == 1 {
+		return "it"
+	}
+	return "them"
 }

@@ -42,15 +42,20 @@ func violations(r *check.Report) []diagram.Violation {
 
 // writeDiagram writes the run's space-time diagram with its failures.
 func writeDiagram(t *trace.Trace, r *check.Report, path string) error {
-	f, err := os.Create(path)
+	f, err := createLocked(path)
 	if err != nil {
 		return err
 	}
-	if err := diagram.HTML(f, t, diagram.Options{Violations: violations(r)}); err != nil {
+	if err := writeDiagramTo(f, t, r); err != nil {
 		f.Close()
 		return err
 	}
 	return f.Close()
+}
+
+// writeDiagramTo writes the diagram into f, which the caller closes.
+func writeDiagramTo(f *os.File, t *trace.Trace, r *check.Report) error {
+	return diagram.HTML(f, t, diagram.Options{Violations: violations(r)})
 }
 
 // monitor raises a red line the moment two nodes are inside the critical

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -44,6 +45,14 @@ func init() {
 		return runBatch(s, arg, sf.dirs(), *tracePath, *htmlPath, *asJSON)
 	}
 	register(c)
+}
+
+// roundsText is "2 rounds", or "rounds forever".
+func roundsText(n int) string {
+	if n == 0 {
+		return "rounds forever"
+	}
+	return plural(n, "round")
 }
 
 // palette colors each node's screen lines.
@@ -106,7 +115,7 @@ func createTrace(path, scenarioName string) (*traceFile, error) {
 		}
 		return &traceFile{path: f.Name(), temp: true, f: f}, nil
 	}
-	f, err := os.Create(path)
+	f, err := createLocked(path)
 	if err != nil {
 		return nil, err
 	}
@@ -168,12 +177,15 @@ type summary struct {
 	Messages  map[string]int `json:"messages"`
 	WallTime  float64        `json:"wall_seconds"`
 	Trace     string         `json:"trace,omitempty"`
+	// File and Scripts say what ran (the trace's header has the same).
+	File    string         `json:"file,omitempty"`
+	Scripts []trace.Script `json:"scripts,omitempty"`
 }
 
 func summarize(meta trace.Meta, tl *tally, out cluster.Outcome, wall time.Duration) summary {
 	tl.mu.Lock()
 	s := summary{Scenario: meta.Scenario, Processes: len(meta.Nodes), Entries: maps.Clone(tl.entries),
-		Messages: maps.Clone(tl.messages), WallTime: wall.Seconds()}
+		Messages: maps.Clone(tl.messages), WallTime: wall.Seconds(), File: meta.File, Scripts: meta.Scripts}
 	tl.mu.Unlock()
 	switch {
 	case out.Failed != "":
@@ -242,9 +254,27 @@ func (s summary) print(w io.Writer, nodes []string) {
 // runBatch launches s, relays the screen until the run ends, then prints
 // the summary and the check report, judged on the trace read back.
 func runBatch(s *scenario.Scenario, arg string, dirs []string, tracePath, htmlPath string, asJSON bool) error {
+	// Nothing starts unless every script compiles and the scenario is one
+	// TCP can run.
+	if s.Network.Reorder {
+		return classify(cluster.ReorderError(s))
+	}
+	_, scripts, err := preflight(s, dirs)
+	if err != nil {
+		return err
+	}
 	tf, err := createTrace(tracePath, s.Name)
 	if err != nil {
 		return runtimeErr("--trace: %v", err)
+	}
+	// The diagram is written at the end, into a file locked from the start.
+	var hf *os.File
+	if htmlPath != "" {
+		if hf, err = createLocked(htmlPath); err != nil {
+			tf.discard()
+			return runtimeErr("--html: %v", err)
+		}
+		defer hf.Close()
 	}
 	keep := !tf.temp
 	defer func() {
@@ -256,6 +286,10 @@ func runBatch(s *scenario.Scenario, arg string, dirs []string, tracePath, htmlPa
 	if asJSON {
 		out = io.Discard // the JSON document is the only output
 	}
+	fmt.Fprintf(out, "run %s: %d processes, %s, speed %s\n", s.Name, len(s.NodeIDs()), roundsText(s.Rounds),
+		strconv.FormatFloat(s.Speed, 'g', -1, 64))
+	printOrigins(out, s, scripts, "run")
+	fmt.Fprintln(out)
 	scr := newScreen(out, s.NodeIDs(), colorOut() && !asJSON)
 	mon := newMonitor(out, colorOut() && !asJSON)
 	mon.start(s.Meta(nil, "tcp", Version))
@@ -309,8 +343,8 @@ func runBatch(s *scenario.Scenario, arg string, dirs []string, tracePath, htmlPa
 		sum.Trace = tf.path
 	}
 	var htmlErr error
-	if htmlPath != "" {
-		htmlErr = writeDiagram(t, report, htmlPath)
+	if hf != nil {
+		htmlErr = writeDiagramTo(hf, t, report)
 	}
 	if asJSON {
 		doc := map[string]any{"summary": sum}

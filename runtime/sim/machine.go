@@ -62,13 +62,14 @@ func newWorld(s *scenario.Scenario, lib *node.Library, version string) (*world, 
 	}
 	rounds := max(s.Rounds, 1)
 	w.steps = DefaultMaxSteps * rounds
-	// Compile every script now, so that a syntax error is one clear error
-	// before any schedule runs rather than a failure in each.
-	for _, name := range append([]string{scenario.Heavyweight, scenario.Lightweight}, s.Algorithms()...) {
-		if _, _, err := lib.Compile(name); err != nil {
-			return nil, &node.ScriptError{Msg: err.Error()}
-		}
+	// Compile every script now, so that a syntax error or a missing module
+	// is one clear error before any schedule runs rather than a failure in
+	// each; the trace's header records them.
+	scripts, err := lib.Preflight(s)
+	if err != nil {
+		return nil, err
 	}
+	w.meta.Scripts = scripts
 	return w, nil
 }
 
