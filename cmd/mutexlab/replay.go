@@ -101,6 +101,7 @@ func runReplay(c *command, args []string) error {
 		return runtimeErr("%v", err)
 	}
 	report := check.Run(res.Trace, check.Options{Interrupted: res.Outcome == sim.Ended && interruptedRun(rec)})
+	report.TraceFile = out
 	if *htmlPath != "" {
 		if err := writeDiagram(res.Trace, report, *htmlPath); err != nil {
 			return runtimeErr("--html: %v", err)

@@ -19,22 +19,25 @@ func checkRun(t *trace.Trace, interrupted bool) *check.Report {
 	return check.Run(t, check.Options{Interrupted: interrupted})
 }
 
-// violations turns the report's failures into what the diagram draws in red.
+// violations turns the report's failures into what the diagram draws in
+// red: each root cause, followed by what follows from it.
 func violations(r *check.Report) []diagram.Violation {
 	if r == nil {
 		return nil
 	}
 	var out []diagram.Violation
-	for _, res := range r.Results {
-		if res.Status != check.Fail {
-			continue
+	add := func(checkName string, ev check.Evidence, follows int) {
+		v := diagram.Violation{Nodes: ev.Nodes, Text: checkName + ": " + ev.Text, Check: checkName, Follows: follows}
+		for _, ref := range ev.Events {
+			v.Lines = append(v.Lines, ref.Line)
 		}
-		for _, ev := range res.Evidence {
-			v := diagram.Violation{Nodes: ev.Nodes, Text: res.Check + ": " + ev.Text}
-			for _, ref := range ev.Events {
-				v.Lines = append(v.Lines, ref.Line)
-			}
-			out = append(out, v)
+		out = append(out, v)
+	}
+	for _, root := range r.Roots() {
+		at := len(out) + 1
+		add(root.Check, root.Evidence, 0)
+		for _, c := range root.Follows {
+			add(c.Check, c.Evidence, at)
 		}
 	}
 	return out

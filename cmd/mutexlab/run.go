@@ -341,6 +341,7 @@ func runBatch(s *scenario.Scenario, arg string, dirs []string, tracePath, htmlPa
 	}
 	if keep {
 		sum.Trace = tf.path
+		report.TraceFile = tf.path // the evidence cites its lines
 	}
 	var htmlErr error
 	if hf != nil {

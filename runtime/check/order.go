@@ -131,12 +131,16 @@ func checkOrder(h *history) Result {
 					}
 					bad++
 					r1, r2 := h.ev[e1.req], h.ev[e2.req]
-					ev = append(ev, Evidence{
+					e := Evidence{
 						Text: fmt.Sprintf("%s entered (line %d) before %s (line %d), but %s's request (ts %d, line %d) precedes %s's (ts %d, line %d) in (ts, id) order and was pending",
 							x, h.ev[e1.c.enter].Line, y, h.ev[e2.c.enter].Line, y, r2.TS, r2.Line, x, r1.TS, r1.Line),
 						Nodes:  []string{x, y},
 						Events: h.refs(e2.req, e1.req, e1.c.enter, e2.c.enter),
-					})
+					}
+					if h.concurrentPair(e1.c, e2.c) {
+						e.causeKey = pairKey(e1.c.id, e2.c.id) // both were inside at once
+					}
+					ev = append(ev, e)
 				}
 			}
 		}
