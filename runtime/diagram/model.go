@@ -432,3 +432,56 @@ func (m *model) resolve(vs []Violation) []violation {
 	}
 	return out
 }
+
+// stallView is how a stalled run ends, for drawing: who waits for whom
+// (trace.End is the one fold the liveness check and the timeline use).
+type stallView struct {
+	Text  string // "deadlock A1 → A2 → A1: ..."
+	Cycle bool   // a deadlock: some nodes wait for each other
+	Edges []waitEdge
+}
+
+// waitEdge is one wait of a stalled node on another.
+type waitEdge struct {
+	From, To int    // lanes: From waits for To; To is -1 for a wait on anyone
+	What     string // "REPLY", "CS_GRANT", "TOKEN"
+	Block    int    // the event that says so (From's last block)
+	OnCycle  bool   // an edge of the cycle's path
+}
+
+// stall returns the stall the trace ends in, nil when it does not.
+func (m *model) stall() *stallView {
+	end := trace.End(m.meta.Nodes, m.events, nil)
+	st := end.Stall
+	if st == nil {
+		return nil
+	}
+	v := &stallView{Text: st.String(), Cycle: len(st.Cycle) > 0}
+	onPath := map[[2]string]bool{}
+	for i, n := range st.Path {
+		onPath[[2]string{n, st.Path[(i+1)%len(st.Path)]}] = true
+	}
+	for _, b := range append(append([]trace.Blocked{}, st.Cycle...), st.Waiting...) {
+		from, ok := m.index[b.Node]
+		if !ok || b.Wait == nil {
+			continue
+		}
+		block := -1
+		if s := end.States[b.Node]; s != nil {
+			block = s.Block
+		}
+		what := b.Wait.Type
+		if what == "" {
+			what = b.Wait.What()
+		}
+		if len(b.Wait.From) == 0 { // from anyone: said, not drawn
+			v.Edges = append(v.Edges, waitEdge{From: from, To: -1, What: what, Block: block})
+		}
+		for _, f := range b.Wait.From {
+			if to, ok := m.index[f]; ok && to != from {
+				v.Edges = append(v.Edges, waitEdge{From: from, To: to, What: what, Block: block, OnCycle: onPath[[2]string{b.Node, f}]})
+			}
+		}
+	}
+	return v
+}
