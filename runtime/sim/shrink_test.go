@@ -11,8 +11,15 @@ import (
 
 // The exercises' counterexamples shrink to a schedule a student can read
 // on one screen, failing the same way, and a shrunk schedule replays from
-// its trace.
+// its trace. The sizes are the README's table ("The simulator").
 func TestShrinkExercises(t *testing.T) {
+	readme := map[string][2]Size{
+		"exercises/after_you":    {{49, 9}, {28, 4}},
+		"exercises/eager_entry":  {{465, 114}, {44, 7}},
+		"exercises/own_clock":    {{569, 150}, {42, 8}},
+		"exercises/right_now":    {{528, 132}, {54, 9}},
+		"exercises/ring_of_four": {{226, 44}, {54, 6}},
+	}
 	for _, name := range scenario.Embedded() {
 		if !strings.HasPrefix(name, "exercises/") {
 			continue
@@ -31,6 +38,9 @@ func TestShrinkExercises(t *testing.T) {
 			g := sh.Failure
 			t.Logf("first: seed %d, %d events, %d messages; shortest: %d events, %d messages (rounds %d, groups %v, prints %d, cut %d; %d runs)",
 				f.Seed, f.Size.Events, f.Size.Messages, g.Size.Events, g.Size.Messages, g.Scenario.Rounds, g.Scenario.Groups, g.Scenario.CS.Prints, g.Cut, sh.Runs)
+			if want := readme[name]; f.Size != want[0] || g.Size != want[1] {
+				t.Errorf("first %+v, shortest %+v; the README says %+v, %+v", f.Size, g.Size, want[0], want[1])
+			}
 			if failureKind(g.Outcome, g.Report) != failureKind(f.Outcome, f.Report) {
 				t.Errorf("the shortest fails as %q, the first as %q", failureKind(g.Outcome, g.Report), failureKind(f.Outcome, f.Report))
 			}
