@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -278,5 +280,35 @@ func TestExploreShrinks(t *testing.T) {
 	out, errOut, code = mutexlab(t, dir, "replay", "found/eager_entry-seed1-shortest.jsonl")
 	if code != 1 || !strings.Contains(out, "followed the recording to the end") || !strings.Contains(out, "verdict           FAIL  mutual exclusion") {
 		t.Fatalf("replay of the shortest: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+// Evidence cites trace lines only where a trace file exists: a failing run
+// without --trace keeps its trace, names it in the report, and the lines
+// cited are the events named.
+func TestEvidenceCitesAKeptTrace(t *testing.T) {
+	out, errOut, code := mutexlab(t, t.TempDir(), "run", "exercises/after_you", "--speed", "50")
+	if code != 1 {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	m := regexp.MustCompile(`\(lines of (\S+\.jsonl)\):\n.*\n +line (\d+) +(\w+) +(\w+)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no root cause citing a trace file:\n%s", out)
+	}
+	defer os.Remove(m[1])
+	tr, err := trace.ReadFile(m[1])
+	if err != nil {
+		t.Fatalf("the cited trace: %v", err)
+	}
+	line, _ := strconv.Atoi(m[2])
+	found := false
+	for _, e := range tr.Events {
+		found = found || e.Line == line && e.Node == m[3] && e.Ev == m[4]
+	}
+	if !found {
+		t.Errorf("line %d of %s is not %s's %s", line, m[1], m[3], m[4])
+	}
+	if !strings.Contains(out, "  trace       "+m[1]+"\n") {
+		t.Errorf("the summary does not name the kept trace %s", m[1])
 	}
 }

@@ -99,6 +99,24 @@ func TestJSON(t *testing.T) {
 	if !bytes.HasSuffix(b, []byte("}\n")) {
 		t.Errorf("no final newline")
 	}
+	// The verdict, and each finding's id and the root it follows from.
+	grouped, _ := Run(readTrace(t, "interleaved_prints.jsonl"), Options{}).JSON()
+	var doc struct {
+		Verdict string `json:"verdict"`
+		Results []struct {
+			Evidence []struct {
+				ID    int `json:"id"`
+				Cause int `json:"cause"`
+			} `json:"evidence"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(grouped, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Verdict != "FAIL  mutual exclusion, screen (1 root cause)" || len(doc.Results[1].Evidence) != 1 ||
+		doc.Results[0].Evidence[0].ID != 1 || doc.Results[1].Evidence[0].Cause != 1 {
+		t.Errorf("grouped JSON: %+v\n%s", doc, grouped)
+	}
 	clean, _ := Run(readTrace(t, "clean_ra.jsonl"), Options{}).JSON()
 	if !bytes.Contains(clean, []byte(`"failed": false`)) || bytes.Contains(clean, []byte(`"evidence"`)) {
 		t.Errorf("clean report:\n%s", clean)

@@ -40,7 +40,7 @@ type ShrinkOptions struct {
 	// Seeds is how many schedules a smaller system is tried with
 	// (default 100).
 	Seeds int
-	// Budget bounds the schedules run in all (default 3000).
+	// Budget bounds the schedules run in all (default 1000).
 	Budget int
 }
 
@@ -86,7 +86,7 @@ func Shrink(ctx context.Context, f *Failure, opts ShrinkOptions) (*Shrunk, error
 		opts.Seeds = 100
 	}
 	if opts.Budget <= 0 {
-		opts.Budget = 3000
+		opts.Budget = 1000
 	}
 	sh := &shrinker{ctx: ctx, opts: opts, kind: failureKind(f.Outcome, f.Report), worlds: map[string]*world{}}
 	best := f
