@@ -189,8 +189,14 @@ type Consequence struct {
 }
 
 // Verdict is the report's last line: "FAIL  mutual exclusion, screen,
-// order" or "PASS  every check".
+// order (2 root causes)" or "PASS  every check".
 func (r *Report) Verdict() string {
+	st, text := r.verdict()
+	return strings.ToUpper(string(st)) + "  " + text
+}
+
+// verdict is the verdict's status and its words.
+func (r *Report) verdict() (Status, string) {
 	var failed []string
 	skipped := 0
 	for _, res := range r.Results {
@@ -203,10 +209,10 @@ func (r *Report) Verdict() string {
 	}
 	if len(failed) > 0 {
 		roots := len(r.Roots())
-		return fmt.Sprintf("FAIL  %s (%s)", strings.Join(failed, ", "), plural(roots, "root cause", "root causes"))
+		return Fail, fmt.Sprintf("%s (%s)", strings.Join(failed, ", "), plural(roots, "root cause", "root causes"))
 	}
 	if skipped > 0 {
-		return fmt.Sprintf("PASS  every check that applies (%d skipped)", skipped)
+		return Pass, fmt.Sprintf("every check that applies (%d skipped)", skipped)
 	}
-	return "PASS  every check"
+	return Pass, "every check"
 }

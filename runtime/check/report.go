@@ -99,9 +99,8 @@ func (r *Report) Print(w io.Writer, useColor bool) {
 	for _, warn := range r.Warnings {
 		fmt.Fprintf(w, "%s %s\n", paint("warning:", color.FgYellow), warn)
 	}
-	v := r.Verdict()
-	st, rest, _ := strings.Cut(v, "  ")
-	fmt.Fprintf(w, "%-*s  %s  %s\n", width, "verdict", status(Status(strings.ToLower(st))), rest)
+	st, text := r.verdict()
+	fmt.Fprintf(w, "%-*s  %s  %s\n", width, "verdict", status(st), text)
 }
 
 // consequences counts the findings that follow from a root cause.
