@@ -14,9 +14,15 @@ local M = {
   mine = nil,      -- our own pending request
 }
 
+-- Ties go to the smaller id by its number within the group: A3 before
+-- A12 (docs/lua-api.md, "Ties"); as strings "A12" would come first.
+local function id_before(a, b)
+  return tonumber(a:sub(2)) < tonumber(b:sub(2))
+end
+
 -- a comes before b: smaller timestamp, ties broken by id.
 local function before(a, b)
-  return a.ts < b.ts or (a.ts == b.ts and a.id < b.id)
+  return a.ts < b.ts or (a.ts == b.ts and id_before(a.id, b.id))
 end
 
 local function enqueue(request)

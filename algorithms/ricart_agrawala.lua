@@ -14,9 +14,15 @@ local M = {
   deferred = {},   -- peers whose REPLY we hold back until we leave
 }
 
+-- Ties go to the smaller id by its number within the group: A3 before
+-- A12 (docs/lua-api.md, "Ties"); as strings "A12" would come first.
+local function id_before(a, b)
+  return tonumber(a:sub(2)) < tonumber(b:sub(2))
+end
+
 -- Our request comes before the one stamped (ts, id).
 local function ours_first(ts, id)
-  return M.ts < ts or (M.ts == ts and node.id < id)
+  return M.ts < ts or (M.ts == ts and id_before(node.id, id))
 end
 
 local function all_replied()

@@ -42,6 +42,7 @@ func runCheck(c *command, args []string) error {
 		fmt.Fprintf(os.Stderr, "mutexlab check: %s: warning: %s\n", pos[0], w)
 	}
 	r := check.Run(t, check.Options{})
+	r.TraceFile = pos[0]
 	if *asJSON {
 		b, err := r.JSON()
 		if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -146,9 +147,13 @@ func runCompare(c *command, w io.Writer, args []string) error {
 		cf.seed = s.Seed
 	}
 	lib := node.NewLibrary(append(sf.dirs(), s.Dir)...)
-	for _, a := range algs {
-		if _, _, err := lib.Find(a); err != nil {
-			return usageErr("--algorithms: %v", err)
+	for _, a := range algs { // every script compiles before anything runs
+		if _, err := lib.Preflight(withAlgorithm(s, a)); err != nil {
+			var se *scenario.Error
+			if errors.As(err, &se) && strings.HasSuffix(se.Field, ".algorithm") {
+				return usageErr("--algorithms: %s", se.Msg)
+			}
+			return classify(err)
 		}
 	}
 	doc := compareReport{Scenario: s.Name, Rounds: s.Rounds, Runs: cf.runs, Seed: cf.seed}

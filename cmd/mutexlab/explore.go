@@ -19,7 +19,6 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"mutexlab/runtime/check"
-	"mutexlab/runtime/node"
 	"mutexlab/runtime/runview"
 	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/sim"
@@ -104,6 +103,7 @@ type exploreFlags struct {
 	maxSteps   int
 	workers    int
 	asJSON     bool
+	noShrink   bool
 	color      bool // the report in colors
 
 	// For the replay command line.
@@ -122,6 +122,7 @@ func (f *exploreFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.maxSteps, "max-steps", 0, fmt.Sprintf("steps after which a schedule counts as a livelock (default %d per round)", sim.DefaultMaxSteps))
 	fs.IntVar(&f.workers, "workers", 0, "schedules run in parallel (default: the number of CPUs); the result does not depend on it")
 	fs.BoolVar(&f.asJSON, "json", false, "print the result as JSON")
+	fs.BoolVar(&f.noShrink, "no-shrink", false, "save the first failing schedule only, without looking for a shorter one")
 }
 
 // scenarioArgOf names a loaded scenario the way the command line would.
@@ -141,6 +142,22 @@ type exploreReport struct {
 	Trace    string             `json:"trace,omitempty"`
 	HTML     string             `json:"html,omitempty"`
 	Replay   string             `json:"replay,omitempty"`
+	// Shortest is the shortest failing schedule shrinking found.
+	Shortest *shortestReport `json:"shortest,omitempty"`
+}
+
+// shortestReport is the shrunk counterexample of the --json document.
+type shortestReport struct {
+	Size sim.Size `json:"size"`
+	// System says how the scenario was made smaller: "1 round,
+	// lightweights A 1 B 2, 1 line per critical section".
+	System string        `json:"system"`
+	Cut    bool          `json:"cut"` // stopped right after the failure showed
+	Runs   int           `json:"runs"`
+	Checks *check.Report `json:"checks"`
+	Trace  string        `json:"trace"`
+	HTML   string        `json:"html,omitempty"`
+	Replay string        `json:"replay"`
 }
 
 func runExplore(ctx context.Context, w io.Writer, s *scenario.Scenario, dirs []string, xf *exploreFlags) error {
@@ -157,7 +174,10 @@ func runExplore(ctx context.Context, w io.Writer, s *scenario.Scenario, dirs []s
 	// from finished schedules: collecting less often is worth ~25%.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
 
-	lib := node.NewLibrary(append(append([]string{}, dirs...), s.Dir)...)
+	lib, scripts, err := preflight(s, dirs)
+	if err != nil {
+		return err
+	}
 	single := xf.runs == 1 && !xf.exhaustive
 	var kept *trace.Trace
 	opts := sim.ExploreOptions{Scenario: s, Lib: lib, Version: Version, Runs: xf.runs, Seed: xf.seed,
@@ -172,6 +192,7 @@ func runExplore(ctx context.Context, w io.Writer, s *scenario.Scenario, dirs []s
 	opts.Progress = bar.update
 	if !xf.asJSON {
 		fmt.Fprintln(w, exploreHeader(s, xf))
+		printOrigins(w, s, scripts, "explore")
 	}
 	res, err := sim.Explore(ctx, opts)
 	bar.clear()
@@ -184,10 +205,24 @@ func runExplore(ctx context.Context, w io.Writer, s *scenario.Scenario, dirs []s
 		kept = f.Trace
 	}
 	var writeErr error
+	var short *sim.Shrunk
 	if f != nil {
 		base := filepath.Join(xf.out, failureName(s, xf, f))
 		doc.Trace, doc.HTML, writeErr = saveFailure(base, f)
 		doc.Replay = replayCommand(s, xf, f, doc.Trace)
+		f.Report.TraceFile = doc.Trace
+		if !single && !xf.noShrink && writeErr == nil {
+			short, err = sim.Shrink(ctx, f, sim.ShrinkOptions{Lib: lib, Version: Version, MaxSteps: xf.maxSteps, Lag: xf.lag, Judge: opts.Judge})
+			if err != nil {
+				return classify(err)
+			}
+			sd := &shortestReport{Size: short.Size, System: systemOf(short.Scenario), Cut: short.Cut > 0,
+				Runs: short.Runs, Checks: short.Report}
+			sd.Trace, sd.HTML, writeErr = saveFailure(base+"-shortest", short.Failure)
+			sd.Replay = "mutexlab replay " + shellQuote(sd.Trace)
+			short.Report.TraceFile = sd.Trace
+			doc.Shortest = sd
+		}
 	}
 	if xf.tracePath != "" && kept != nil && writeErr == nil {
 		writeErr = writeTraceFile(xf.tracePath, kept)
@@ -287,7 +322,7 @@ func saveFailure(base string, f *sim.Failure) (tracePath, htmlPath string, err e
 }
 
 func writeTraceFile(path string, t *trace.Trace) error {
-	out, err := os.Create(path)
+	out, err := runview.CreateLocked(path)
 	if err != nil {
 		return err
 	}
@@ -391,19 +426,63 @@ func printExplore(w io.Writer, s *scenario.Scenario, xf *exploreFlags, res *sim.
 	if f.Detail != "" {
 		fmt.Fprintf(w, "  %s\n", f.Detail)
 	}
-	fmt.Fprintln(w)
-	f.Report.Print(w, xf.color)
-	fmt.Fprintln(w)
-	if doc.Trace != "" {
-		fmt.Fprintf(w, "  trace    %s\n", doc.Trace)
+	report := f.Report
+	if sd := doc.Shortest; sd != nil {
+		report = sd.Checks
+		fmt.Fprintf(w, "shrunk to %s in %s; its report:\n", shortestWhat(sd), plural(sd.Runs, "run"))
 	}
-	if doc.HTML != "" {
-		fmt.Fprintf(w, "  diagram  %s\n", doc.HTML)
+	if algs := sim.FIFOAlgorithms(s); s.Network.Reorder && len(algs) > 0 {
+		fmt.Fprintf(w, "  note: the channels reorder messages here (network.reorder), and %s %s FIFO channels:\n"+
+			"        a failure under reordering is not a bug in %s\n", strings.Join(algs, ", "), assumeVerb(len(algs)), them(len(algs)))
+	}
+	fmt.Fprintln(w)
+	report.Print(w, xf.color)
+	fmt.Fprintln(w)
+	label := "failing"
+	if doc.Shortest != nil {
+		label = "first"
+	}
+	fmt.Fprintf(w, "  %-9s %s, %s (%s)\n", label, plural(f.Size.Events, "event"), plural(f.Size.Messages, "message"), systemOf(s))
+	if doc.Trace != "" {
+		fmt.Fprintf(w, "            trace    %s\n", doc.Trace)
 	}
 	if xf.tracePath != "" {
-		fmt.Fprintf(w, "  trace    %s\n", xf.tracePath)
+		fmt.Fprintf(w, "            trace    %s\n", xf.tracePath)
 	}
-	fmt.Fprintf(w, "replay it: %s\n", doc.Replay)
+	if doc.HTML != "" {
+		fmt.Fprintf(w, "            diagram  %s\n", doc.HTML)
+	}
+	fmt.Fprintf(w, "            replay   %s\n", doc.Replay)
+	if sd := doc.Shortest; sd != nil {
+		fmt.Fprintf(w, "  %-9s %s\n", "shortest", shortestWhat(sd))
+		fmt.Fprintf(w, "            trace    %s\n", sd.Trace)
+		if sd.HTML != "" {
+			fmt.Fprintf(w, "            diagram  %s\n", sd.HTML)
+		}
+		fmt.Fprintf(w, "            replay   %s\n", sd.Replay)
+	}
+}
+
+// shortestWhat says how big the shortest schedule is and how it was made
+// smaller: "44 events, 7 messages (1 round, lightweights A 1 B 2, 1 line
+// per critical section; stopped right after the failure)".
+func shortestWhat(sd *shortestReport) string {
+	what := fmt.Sprintf("%s, %s (%s", plural(sd.Size.Events, "event"), plural(sd.Size.Messages, "message"), sd.System)
+	if sd.Cut {
+		what += "; stopped right after the failure"
+	}
+	return what + ")"
+}
+
+// systemOf names the dimensions shrinking changes: "3 rounds,
+// lightweights A 3 B 3, 3 lines per critical section".
+func systemOf(s *scenario.Scenario) string {
+	var parts []string
+	for _, g := range s.Groups {
+		parts = append(parts, fmt.Sprintf("%s %d", g.ID, g.Lightweights))
+	}
+	lines := plural(s.CS.Prints, "line")
+	return fmt.Sprintf("%s, lightweights %s, %s per critical section", plural(s.Rounds, "round"), strings.Join(parts, " "), lines)
 }
 
 // progressBar shows an exploration's progress on a terminal, and a plain
@@ -446,4 +525,18 @@ func (p *progressBar) clear() {
 		fmt.Fprint(p.w, "\r\033[K")
 		p.shown = false
 	}
+}
+
+func assumeVerb(n int) string {
+	if n == 1 {
+		return "assumes"
+	}
+	return "assume"
+}
+
+func them(n int) string {
+	if n == 1 {
+		return "it"
+	}
+	return "them"
 }

@@ -49,7 +49,8 @@ func TestExploreCommandPasses(t *testing.T) {
 	}
 }
 
-var replayLine = regexp.MustCompile(`(?m)^replay it: mutexlab (.*)$`)
+// replayLine finds the first replay command: the first failing schedule's.
+var replayLine = regexp.MustCompile(`(?m)^ +replay +mutexlab (.*)$`)
 
 // A failing schedule: status 1, its trace and diagram in --out, and a
 // replay command that writes the very same trace.
@@ -187,7 +188,7 @@ func TestREPLExploreHook(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !strings.Contains(b.String(), "schedule 1 (seed 1) FAILED") ||
-		!strings.Contains(b.String(), "replay it: mutexlab explore "+filepath.Join(simTestdata, "eager.lua")+" --runs 1 --seed 1") {
+		!strings.Contains(b.String(), "replay   mutexlab explore "+filepath.Join(simTestdata, "eager.lua")+" --runs 1 --seed 1") {
 		t.Fatalf("output:\n%s", &b)
 	}
 	seed, err := scenario.Default()

@@ -15,6 +15,8 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"mutexlab/runtime/scenario"
 )
 
 // Exit statuses (README, "Run the seed").
@@ -132,6 +134,18 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "exit status: 0 success, 1 a check failed, 2 bad usage/scenario/script, 3 runtime failure")
 }
 
+// subcommandNames lists the commands a typo is matched against, sorted.
+func subcommandNames() []string {
+	var names []string
+	for n, c := range commands {
+		if !c.hidden {
+			names = append(names, n)
+		}
+	}
+	sort.Strings(names)
+	return names
+}
+
 func main() { os.Exit(run(os.Args[1:])) }
 
 func run(args []string) int {
@@ -152,6 +166,8 @@ func run(args []string) int {
 	if !ok {
 		if strings.HasPrefix(name, "-") {
 			fmt.Fprintf(os.Stderr, "mutexlab: flag %s needs a command first; see 'mutexlab help'\n", name)
+		} else if hint := scenario.Suggest(name, subcommandNames()); hint != "" {
+			fmt.Fprintf(os.Stderr, "mutexlab: unknown command %q; did you mean %s? (see 'mutexlab help')\n", name, hint)
 		} else {
 			fmt.Fprintf(os.Stderr, "mutexlab: unknown command %q; see 'mutexlab help'\n", name)
 		}

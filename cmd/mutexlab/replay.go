@@ -38,6 +38,8 @@ type replayReport struct {
 	Trace       string          `json:"trace"`
 	HTML        string          `json:"html,omitempty"`
 	Checks      *check.Report   `json:"checks"`
+	// Scripts lists the recorded scripts that changed since or are gone.
+	Scripts []sim.ScriptChange `json:"scripts,omitempty"`
 }
 
 func runReplay(c *command, args []string) error {
@@ -78,8 +80,16 @@ func runReplay(c *command, args []string) error {
 		}
 	} else if s, err = sim.ScenarioFromMeta(rec.Meta); err != nil {
 		return usageErr("%s: %v", pos[0], err)
+	} else if f := rec.Meta.File; f != "" && !strings.HasPrefix(f, trace.EmbeddedPrefix) {
+		s.Dir = filepath.Dir(f) // the recorded scenario's folder, for a trace that names no scripts
 	}
 	lib := node.NewLibrary(*scripts, s.Dir)
+	var changes []sim.ScriptChange
+	if *scripts == "" {
+		// The scripts the recorded run ran, wherever replay is started
+		// from; --scripts says to run others.
+		changes = sim.PinRecorded(lib, rec.Meta)
+	}
 	res, err := sim.Replay(rec, sim.ReplayOptions{Lib: lib, Scenario: s, Version: Version})
 	if err != nil {
 		return classify(err)
@@ -92,6 +102,7 @@ func runReplay(c *command, args []string) error {
 		return runtimeErr("%v", err)
 	}
 	report := check.Run(res.Trace, check.Options{Interrupted: res.Outcome == sim.Ended && interruptedRun(rec)})
+	report.TraceFile = out
 	if *htmlPath != "" {
 		if err := runview.WriteDiagram(res.Trace, report, *htmlPath); err != nil {
 			return runtimeErr("--html: %v", err)
@@ -99,7 +110,7 @@ func runReplay(c *command, args []string) error {
 	}
 	doc := replayReport{Recorded: pos[0], Outcome: res.Outcome, Divergence: res.Divergence,
 		SameCSOrder: res.SameCSOrder(), RecordedCS: res.Recorded, ReplayedCS: res.Replayed,
-		Trace: out, HTML: *htmlPath, Checks: report}
+		Trace: out, HTML: *htmlPath, Checks: report, Scripts: changes}
 	if res.Outcome == sim.Failed && res.Err != nil {
 		doc.Detail = res.Err.Error()
 	}
@@ -135,9 +146,14 @@ func printReplay(w io.Writer, rec *trace.Trace, res *sim.ReplayResult, doc repla
 		len(rec.Meta.Nodes), len(rec.Events))
 	if d := res.Divergence; d != nil {
 		fmt.Fprintf(w, "DIVERGES at %s\n", d)
-		fmt.Fprintln(w, "  the scripts no longer do what the recorded ones did; from there on each node still gets its messages\n  in the recorded order where it can")
 	} else {
 		fmt.Fprintln(w, "followed the recording to the end")
+	}
+	for _, c := range doc.Scripts {
+		fmt.Fprintf(w, "  script    %s\n", c)
+	}
+	if res.Divergence != nil {
+		fmt.Fprintln(w, "  the scripts no longer do what the recorded ones did; from there on each node still gets its messages\n  in the recorded order where it can")
 	}
 	if doc.Detail != "" {
 		fmt.Fprintf(w, "  %s\n", doc.Detail)

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -46,12 +47,38 @@ func traceWriteError(t *runview.TraceFile, msg string) error {
 	return runtimeErr("writing the trace %s: %s", t.Path, msg)
 }
 
+// roundsText is "2 rounds", or "rounds forever".
+func roundsText(n int) string {
+	if n == 0 {
+		return "rounds forever"
+	}
+	return plural(n, "round")
+}
+
 // runBatch launches s, relays the screen until the run ends, then prints
 // the summary and the check report, judged on the trace read back.
 func runBatch(s *scenario.Scenario, arg string, dirs []string, tracePath, htmlPath string, asJSON bool) error {
+	// Nothing starts unless every script compiles and the scenario is one
+	// TCP can run.
+	if s.Network.Reorder {
+		return classify(cluster.ReorderError(s))
+	}
+	_, scripts, err := preflight(s, dirs)
+	if err != nil {
+		return err
+	}
 	tf, err := runview.CreateTrace(tracePath, s.Name)
 	if err != nil {
 		return runtimeErr("--trace: %v", err)
+	}
+	// The diagram is written at the end, into a file locked from the start.
+	var hf *os.File
+	if htmlPath != "" {
+		if hf, err = runview.CreateLocked(htmlPath); err != nil {
+			tf.Discard()
+			return runtimeErr("--html: %v", err)
+		}
+		defer hf.Close()
 	}
 	keep := !tf.Temp
 	defer func() {
@@ -63,6 +90,10 @@ func runBatch(s *scenario.Scenario, arg string, dirs []string, tracePath, htmlPa
 	if asJSON {
 		out = io.Discard // the JSON document is the only output
 	}
+	fmt.Fprintf(out, "run %s: %d processes, %s, speed %s\n", s.Name, len(s.NodeIDs()), roundsText(s.Rounds),
+		strconv.FormatFloat(s.Speed, 'g', -1, 64))
+	printOrigins(out, s, scripts, "run")
+	fmt.Fprintln(out)
 	scr := runview.NewScreen(out, s.NodeIDs(), colorOut() && !asJSON)
 	mon := runview.NewMonitor(out, colorOut() && !asJSON)
 	mon.Start(s.Meta(nil, "tcp", Version))
@@ -117,10 +148,11 @@ func runBatch(s *scenario.Scenario, arg string, dirs []string, tracePath, htmlPa
 	}
 	if keep {
 		sum.Trace = tf.Path
+		report.TraceFile = tf.Path // the evidence cites its lines
 	}
 	var htmlErr error
-	if htmlPath != "" {
-		htmlErr = runview.WriteDiagram(t, report, htmlPath)
+	if hf != nil {
+		htmlErr = runview.WriteDiagramTo(hf, t, report)
 	}
 	if asJSON {
 		doc := map[string]any{"summary": sum}

@@ -24,8 +24,10 @@
 //     stalled (a deadlock is named as the cycle of its wait-for graph);
 //   - order: Lamport and Ricart–Agrawala enter in (request ts, id) order,
 //     Roucairol–Carvalho in that order among the requests each had heard
-//     of, the token visits the ring in order; the family's token and
-//     quorum algorithms keep no such order and are skipped (Textbook);
+//     of, ties broken by the number in the id (A3 before A12;
+//     docs/lua-api.md, "Ties"), the token visits the ring in order; the
+//     family's token and quorum algorithms keep no such order and are
+//     skipped (Textbook);
 //   - clock: every receive advances the clock past the message's ts, no
 //     node's clock goes back;
 //   - messages: algorithm and token messages measured against the most
@@ -73,8 +75,8 @@ type Options struct {
 	// Interrupted judges the run as interrupted (Ctrl-C) even when no exit
 	// event says so: a grant not yet followed by an entry is not a failure.
 	Interrupted bool
-	// MaxEvidence caps the evidence items kept per check; the rest are
-	// counted in Result.More. 0 means 20.
+	// MaxEvidence caps the root causes kept per check, and the findings
+	// kept per root cause; the rest are counted in Result.More. 0 means 20.
 	MaxEvidence int
 }
 
@@ -92,6 +94,10 @@ type Report struct {
 	// Start is the t of the trace's earliest event; Print shows times
 	// relative to it.
 	Start int64 `json:"start"`
+	// TraceFile is the file whose lines the evidence cites; the caller
+	// sets it (a run's --trace or its kept temporary trace, explore's
+	// saved schedule). Print names it.
+	TraceFile string `json:"trace_file,omitempty"`
 }
 
 // Result is one check's verdict.
@@ -107,9 +113,21 @@ type Result struct {
 // Evidence is one finding: a sentence, the nodes it is about and the
 // events that show it.
 type Evidence struct {
+	// ID numbers the finding in the report, from 1, root causes and their
+	// consequences alike, in the order Print shows them.
+	ID     int        `json:"id"`
 	Text   string     `json:"text"`
 	Nodes  []string   `json:"nodes,omitempty"`
 	Events []EventRef `json:"events,omitempty"`
+	// Cause is the ID of the root cause this finding follows from: a
+	// screen or order failure of two critical sections that mutual
+	// exclusion found concurrent, a grant never used because of a stall,
+	// a mutual exclusion pair due to a section never left. 0: the finding
+	// is a root cause itself.
+	Cause int `json:"cause,omitempty"`
+
+	key      string // names this finding for others to point at
+	causeKey string // the key of the finding this one follows from
 }
 
 // EventRef points at one event of the trace.
@@ -187,13 +205,7 @@ func Run(t *trace.Trace, opts Options) *Report {
 	if max <= 0 {
 		max = defaultMaxEvidence
 	}
-	for i := range r.Results {
-		res := &r.Results[i]
-		if len(res.Evidence) > max {
-			res.More = len(res.Evidence) - max
-			res.Evidence = res.Evidence[:max]
-		}
-	}
+	link(r.Results, max)
 	r.Warnings = h.warnings
 	return r
 }

@@ -302,11 +302,13 @@ func TestReplayCycle(t *testing.T) {
 	}
 }
 
+// MaxEvidence caps the root causes kept per check, and what follows from
+// each: the stall and one of its two unused grants.
 func TestMaxEvidence(t *testing.T) {
-	r := Run(readTrace(t, "stall.jsonl"), Options{MaxEvidence: 2})
+	r := Run(readTrace(t, "stall.jsonl"), Options{MaxEvidence: 1})
 	res := r.Result(Liveness)
-	if len(res.Evidence) != 2 || res.More != 1 {
-		t.Fatalf("%d evidence items, %d more; want 2 and 1", len(res.Evidence), res.More)
+	if len(res.Evidence) != 2 || res.More != 1 || res.Evidence[1].Cause != res.Evidence[0].ID {
+		t.Fatalf("%d evidence items, %d more; want 2 (a root and its consequence) and 1", len(res.Evidence), res.More)
 	}
 }
 

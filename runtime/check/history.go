@@ -43,6 +43,10 @@ type history struct {
 	cs    []*csInterval            // critical sections by entry
 	csBy  map[string][]*csInterval // per node, in its order
 	stray []int                    // prints outside any critical section
+	// concurrentCS holds the pairs of critical sections (ids, smaller
+	// first) the mutual exclusion check found concurrent: the screen and
+	// order findings about them follow from it.
+	concurrentCS map[[2]int]bool
 
 	heavy []string          // heavyweights in ring order
 	group map[string]string // lightweight -> heavyweight

@@ -27,6 +27,18 @@ func checkLiveness(h *history, interrupted bool) Result {
 	var parts []string
 	end := h.ending()
 
+	// Nodes stopped by a script error: a stall that waits on one of them,
+	// and the grants they never used, follow from the error.
+	errored := map[string]bool{}
+	for _, n := range h.nodes {
+		for _, i := range h.events(n) {
+			if h.ev[i].Ev == trace.Error {
+				errored[n] = true
+			}
+		}
+	}
+	stalled := map[string]bool{}
+
 	// Stall: one violation, the wait-for graph's cycle first.
 	if st := end.Stall; st != nil {
 		parts = append(parts, "stall: "+st.String())
@@ -48,7 +60,20 @@ func checkLiveness(h *history, interrupted bool) Result {
 		if len(st.Cycle) == 0 {
 			text = "no node can move: " + text
 		}
-		ev = append(ev, Evidence{Text: text, Nodes: nodes, Events: refs})
+		e := Evidence{Text: text, Nodes: nodes, Events: refs, key: stallKey}
+		if len(st.Cycle) == 0 {
+			for _, b := range st.Waiting {
+				for _, f := range b.Wait.From {
+					if errored[f] && e.causeKey == "" {
+						e.causeKey = errorKey(f)
+					}
+				}
+			}
+		}
+		for _, n := range st.Nodes() {
+			stalled[n] = true
+		}
+		ev = append(ev, e)
 	}
 
 	// Grants: a lightweight enters the critical section once per
@@ -102,7 +127,14 @@ func checkLiveness(h *history, interrupted bool) Result {
 			if st := end.States[n]; st.Phase == trace.PhaseDead {
 				text += fmt.Sprintf(" (it stopped: %s)", st.Why)
 			}
-			ev = append(ev, Evidence{Text: text, Nodes: []string{n}, Events: h.refs(i)})
+			e := Evidence{Text: text, Nodes: []string{n}, Events: h.refs(i)}
+			switch {
+			case errored[n]:
+				e.causeKey = errorKey(n)
+			case stalled[n]:
+				e.causeKey = stallKey
+			}
+			ev = append(ev, e)
 		}
 	}
 	if lost > 0 {
@@ -146,6 +178,7 @@ func checkLiveness(h *history, interrupted bool) Result {
 					Text:   fmt.Sprintf("%s stopped with an error (line %d): %s", n, e.Line, e.Text),
 					Nodes:  []string{n},
 					Events: h.refs(i),
+					key:    errorKey(n),
 				})
 			}
 		}

@@ -125,7 +125,9 @@ func checkMutualExclusion(h *history) Result {
 	}
 	var ev []Evidence
 	overlap := 0
+	h.concurrentCS = map[[2]int]bool{}
 	report := func(k, m *csInterval) {
+		h.concurrentCS[[2]int{min(k.id, m.id), max(k.id, m.id)}] = true
 		e, wall := h.concurrent(k, m)
 		if wall {
 			overlap++
@@ -179,11 +181,27 @@ func (h *history) concurrent(k, m *csInterval) (Evidence, bool) {
 	default:
 		fmt.Fprintf(&b, "their wall times do not overlap (%s entered %s after %s left)", m.node, dur(from-to), k.node)
 	}
-	return Evidence{
+	e := Evidence{
 		Text:   b.String(),
 		Nodes:  []string{k.node, m.node},
 		Events: h.refs(k.enter, k.exit, m.enter, m.exit),
-	}, wall
+		key:    pairKey(k.id, m.id),
+	}
+	// A section its node never left is the cause: it is concurrent with
+	// whatever follows.
+	switch {
+	case k.again >= 0:
+		e.causeKey = unclosedKey(k.id)
+	case m.again >= 0:
+		e.causeKey = unclosedKey(m.id)
+	}
+	return e, wall
+}
+
+// concurrentPair reports whether the mutual exclusion check found the two
+// sections concurrent.
+func (h *history) concurrentPair(a, b *csInterval) bool {
+	return h.concurrentCS[[2]int{min(a.id, b.id), max(a.id, b.id)}]
 }
 
 // checkScreen requires each critical section to print exactly
@@ -219,6 +237,7 @@ func checkScreen(h *history) Result {
 					c.node, h.ev[c.again].Line, h.ev[c.enter].Line),
 				Nodes:  []string{c.node},
 				Events: h.refs(c.enter, c.again),
+				key:    unclosedKey(c.id),
 			})
 		}
 		for _, i := range c.prints {
@@ -266,12 +285,16 @@ func checkScreen(h *history) Result {
 				if !reported[key] {
 					reported[key] = true
 					interleaved++
-					ev = append(ev, Evidence{
+					e := Evidence{
 						Text: fmt.Sprintf("%s printed (line %d) between two lines of %s's critical section (lines %d and %d)",
 							prev.c.node, h.ev[prev.i].Line, p.c.node, h.ev[l].Line, h.ev[p.i].Line),
 						Nodes:  []string{p.c.node, prev.c.node},
 						Events: h.refs(l, prev.i, p.i),
-					})
+					}
+					if h.concurrentPair(p.c, prev.c) {
+						e.causeKey = pairKey(p.c.id, prev.c.id)
+					}
+					ev = append(ev, e)
 				}
 			}
 		}

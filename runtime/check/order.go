@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"mutexlab/runtime/trace"
@@ -60,9 +61,10 @@ func (h *history) requestTS(i int, fromPayload bool) int64 {
 }
 
 // precedes orders requests by (ts, id), the order Lamport's,
-// Ricart–Agrawala's and Roucairol–Carvalho's algorithms grant in. Ids
-// compare as the Lua scripts compare them: as strings, or by their place
-// in the group (rank) for an algorithm that orders by number.
+// Ricart–Agrawala's and Roucairol–Carvalho's algorithms grant in. Ties go
+// by idBefore, the documented tie-break the shipped scripts use
+// (docs/lua-api.md, "Ties"), or by the place in the group (rank) for an
+// algorithm that orders by number.
 func (h *history) precedes(a, b entry, tb Textbook, rank map[string]int) bool {
 	fromPayload := tb.Order == KnownOrder
 	ta, tb_ := h.requestTS(a.req, fromPayload), h.requestTS(b.req, fromPayload)
@@ -72,7 +74,32 @@ func (h *history) precedes(a, b entry, tb Textbook, rank map[string]int) bool {
 	if tb.ByNumber {
 		return rank[a.c.node] < rank[b.c.node]
 	}
-	return a.c.node < b.c.node
+	return idBefore(a.c.node, b.c.node)
+}
+
+// idBefore is the tie-break between two lightweights' ids: by the group's
+// letter, then by the number after it, so A3 comes before A12 (as strings
+// "A12" < "A3"). Ids not of that shape compare as strings.
+func idBefore(a, b string) bool {
+	ga, na, okA := splitID(a)
+	gb, nb, okB := splitID(b)
+	if !okA || !okB || ga != gb {
+		return a < b
+	}
+	return na < nb
+}
+
+// splitID splits "A12" into "A" and 12.
+func splitID(id string) (group string, n int, ok bool) {
+	i := strings.IndexFunc(id, func(r rune) bool { return r >= '0' && r <= '9' })
+	if i <= 0 {
+		return "", 0, false
+	}
+	n, err := strconv.Atoi(id[i:])
+	if err != nil {
+		return "", 0, false
+	}
+	return id[:i], n, true
 }
 
 // heard reports whether x received, before entering at e1, a REQUEST
@@ -158,12 +185,16 @@ func checkOrder(h *history) Result {
 					}
 					bad++
 					ts1, ts2 := h.requestTS(e1.req, tb.Order == KnownOrder), h.requestTS(e2.req, tb.Order == KnownOrder)
-					ev = append(ev, Evidence{
+					e := Evidence{
 						Text: fmt.Sprintf("%s entered (line %d) before %s (line %d), but %s's request (ts %d, line %d) precedes %s's (ts %d, line %d) in (ts, id) order and %s",
 							x, h.ev[e1.c.enter].Line, y, h.ev[e2.c.enter].Line, y, ts2, h.ev[e2.req].Line, x, ts1, h.ev[e1.req].Line, how),
 						Nodes:  []string{x, y},
 						Events: h.refs(e2.req, e1.req, e1.c.enter, e2.c.enter),
-					})
+					}
+					if h.concurrentPair(e1.c, e2.c) {
+						e.causeKey = pairKey(e1.c.id, e2.c.id) // both were inside at once
+					}
+					ev = append(ev, e)
 				}
 			}
 		}

@@ -15,23 +15,33 @@ func TestPrint(t *testing.T) {
 	if strings.Contains(out, "\x1b[") {
 		t.Fatalf("escape codes without color:\n%s", out)
 	}
+	r.TraceFile = "interleaved_prints.jsonl"
+	var named bytes.Buffer
+	r.Print(&named, false)
 	want := []string{
-		"mutual exclusion  FAIL  1 pair among 3 critical sections not ordered by happened-before (1 overlapping in wall time)",
-		"    A1's critical section (lines 30-35) and A2's (lines 32-37) are concurrent: ",
-		"      line 30    A1   cs_enter             0.028s  lc 7     vc {A:3 A1:11 A2:8}",
-		"screen            FAIL  1 interleaving",
-		"      line 33    A2   print                0.031s  lc 7",
-		"liveness          PASS  3 grants, each followed by an entry; no stall",
+		"mutual exclusion  FAIL  1 pair among 3 critical sections not ordered by happened-before (1 overlapping in wall time)\n",
+		"screen            FAIL  1 interleaving (all follow from mutual exclusion)\n",
+		"liveness          PASS  3 grants, each followed by an entry; no stall\n",
 		"messages          PASS  measured/expected: A lamport 6/6 for 2 entries",
+		// The root cause with its events, what follows from it under it.
+		"\n1 root cause and 1 finding that follows from it (lines of interleaved_prints.jsonl):\n" +
+			"  1  mutual exclusion: A1's critical section (lines 30-35) and A2's (lines 32-37) are concurrent: ",
+		"       line 30    A1   cs_enter             0.028s  lc 7     vc {A:3 A1:11 A2:8}\n",
+		"       line 37    A2   cs_exit              0.035s  lc 7     vc {A:3 A1:8 A2:14}\n" +
+			"     ↳ 2  screen: A2 printed (line 33) between two lines of A1's critical section (lines 31 and 34)\n" +
+			"verdict           FAIL  mutual exclusion, screen (1 root cause)\n",
 	}
 	for _, w := range want {
-		if !strings.Contains(out, w) {
-			t.Errorf("output lacks %q:\n%s", w, out)
+		if !strings.Contains(named.String(), w) {
+			t.Errorf("output lacks %q:\n%s", w, named.String())
 		}
 	}
-	// Passing checks show no evidence: 6 rows, 2 sentences, 7 events.
-	if n := strings.Count(out, "\n"); n != 6+2+7 {
+	// 6 rows, a blank line, the heading, 1 root with 4 events, 1 consequence, the verdict.
+	if n := strings.Count(out, "\n"); n != 6+1+1+1+4+1+1 {
 		t.Errorf("%d lines:\n%s", n, out)
+	}
+	if !strings.HasSuffix(out, "verdict           FAIL  mutual exclusion, screen (1 root cause)\n") {
+		t.Errorf("the report does not end with its verdict:\n%s", out)
 	}
 
 	buf.Reset()
@@ -46,7 +56,8 @@ func TestPrintMoreAndWarnings(t *testing.T) {
 	r.Warnings = []string{"line 9: something odd"}
 	var buf bytes.Buffer
 	r.Print(&buf, false)
-	for _, w := range []string{"    ... and 2 more\n", "warning: line 9: something odd\n", "mutual exclusion  SKIP  no critical section was entered\n"} {
+	for _, w := range []string{"  ... and 1 more left out", "warning: line 9: something odd\n", "mutual exclusion  SKIP  no critical section was entered\n",
+		"     ↳ 2  liveness: A1 received CS_GRANT from A (line 14) and never entered the critical section\n"} {
 		if !strings.Contains(buf.String(), w) {
 			t.Errorf("output lacks %q:\n%s", w, buf.String())
 		}
@@ -87,6 +98,24 @@ func TestJSON(t *testing.T) {
 	}
 	if !bytes.HasSuffix(b, []byte("}\n")) {
 		t.Errorf("no final newline")
+	}
+	// The verdict, and each finding's id and the root it follows from.
+	grouped, _ := Run(readTrace(t, "interleaved_prints.jsonl"), Options{}).JSON()
+	var doc struct {
+		Verdict string `json:"verdict"`
+		Results []struct {
+			Evidence []struct {
+				ID    int `json:"id"`
+				Cause int `json:"cause"`
+			} `json:"evidence"`
+		} `json:"results"`
+	}
+	if err := json.Unmarshal(grouped, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Verdict != "FAIL  mutual exclusion, screen (1 root cause)" || len(doc.Results[1].Evidence) != 1 ||
+		doc.Results[0].Evidence[0].ID != 1 || doc.Results[1].Evidence[0].Cause != 1 {
+		t.Errorf("grouped JSON: %+v\n%s", doc, grouped)
 	}
 	clean, _ := Run(readTrace(t, "clean_ra.jsonl"), Options{}).JSON()
 	if !bytes.Contains(clean, []byte(`"failed": false`)) || bytes.Contains(clean, []byte(`"evidence"`)) {

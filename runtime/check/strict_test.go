@@ -87,3 +87,19 @@ func TestUnclosedSectionNamesEveryPair(t *testing.T) {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// Ties in (ts, id) order go by the number in the id (docs/lua-api.md,
+// "Ties").
+func TestIDBefore(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		want bool
+	}{
+		{"A3", "A12", true}, {"A12", "A3", false}, {"A2", "A10", true}, {"A1", "A1", false},
+		{"A9", "B1", true}, {"B1", "A9", false}, {"x", "y", true},
+	} {
+		if got := idBefore(tt.a, tt.b); got != tt.want {
+			t.Errorf("idBefore(%s, %s) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+	}
+}

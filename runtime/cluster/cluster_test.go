@@ -233,7 +233,8 @@ return M
 
 func TestScriptErrorsAreOneLine(t *testing.T) {
 	cases := []struct{ name, src, want string }{
-		{"syntax", "local M = {}\nlocal x = = 1\nreturn M\n", `^A[123]: mine/lamport.lua:2: syntax error near '='$`},
+		// Found before any process starts (the preflight): no node to name.
+		{"syntax", "local M = {}\nlocal x = = 1\nreturn M\n", `^mine/lamport.lua:2: syntax error near '='$`},
 		{"handler raises", "local M = {}\nnode.on(\"REQUEST\", function(msg)\n  error(\"bad handler\")\nend)\n" +
 			"function M.request() node.broadcast(node.peers, \"REQUEST\"); node.wait_until(function() return false end) end\n" +
 			"function M.release() end\nreturn M\n", `^A[123]: mine/lamport.lua:3: bad handler$`},
@@ -251,6 +252,15 @@ func TestScriptErrorsAreOneLine(t *testing.T) {
 			last := strings.TrimPrefix(lines[len(lines)-1], "mutexlab run: ")
 			if len(lines) != 1 || !matches(c.want, last) {
 				t.Fatalf("stderr %q, want one line matching %s", r.stderr, c.want)
+			}
+			if c.name == "syntax" {
+				if r.stdout != "" {
+					t.Errorf("stdout %q: nothing should have started", r.stdout)
+				}
+				if _, err := os.Stat(filepath.Join(dir, "t.jsonl")); err == nil {
+					t.Errorf("a trace was written: something started")
+				}
+				return
 			}
 			assertNoneLeft(t, readTrace(t, filepath.Join(dir, "t.jsonl")))
 		})
@@ -325,7 +335,11 @@ func startRun(t *testing.T, dir string) (*exec.Cmd, *bufio.Reader) {
 		t.Fatal(err)
 	}
 	r := bufio.NewReader(out)
+	// The header says what runs; the nodes' lines follow it.
 	line, err := r.ReadString('\n')
+	for n := 0; err == nil && n < 10 && !strings.HasPrefix(line, "I'm lightweight process"); n++ {
+		line, err = r.ReadString('\n')
+	}
 	if err != nil || !strings.HasPrefix(line, "I'm lightweight process") {
 		cmd.Process.Kill()
 		t.Fatalf("first line %q, %v", line, err)

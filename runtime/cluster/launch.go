@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"mutexlab/runtime/driver"
+	"mutexlab/runtime/node"
 	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/trace"
 )
@@ -116,6 +117,16 @@ type Cluster struct {
 // it started.
 func Start(opts Options) (*Cluster, error) {
 	s := opts.Scenario
+	// Every script compiles, every module is found, and the channels are
+	// TCP's, before any process starts (docs/scenario.md).
+	if s.Network.Reorder {
+		return nil, ReorderError(s)
+	}
+	dirs := append(append([]string{}, opts.ScriptDirs...), s.Dir)
+	scripts, err := node.NewLibrary(dirs...).Preflight(s)
+	if err != nil {
+		return nil, err
+	}
 	if opts.Binary == "" {
 		exe, err := os.Executable()
 		if err != nil {
@@ -180,6 +191,7 @@ func Start(opts Options) (*Cluster, error) {
 	}
 	c.ctl = ctl
 	c.meta = s.Meta(addrs, "tcp", opts.Version)
+	c.meta.Scripts = scripts
 	c.epoch = time.Now()
 	c.lastEvent = c.epoch
 	if err := c.startTrace(); err != nil {
@@ -192,7 +204,6 @@ func Start(opts Options) (*Cluster, error) {
 		ctl.Close()
 		return nil, err
 	}
-	dirs := append(append([]string{}, opts.ScriptDirs...), s.Dir)
 	var keep []string
 	for _, d := range dirs {
 		if d != "" {
@@ -283,6 +294,13 @@ func Start(opts Options) (*Cluster, error) {
 	}
 	go c.watchStall()
 	return c, nil
+}
+
+// ReorderError is the one line for a scenario with network.reorder given
+// to a real run: TCP channels are FIFO, reordering is the simulator's.
+func ReorderError(s *scenario.Scenario) error {
+	return &scenario.Error{File: s.File, Field: "network.reorder",
+		Msg: "channels that reorder exist only in the simulator (mutexlab explore); a real run's TCP channels are FIFO"}
 }
 
 // Meta returns the trace header of this run.

@@ -217,9 +217,16 @@ func TestBrowser(t *testing.T) {
 		return png
 	}
 
-	// The small trace: everything in view, drawn one by one.
+	// The small trace opens on its violation; "fit" shows everything,
+	// drawn one by one.
 	m := newModel(small)
 	open(smallURL)
+	if focus, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.getAttribute('data-focus')`)); err != nil || focus != "violation" {
+		t.Errorf("the small page opens on %q (%v), want its violation", focus, err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#zoom-fit"))); err != nil {
+		t.Fatal(err)
+	}
 	c := counts()
 	lcRuns := 0
 	for i, e := range m.events {
@@ -279,6 +286,9 @@ func TestBrowser(t *testing.T) {
 	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#mode-lamport")),
 		chromedp.Poll[chromedp.Void](`document.documentElement.getAttribute('data-mode') === 'lamport'`, chromedp.WithPollingTimeout(5*time.Second))); err != nil {
 		t.Fatalf("switching to the Lamport layout: %v", err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#zoom-fit"))); err != nil {
+		t.Fatal(err)
 	}
 	if c := counts(); c.Arrows != want.Arrows || c.Events != want.Events || c.Bars != want.Bars {
 		t.Errorf("Lamport layout DOM: %+v", c)

@@ -28,8 +28,13 @@ type Options struct {
 const (
 	geomLeft  = 84 // width of the lane-name column
 	geomTop   = 34 // height of the time axis
-	geomLaneH = 44 // height of one lane
+	geomLaneH = 44 // height of one lane, at most
 )
+
+// laneHeight is the height of a lane for n lanes: 44 pixels up to nine,
+// then less, down to 32, so that twelve lanes, the failure panel and the
+// header still fit a 1366×768 screen.
+func laneHeight(n int) int { return min(geomLaneH, max(32, 430/max(n, 1))) }
 
 var (
 	//go:embed assets/diagram.html
@@ -40,8 +45,8 @@ var (
 	pageJS string
 
 	pageTmpl = template.Must(template.New("diagram").Funcs(template.FuncMap{
-		"laneY":   func(i int) int { return geomTop + i*geomLaneH },
-		"laneMid": func(i int) int { return geomTop + i*geomLaneH + geomLaneH/2 },
+		"laneY":   func(i, h int) int { return geomTop + i*h },
+		"laneMid": func(i, h int) int { return geomTop + i*h + h/2 },
 		"inc":     func(i int) int { return i + 1 },
 	}).Parse(pageHTML))
 )
@@ -80,32 +85,47 @@ func HTML(w io.Writer, t *trace.Trace, opts Options) error {
 		}
 		lanes = append(lanes, laneView{lane: l, Index: i, Bad: badLane[i], Shade: shade})
 	}
+	roots, follows := 0, 0
+	for _, v := range viols {
+		if v.Follows < 0 {
+			roots++
+		} else {
+			follows++
+		}
+	}
+	stall := m.stall()
 	data := struct {
-		Title      string
-		Summary    string
-		Lanes      []laneView
-		Types      []msgType
-		Violations []violation
-		Notes      []string
-		Height     int
-		Left       int
-		LaneH      int
-		CSS        template.CSS
-		JS         template.JS
-		Data       template.JS
+		Title       string
+		Summary     string
+		Lanes       []laneView
+		Types       []msgType
+		Violations  []violation
+		RootCount   int
+		FollowCount int
+		Stall       bool
+		Notes       []string
+		Height      int
+		Left        int
+		LaneH       int
+		CSS         template.CSS
+		JS          template.JS
+		Data        template.JS
 	}{
-		Title:      title,
-		Summary:    m.summary(),
-		Lanes:      lanes,
-		Types:      types,
-		Violations: viols,
-		Notes:      m.notes,
-		Height:     geomTop + len(m.lanes)*geomLaneH + 8,
-		Left:       geomLeft,
-		LaneH:      geomLaneH,
-		CSS:        template.CSS(pageCSS),
-		JS:         template.JS(pageJS),
-		Data:       template.JS(m.dataJSON(title, types, viols)),
+		Title:       title,
+		Summary:     m.summary(),
+		Lanes:       lanes,
+		Types:       types,
+		Violations:  viols,
+		RootCount:   roots,
+		FollowCount: follows,
+		Stall:       stall != nil,
+		Notes:       m.notes,
+		Height:      geomTop + len(m.lanes)*laneHeight(len(m.lanes)) + 8,
+		Left:        geomLeft,
+		LaneH:       laneHeight(len(m.lanes)),
+		CSS:         template.CSS(pageCSS),
+		JS:          template.JS(pageJS),
+		Data:        template.JS(m.dataJSON(title, types, viols, stall)),
 	}
 	var buf bytes.Buffer
 	if err := pageTmpl.Execute(&buf, data); err != nil {
@@ -238,9 +258,12 @@ var knownKinds = []string{trace.Start, trace.Exit, trace.Send, trace.Recv, trace
 //	       (stride 8; -1 for none)
 //	pay    {"msg index": payload} for non-empty payloads
 //	bars   lane, enter, exit, round         (stride 4)
+//	viol   {text, follows (root index, -1), num, ev, lanes}
+//	stall  {text, cycle, edges: [from lane, to lane, what, block event, on cycle]}
+//	       when the trace ends stalled
 //
 // json.Marshal escapes <, > and &, so the result is safe inside <script>.
-func (m *model) dataJSON(title string, types []msgType, viols []violation) string {
+func (m *model) dataJSON(title string, types []msgType, viols []violation, stall *stallView) string {
 	var b bytes.Buffer
 	str := func(s string) {
 		q, _ := json.Marshal(s)
@@ -275,7 +298,7 @@ func (m *model) dataJSON(title string, types []msgType, viols []violation) strin
 	str(title)
 	b.WriteString(`,"scenario":`)
 	str(m.meta.Scenario)
-	fmt.Fprintf(&b, `,"geom":{"left":%d,"top":%d,"laneH":%d}`, geomLeft, geomTop, geomLaneH)
+	fmt.Fprintf(&b, `,"geom":{"left":%d,"top":%d,"laneH":%d}`, geomLeft, geomTop, laneHeight(len(m.lanes)))
 	b.WriteString(`,"t0":`)
 	num(m.t0)
 	b.WriteString(`,"lanes":[`)
@@ -373,13 +396,29 @@ func (m *model) dataJSON(title string, types []msgType, viols []violation) strin
 		}
 		b.WriteString(`{"text":`)
 		str(v.Text)
+		fmt.Fprintf(&b, `,"follows":%d,"num":%d`, v.Follows, v.Num)
 		b.WriteString(`,"ev":`)
 		writeInts(&b, v.Events)
 		b.WriteString(`,"lanes":`)
 		writeInts(&b, v.Lanes)
 		b.WriteByte('}')
 	}
-	b.WriteString(`],"kinds":`)
+	b.WriteString(`]`)
+	if stall != nil {
+		b.WriteString(`,"stall":{"text":`)
+		str(stall.Text)
+		fmt.Fprintf(&b, `,"cycle":%t,"edges":[`, stall.Cycle)
+		for i, e := range stall.Edges {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "[%d,%d,", e.From, e.To)
+			str(e.What)
+			fmt.Fprintf(&b, ",%d,%t]", e.Block, e.OnCycle)
+		}
+		b.WriteString(`]}`)
+	}
+	b.WriteString(`,"kinds":`)
 	kj, _ := json.Marshal(kinds)
 	b.Write(kj)
 	b.WriteString(`,"strs":`)

@@ -59,7 +59,7 @@ func TestHTMLSmall(t *testing.T) {
 		"5 processes · 56 events · 13 messages (&#43;1 dropped) · 3 critical sections",
 		`id="mode-wall"`, `id="mode-lamport"`,
 		`<svg id="svg"`,
-		"1 violation found by the checker",
+		"1 root cause found by the checker",
 		"A2&#39;s cs_enter does not happen after A1&#39;s cs_exit",
 	} {
 		if !strings.Contains(page, want) {
@@ -79,10 +79,11 @@ func TestHTMLSmall(t *testing.T) {
 	if n := count(page, `<text class="name"`); n != 5 {
 		t.Errorf("%d lane names, want 5", n)
 	}
-	// One arrowhead marker and one legend entry per message type.
+	// One arrowhead marker and one legend entry per message type, and the
+	// waits' arrowhead.
 	types := []string{"REQUEST", "REPLY", "RELEASE", "TOKEN", "CS_GRANT", "DONE", "STATUS"}
-	if n := count(page, `<marker id="ah`); n != len(types) {
-		t.Errorf("%d arrowheads, want %d", n, len(types))
+	if n := count(page, `<marker id="ah`); n != len(types)+1 {
+		t.Errorf("%d arrowheads, want %d", n, len(types)+1)
 	}
 	for _, typ := range types {
 		if !strings.Contains(page, `</svg>`+typ+`</span>`) {

@@ -30,10 +30,18 @@ import (
 
 // Violation is a checker failure to draw in red: the processes and the
 // trace lines (Event.Line) of the events involved, and the explanation.
+// Root causes come first; a violation that follows from one (a screen
+// failure of two overlapping critical sections) names it in Follows and
+// is listed, folded, under it.
 type Violation struct {
 	Nodes []string
 	Lines []int
 	Text  string
+	// Check is the check that found it ("mutual exclusion").
+	Check string
+	// Follows is the position (from 1) in the list of the root cause
+	// this one follows from; 0 for a root cause.
+	Follows int
 }
 
 // lane is one process's row of the diagram.
@@ -372,9 +380,13 @@ func (m *model) clock(i int) []int32 {
 
 // violation is a Violation resolved against the model.
 type violation struct {
-	Text   string
-	Events []int
-	Lanes  []int
+	Text    string
+	Check   string
+	Events  []int
+	Lanes   []int
+	Follows int   // the index (from 0) of its root cause in the list; -1 for a root
+	Num     int   // a root's number in the panel, from 1; 0 for the others
+	Under   []int // a root's consequences, as indices in the list
 }
 
 // resolve maps the violations' trace lines to events and their nodes to
@@ -385,8 +397,15 @@ func (m *model) resolve(vs []Violation) []violation {
 		byLine[e.Line] = i
 	}
 	var out []violation
+	num := 0
 	for _, v := range vs {
-		r := violation{Text: v.Text}
+		r := violation{Text: v.Text, Check: v.Check, Follows: -1}
+		if v.Follows > 0 && v.Follows <= len(vs) && vs[v.Follows-1].Follows == 0 {
+			r.Follows = v.Follows - 1
+		} else {
+			num++
+			r.Num = num
+		}
 		lanes := map[int]bool{}
 		for _, ln := range v.Lines {
 			if i, ok := byLine[ln]; ok {
@@ -406,5 +425,63 @@ func (m *model) resolve(vs []Violation) []violation {
 		sort.Ints(r.Lanes)
 		out = append(out, r)
 	}
+	for i, v := range out {
+		if v.Follows >= 0 {
+			out[v.Follows].Under = append(out[v.Follows].Under, i)
+		}
+	}
 	return out
+}
+
+// stallView is how a stalled run ends, for drawing: who waits for whom
+// (trace.End is the one fold the liveness check and the timeline use).
+type stallView struct {
+	Text  string // "deadlock A1 → A2 → A1: ..."
+	Cycle bool   // a deadlock: some nodes wait for each other
+	Edges []waitEdge
+}
+
+// waitEdge is one wait of a stalled node on another.
+type waitEdge struct {
+	From, To int    // lanes: From waits for To; To is -1 for a wait on anyone
+	What     string // "REPLY", "CS_GRANT", "TOKEN"
+	Block    int    // the event that says so (From's last block)
+	OnCycle  bool   // an edge of the cycle's path
+}
+
+// stall returns the stall the trace ends in, nil when it does not.
+func (m *model) stall() *stallView {
+	end := trace.End(m.meta.Nodes, m.events, nil)
+	st := end.Stall
+	if st == nil {
+		return nil
+	}
+	v := &stallView{Text: st.String(), Cycle: len(st.Cycle) > 0}
+	onPath := map[[2]string]bool{}
+	for i, n := range st.Path {
+		onPath[[2]string{n, st.Path[(i+1)%len(st.Path)]}] = true
+	}
+	for _, b := range append(append([]trace.Blocked{}, st.Cycle...), st.Waiting...) {
+		from, ok := m.index[b.Node]
+		if !ok || b.Wait == nil {
+			continue
+		}
+		block := -1
+		if s := end.States[b.Node]; s != nil {
+			block = s.Block
+		}
+		what := b.Wait.Type
+		if what == "" {
+			what = b.Wait.What()
+		}
+		if len(b.Wait.From) == 0 { // from anyone: said, not drawn
+			v.Edges = append(v.Edges, waitEdge{From: from, To: -1, What: what, Block: block})
+		}
+		for _, f := range b.Wait.From {
+			if to, ok := m.index[f]; ok && to != from {
+				v.Edges = append(v.Edges, waitEdge{From: from, To: to, What: what, Block: block, OnCycle: onPath[[2]string{b.Node, f}]})
+			}
+		}
+	}
+	return v
 }

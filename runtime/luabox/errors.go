@@ -54,14 +54,54 @@ func syntaxError(file string, src []byte, err error) *Error {
 		return &Error{File: file, Line: lastLine(src), Msg: msg}
 	case errors.As(err, &pe):
 		msg := pe.Message
-		if pe.Token != "" {
-			msg += fmt.Sprintf(" near '%s'", pe.Token)
+		if tok := pe.Token; tok != "" || tokenAt(src, pe.Pos.Line, pe.Pos.Column) != "" {
+			if tok == "" {
+				tok = tokenAt(src, pe.Pos.Line, pe.Pos.Column)
+			}
+			msg += fmt.Sprintf(" near '%s'", tok)
 		}
 		return &Error{File: file, Line: max(pe.Pos.Line, 1), Msg: msg}
 	case errors.As(err, &ce):
 		return &Error{File: file, Line: max(ce.Line, 1), Msg: ce.Message}
 	}
 	return &Error{Msg: FirstLine(err.Error())}
+}
+
+// tokenAt returns the token that ends at column col (from 1) of line
+// (from 1), for a syntax error whose token the parser left empty: it
+// keeps the text of names, numbers and strings only, so that "function
+// f(\n  M.x = 1" says "near '.'" rather than "near ”".
+func tokenAt(src []byte, line, col int) string {
+	lines := bytes.Split(src, []byte("\n"))
+	if line < 1 || line > len(lines) {
+		return ""
+	}
+	l := lines[line-1]
+	if col < 1 || col > len(l) {
+		return ""
+	}
+	end := col // l[:end] ends with the token
+	start := end - 1
+	isWord := func(c byte) bool {
+		return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+	}
+	switch c := l[start]; {
+	case c == ' ' || c == '\t' || c == '\r':
+		return ""
+	case isWord(c):
+		for start > 0 && isWord(l[start-1]) {
+			start--
+		}
+	default:
+		// An operator of two or three characters: "..", "...", "==", "~=", "<=", ">=".
+		for _, op := range []string{"...", "..", "==", "~=", "<=", ">="} {
+			if n := len(op); end >= n && string(l[end-n:end]) == op {
+				start = end - n
+				break
+			}
+		}
+	}
+	return string(l[start:end])
 }
 
 func lastLine(src []byte) int {

@@ -2,6 +2,7 @@ package luabox
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -158,6 +159,11 @@ func TestCompileErrors(t *testing.T) {
 		{"if x then\n", "x.lua:1: syntax error at end of file (an unclosed block or bracket?)"},
 		{"return 'abc", "x.lua:1: unterminated string at end of file"},
 		{"goto nowhere", "x.lua:2: no visible label 'nowhere' for <goto> at line 1"},
+		// The missing ")": the parser names no token; the line does.
+		{"local M = {}\nfunction M.request(\n  M.replies = {}\nend\n", "x.lua:3: syntax error near '.'"},
+		{"local t = {1, 2\nlocal y = 3\n", "x.lua:2: syntax error near 'local'"},
+		{"f(a b)", "x.lua:1: syntax error near 'b'"},
+		{"x = 1 .. .. 2", "x.lua:1: syntax error near '..'"},
 	} {
 		_, err := Compile("x.lua", []byte(tt.src))
 		var le *Error
@@ -185,5 +191,21 @@ func TestErrorLines(t *testing.T) {
 		if le := ErrorIn("x.lua", err); le.Line != tt.line {
 			t.Errorf("%q: line %d, want %d", tt.src, le.Line, tt.line)
 		}
+	}
+}
+
+func TestRequires(t *testing.T) {
+	src := "local a = require('alpha')\nlocal b = require \"beta\"\nlocal c = require(node.algorithm)\n" +
+		"local function f()\n  return require('gamma')\nend\n-- require('comment')\nreturn x:require('method')\n"
+	got, err := Requires("x.lua", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Require{{"alpha", 1}, {"beta", 2}, {"gamma", 5}}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	if _, err := Requires("x.lua", []byte("require('a'")); err == nil || !strings.HasPrefix(err.Error(), "x.lua:1: ") {
+		t.Fatalf("a syntax error: got %v", err)
 	}
 }

@@ -28,16 +28,18 @@ func Violations(r *check.Report) []diagram.Violation {
 		return nil
 	}
 	var out []diagram.Violation
-	for _, res := range r.Results {
-		if res.Status != check.Fail {
-			continue
+	add := func(checkName string, ev check.Evidence, follows int) {
+		v := diagram.Violation{Nodes: ev.Nodes, Text: checkName + ": " + ev.Text, Check: checkName, Follows: follows}
+		for _, ref := range ev.Events {
+			v.Lines = append(v.Lines, ref.Line)
 		}
-		for _, ev := range res.Evidence {
-			v := diagram.Violation{Nodes: ev.Nodes, Text: res.Check + ": " + ev.Text}
-			for _, ref := range ev.Events {
-				v.Lines = append(v.Lines, ref.Line)
-			}
-			out = append(out, v)
+		out = append(out, v)
+	}
+	for _, root := range r.Roots() {
+		at := len(out) + 1
+		add(root.Check, root.Evidence, 0)
+		for _, c := range root.Follows {
+			add(c.Check, c.Evidence, at)
 		}
 	}
 	return out
@@ -45,15 +47,21 @@ func Violations(r *check.Report) []diagram.Violation {
 
 // WriteDiagram writes the run's space-time diagram with its failures.
 func WriteDiagram(t *trace.Trace, r *check.Report, path string) error {
-	f, err := os.Create(path)
+	f, err := CreateLocked(path)
 	if err != nil {
 		return err
 	}
-	if err := diagram.HTML(f, t, diagram.Options{Violations: Violations(r)}); err != nil {
+	if err := WriteDiagramTo(f, t, r); err != nil {
 		f.Close()
 		return err
 	}
 	return f.Close()
+}
+
+// WriteDiagramTo writes the diagram into f, which the caller closes (run
+// --html locks its file from the start of the run).
+func WriteDiagramTo(f *os.File, t *trace.Trace, r *check.Report) error {
+	return diagram.HTML(f, t, diagram.Options{Violations: Violations(r)})
 }
 
 // RenderDiagram draws t with the checker's violations, if any: the

@@ -47,13 +47,16 @@ type Summary struct {
 	Messages  map[string]int `json:"messages"`
 	WallTime  float64        `json:"wall_seconds"`
 	Trace     string         `json:"trace,omitempty"`
+	// File and Scripts say what ran (the trace's header has the same).
+	File    string         `json:"file,omitempty"`
+	Scripts []trace.Script `json:"scripts,omitempty"`
 }
 
 // Summarize is the summary of a run that ended with out after wall.
 func Summarize(meta trace.Meta, tl *Tally, out cluster.Outcome, wall time.Duration) Summary {
 	tl.mu.Lock()
 	s := Summary{Scenario: meta.Scenario, Processes: len(meta.Nodes), Entries: maps.Clone(tl.entries),
-		Messages: maps.Clone(tl.messages), WallTime: wall.Seconds()}
+		Messages: maps.Clone(tl.messages), WallTime: wall.Seconds(), File: meta.File, Scripts: meta.Scripts}
 	tl.mu.Unlock()
 	switch {
 	case out.Failed != "":

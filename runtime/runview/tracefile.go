@@ -31,7 +31,7 @@ func CreateTrace(path, scenarioName string) (*TraceFile, error) {
 		}
 		return &TraceFile{Path: f.Name(), Temp: true, File: f}, nil
 	}
-	f, err := os.Create(path)
+	f, err := CreateLocked(path)
 	if err != nil {
 		return nil, err
 	}

@@ -93,6 +93,35 @@ type Failure struct {
 	Detail string        `json:"detail,omitempty"`
 	Report *check.Report `json:"checks"`
 	Trace  *trace.Trace  `json:"-"`
+	// Size counts the schedule's events and messages.
+	Size Size `json:"size"`
+	// Scenario is the system the schedule ran: the explored one, or a
+	// smaller one for a shrunk schedule (fewer rounds, lightweights,
+	// critical-section lines).
+	Scenario *scenario.Scenario `json:"-"`
+	// Choices is the schedule: at each choice point, the index of the
+	// step taken among the enabled ones (Shrink replays them).
+	Choices []int32 `json:"-"`
+	// Cut is the step after which the schedule was stopped (Options.Cut);
+	// 0 when it ran to its end.
+	Cut int `json:"cut,omitempty"`
+}
+
+// Size is how big a schedule is for a person to read.
+type Size struct {
+	Events   int `json:"events"`
+	Messages int `json:"messages"` // sends
+}
+
+// SizeOf counts a trace's events and messages.
+func SizeOf(t *trace.Trace) Size {
+	s := Size{Events: len(t.Events)}
+	for _, e := range t.Events {
+		if e.Ev == trace.Send {
+			s.Messages++
+		}
+	}
+	return s
 }
 
 // Explore runs many schedules of a scenario and judges each, stopping at
@@ -178,7 +207,8 @@ func (x *explorer) judge(m *machine, out Outcome) *Failure {
 		return nil
 	}
 	res = m.result(out, true)
-	return &Failure{Seed: m.seed, Outcome: out, Detail: res.Detail(), Report: report, Trace: res.Trace}
+	return &Failure{Seed: m.seed, Outcome: out, Detail: res.Detail(), Report: report, Trace: res.Trace,
+		Size: SizeOf(res.Trace), Scenario: x.w.s, Choices: append([]int32(nil), m.picks...), Cut: m.cut}
 }
 
 func (x *explorer) machineOptions(seed int64) Options {

@@ -62,13 +62,14 @@ func newWorld(s *scenario.Scenario, lib *node.Library, version string) (*world, 
 	}
 	rounds := max(s.Rounds, 1)
 	w.steps = DefaultMaxSteps * rounds
-	// Compile every script now, so that a syntax error is one clear error
-	// before any schedule runs rather than a failure in each.
-	for _, name := range append([]string{scenario.Heavyweight, scenario.Lightweight}, s.Algorithms()...) {
-		if _, _, err := lib.Compile(name); err != nil {
-			return nil, &node.ScriptError{Msg: err.Error()}
-		}
+	// Compile every script now, so that a syntax error or a missing module
+	// is one clear error before any schedule runs rather than a failure in
+	// each; the trace's header records them.
+	scripts, err := lib.Preflight(s)
+	if err != nil {
+		return nil, err
 	}
+	w.meta.Scripts = scripts
 	return w, nil
 }
 
@@ -79,6 +80,11 @@ type machine struct {
 	seed     int64
 	maxSteps int
 	lag      bool
+	cut      int // stop after this many steps (Options.Cut); 0: never
+	// picks records the step taken at each choice point (two or more
+	// steps enabled), as an index among them: the schedule, for Shrink
+	// to replay and simplify with a guided policy.
+	picks []int32
 
 	now    int64
 	steps  int
@@ -144,7 +150,7 @@ type step struct {
 
 func newMachine(w *world, opts Options) *machine {
 	n := len(w.ids)
-	m := &machine{w: w, seed: opts.Seed, maxSteps: opts.MaxSteps, lag: opts.Lag,
+	m := &machine{w: w, seed: opts.Seed, maxSteps: opts.MaxSteps, lag: opts.Lag, cut: opts.Cut,
 		nodes: make([]*node.Node, n), hosts: make([]host, n), chans: make([]channel, n*n),
 		counts: make([]int, n), hist: make([]uint64, n)}
 	if m.maxSteps <= 0 {
@@ -168,6 +174,7 @@ func (m *machine) reset(seed int64) {
 	}
 	m.timers = m.timers[:0]
 	m.events = m.events[:0]
+	m.picks = m.picks[:0]
 	clear(m.counts)
 	clear(m.hist)
 }
@@ -393,6 +400,8 @@ func (m *machine) stopAfter(out Outcome) {
 			return "error"
 		case out == Stalled:
 			return "stalled"
+		case out == Cut:
+			return "interrupted"
 		}
 		return "stopped"
 	})
@@ -417,9 +426,15 @@ func (m *machine) loop(p policy) Outcome {
 		if m.steps >= m.maxSteps {
 			return TooLong
 		}
+		if m.cut > 0 && m.steps >= m.cut {
+			return Cut
+		}
 		i := p.pick(m, en)
 		if i < 0 {
 			return Pruned
+		}
+		if len(en) > 1 {
+			m.picks = append(m.picks, int32(i))
 		}
 		if err := m.exec(en[i]); err != nil {
 			m.failed, m.err = en[i].node, err

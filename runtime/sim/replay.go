@@ -78,7 +78,11 @@ func (d *Divergence) String() string {
 // network shaping is not recorded and not needed: the recording fixes
 // the delivery order.
 func ScenarioFromMeta(m trace.Meta) (*scenario.Scenario, error) {
-	s := &scenario.Scenario{Name: m.Scenario, File: "trace", Token: m.Token,
+	file := m.File
+	if file == "" {
+		file = "trace"
+	}
+	s := &scenario.Scenario{Name: m.Scenario, File: file, Token: m.Token,
 		CS: scenario.CS{Prints: m.CS.Prints, Interval: m.CS.Interval}, Rounds: m.Rounds,
 		Speed: m.Speed, Seed: m.Seed}
 	if s.Speed <= 0 {

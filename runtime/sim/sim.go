@@ -51,9 +51,10 @@ const (
 	TooLong                 // the step bound was exceeded
 	Pruned                  // exhaustive search: every enabled step was redundant; not a schedule
 	Ended                   // replay: every node reached the end of its recording
+	Cut                     // shrinking: stopped right after the failure showed (Options.Cut)
 )
 
-var outcomeNames = [...]string{"complete", "stalled", "script error", "too long", "pruned", "end of recording"}
+var outcomeNames = [...]string{"complete", "stalled", "script error", "too long", "pruned", "end of recording", "cut short"}
 
 func (o Outcome) String() string { return outcomeNames[o] }
 
@@ -73,6 +74,11 @@ type Options struct {
 	// Lag lets the scheduler let virtual time pass while messages are
 	// in flight, as if the network delayed them arbitrarily.
 	Lag bool
+	// Cut, when > 0, stops the schedule after that many steps, as if
+	// interrupted: every node exits "interrupted" and the checks judge
+	// what completed (Shrink cuts a counterexample right after its
+	// failure shows).
+	Cut int
 }
 
 // Result is one schedule's outcome and trace.

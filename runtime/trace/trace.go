@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 )
 
@@ -61,7 +62,29 @@ type Meta struct {
 	Mode      string              `json:"mode"` // "tcp" or "sim"
 	Seed      int64               `json:"seed"`
 	Version   string              `json:"version"`
+	// File is the scenario's file: an absolute path, or
+	// "embedded:seed.lua" for one built into the binary.
+	File string `json:"file,omitempty"`
+	// Scripts are the Lua files the run's nodes run, each with where it
+	// came from and a hash of its text, so a replay finds them and can
+	// tell when one changed since (docs/trace.md).
+	Scripts []Script `json:"scripts,omitempty"`
 }
+
+// Script is one Lua file a run uses.
+type Script struct {
+	Module string `json:"module"` // "lamport", "lightweight"
+	// Path is the file's absolute path, or "embedded:algorithms/lamport.lua"
+	// for a script built into the binary.
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"` // of the file's bytes, hex
+}
+
+// EmbeddedPrefix marks a Script.Path or Meta.File built into the binary.
+const EmbeddedPrefix = "embedded:"
+
+// Embedded reports whether the script is built into the binary.
+func (s Script) Embedded() bool { return strings.HasPrefix(s.Path, EmbeddedPrefix) }
 
 // Event is one line after the header. Fields that do not apply to the
 // kind are left out of the JSON.

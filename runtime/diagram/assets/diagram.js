@@ -16,7 +16,7 @@
   function byId(id) { return document.getElementById(id); }
   var svg = byId('svg'), tip = byId('tip'), status = byId('status');
   var gAxis = byId('axis'), gConc = byId('conc'), gViol = byId('viol'), gBars = byId('bars');
-  var gArrows = byId('arrows'), gEvents = byId('events'), gHl = byId('hl');
+  var gArrows = byId('arrows'), gEvents = byId('events'), gHl = byId('hl'), gStall = byId('stall');
   var clipRect = byId('clip-rect');
 
   function lane(i) { return EV[i * 6]; }
@@ -62,18 +62,44 @@
     for (var j = 0; j < a.length; j++) lcFirst[a[j]] = j === 0 || lc(a[j]) !== lc(a[j - 1]) ? 1 : 0;
   });
 
-  // Positions in both layouts. Lamport layout: x is the clock; events of
-  // one lane sharing a clock value (a broadcast, a CS) are spread over 0.7.
+  // Positions in both layouts. Lamport layout: x orders events by their
+  // clocks, and each clock value is a column as wide as the most events
+  // one lane has at that value: a critical section's prints share the
+  // clock of its entry, so a section is as wide as its events rather than
+  // a tick, and a broadcast's sends stand side by side.
   var pos = { wall: new Float64Array(E), lamport: new Float64Array(E) };
   for (i = 0; i < E; i++) pos.wall[i] = tRel(i);
+  var lcWidth = new Map();
   laneEv.forEach(function (a) {
-    for (var j = 0; j < a.length;) {
-      var k = j;
-      while (k < a.length && lc(a[k]) === lc(a[j])) k++;
-      for (var r = j; r < k; r++) pos.lamport[a[r]] = lc(a[j]) + (k - j > 1 ? 0.7 * (r - j) / (k - j - 1) : 0);
-      j = k;
-    }
+    var cnt = new Map();
+    a.forEach(function (i) {
+      var v = lc(i), c = (cnt.get(v) || 0) + 1;
+      cnt.set(v, c);
+      if (c > (lcWidth.get(v) || 0)) lcWidth.set(v, c);
+    });
   });
+  var colVal = Array.from(lcWidth.keys()).sort(function (a, b) { return a - b; });
+  var colStart = [], lcBase = new Map(), acc = 0;
+  colVal.forEach(function (v) { lcBase.set(v, acc); colStart.push(acc); acc += lcWidth.get(v); });
+  laneEv.forEach(function (a) {
+    var cnt = new Map();
+    a.forEach(function (i) {
+      var v = lc(i), c = cnt.get(v) || 0;
+      cnt.set(v, c + 1);
+      pos.lamport[i] = lcBase.get(v) + c;
+    });
+  });
+  // colAt returns the column at Lamport-layout position p.
+  function colAt(p) {
+    var lo = 0, hi = colStart.length - 1;
+    if (hi < 0) return -1;
+    while (lo < hi) {
+      var mid = (lo + hi + 1) >> 1;
+      if (colStart[mid] <= p) lo = mid; else hi = mid - 1;
+    }
+    return lo;
+  }
+  function lcAt(p) { var k = colAt(p); return k < 0 ? 0 : colVal[k]; }
   function sortedBy(P, idx) {
     return Int32Array.from(idx).sort(function (a, b) { return P[a] - P[b] || a - b; });
   }
@@ -161,19 +187,34 @@
     }
   }
   function drawAxis() {
-    var span = v1 - v0, step = niceStep(span / Math.max(2, plotW() / 110));
-    if (mode === 'lamport') step = Math.max(1, Math.round(step));
     var out = ['<line class="axis-line" x1="' + LEFT + '" y1="' + (TOP - 1) + '" x2="100%" y2="' + (TOP - 1) + '"/>'];
     out.push('<text class="axis-label" x="8" y="' + (TOP - 12) + '">' + (mode === 'wall' ? 'wall time' : 'Lamport time') + '</text>');
-    var bottom = TOP + L * LH;
-    for (var p = Math.ceil(v0 / step) * step, n = 0; p <= v1 && n < 200; p += step, n++) {
-      var x = f1(X(p));
-      if (x < LEFT) continue;
-      out.push('<g class="tick"><line x1="' + x + '" y1="' + (TOP - 5) + '" x2="' + x + '" y2="' + bottom + '"/><text x="' + x +
-        '" y="' + (TOP - 12) + '">' + esc(mode === 'wall' ? fmtTime(p, step) : String(Math.round(p))) + '</text></g>');
+    var bottom = TOP + L * LH, ticks = [];
+    if (mode === 'wall') {
+      var step = niceStep((v1 - v0) / Math.max(2, plotW() / 110));
+      for (var p = Math.ceil(v0 / step) * step, n = 0; p <= v1 && n < 200; p += step, n++) ticks.push([p, fmtTime(p, step)]);
+    } else if (colVal.length) {
+      // A tick at the first column of each step of clock values.
+      var lo = lcAt(v0), hi = lcAt(v1), lstep = Math.max(1, Math.round(niceStep((hi - lo + 1) / Math.max(2, plotW() / 110)))), last = -1;
+      for (var v = Math.ceil(lo / lstep) * lstep, n2 = 0; v <= hi && n2 < 200; v += lstep, n2++) {
+        var k = lcBase.has(v) ? colAt(lcBase.get(v)) : colVal.findIndex(function (x) { return x >= v; });
+        if (k < 0 || colVal[k] >= v + lstep || k === last) continue;
+        last = k;
+        ticks.push([colStart[k], String(colVal[k])]);
+      }
     }
+    var prevX = -1e9;
+    ticks.forEach(function (tk) {
+      var x = f1(X(tk[0]));
+      if (x < LEFT + 8 || x > W - 8 || x - prevX < 36) return; // a label cut by an edge or crowding another: left out
+      prevX = x;
+      out.push('<g class="tick"><line x1="' + x + '" y1="' + (TOP - 5) + '" x2="' + x + '" y2="' + bottom + '"/><text x="' + x +
+        '" y="' + (TOP - 12) + '">' + esc(tk[1]) + '</text></g>');
+    });
     gAxis.innerHTML = out.join('');
   }
+  // clampX keeps a label of width w centred at x inside the plot.
+  function clampX(x, w) { return Math.min(Math.max(x, LEFT + w / 2 + 2), W - w / 2 - 2); }
   function barEnd(b) {
     var ex = BR[b * 4 + 2];
     return ex >= 0 ? P[ex] : extent()[1];
@@ -191,9 +232,9 @@
       }
       out.push('<rect class="bar' + (ex < 0 ? ' open' : '') + (badBar[b] ? ' bad' : '') + '" data-b="' + b + '" x="' + x0 +
         '" y="' + y + '" width="' + w + '" height="12"/>');
-      var rl = 'r' + round;
-      if (labels && round > 0 && place(x0 + rl.length * 3, y + 23, rl.length * 6 + 2, 10)) {
-        out.push('<text class="bar-label" x="' + x0 + '" y="' + (y + 23) + '">' + rl + '</text>');
+      var rl = 'r' + round, lw = rl.length * 6 + 2, lx = f1(clampX(+x0 + lw / 2, lw) - lw / 2);
+      if (labels && round > 0 && place(lx + lw / 2, y + 23, lw, 10)) {
+        out.push('<text class="bar-label" x="' + lx + '" y="' + (y + 23) + '">' + rl + '</text>');
       }
     }
     if (dense.length) out.unshift('<path class="dense-bars" d="' + dense.join('') + '"/>');
@@ -218,8 +259,9 @@
         x2 -= dx / len * 4.5; y2 -= dy / len * 4.5;
         out.push('<line class="arrow' + (r < 0 ? ' dropped' : '') + '" data-m="' + m + '" x1="' + f1(x1) + '" y1="' + y1 +
           '" x2="' + f1(x2) + '" y2="' + f1(y2) + '" stroke="' + col + '" marker-end="url(#ah' + t + ')"/>');
-        if (labels && place((x1 + x2) / 2, (y1 + y2) / 2 - 2, typeName(t).length * 6.2 + 4, 11)) {
-          out.push('<text class="mlabel" x="' + f1((x1 + x2) / 2) + '" y="' + f1((y1 + y2) / 2 - 3) + '" fill="' + col + '">' +
+        var mw = typeName(t).length * 6.2 + 4, mx = clampX((x1 + x2) / 2, mw);
+        if (labels && place(mx, (y1 + y2) / 2 - 2, mw, 11)) {
+          out.push('<text class="mlabel" x="' + f1(mx) + '" y="' + f1((y1 + y2) / 2 - 3) + '" fill="' + col + '">' +
             esc(typeName(t)) + '</text>');
         }
       } else if (detail) {
@@ -231,9 +273,10 @@
         if (s >= 0) { x1 = x; y1 = y; x2 = x + 28; y2 = y + sy; } else { x1 = x - 28; y1 = y + sy; x2 = x; y2 = y; }
         out.push('<line class="stub" data-m="' + m + '" x1="' + f1(x1) + '" y1="' + f1(y1) + '" x2="' + f1(x2) + '" y2="' + f1(y2) +
           '" stroke="' + col + '"/>');
-        if (labels) {
-          out.push('<text class="mlabel" x="' + f1(s >= 0 ? x2 + 4 : x1 - 4) + '" y="' + f1(s >= 0 ? y2 : y1) + '" fill="' + col +
-            '" style="text-anchor:' + (s >= 0 ? 'start' : 'end') + '">' + esc(typeName(t)) + (s >= 0 ? ' ?' : '') + '</text>');
+        var sl = typeName(t) + (s >= 0 ? ' ?' : ''), sw = sl.length * 6.2 + 4;
+        var sx = clampX(s >= 0 ? x2 + 4 + sw / 2 : x1 - 4 - sw / 2, sw);
+        if (labels && place(sx, s >= 0 ? y2 : y1, sw, 11)) {
+          out.push('<text class="mlabel" x="' + f1(sx) + '" y="' + f1(s >= 0 ? y2 : y1) + '" fill="' + col + '">' + esc(sl) + '</text>');
         }
       }
     }
@@ -264,8 +307,9 @@
       if (kd === 'drop') {
         out.push('<path class="cross" d="M' + (xj - 5) + ' ' + (yj - 5) + 'l10 10m0 -10l-10 10"/>');
       }
-      if (labels && lcFirst[j] && place(xj, yj - 7, String(lc(j)).length * 5.6 + 3, 10)) {
-        out.push('<text class="lc" x="' + xj + '" y="' + (yj - 8) + '">' + lc(j) + '</text>');
+      var lw2 = String(lc(j)).length * 5.6 + 3, lx2 = f1(clampX(+xj, lw2));
+      if (labels && lcFirst[j] && place(lx2, yj - 7, lw2, 10)) {
+        out.push('<text class="lc" x="' + lx2 + '" y="' + (yj - 8) + '">' + lc(j) + '</text>');
       }
     }
     gEvents.innerHTML = out.join('');
@@ -281,14 +325,17 @@
     });
     return [lo, hi];
   }
+  // drawViolations draws each root cause as a red band over its lanes,
+  // numbered as in the panel; what follows from it shows as red events.
+  // Its label is placed before any other, so no clock covers it.
   function drawViolations() {
     var out = [];
     D.viol.forEach(function (v, vi) {
-      if (!v.ev.length) return;
+      if (!v.ev.length || v.follows >= 0 || isStall(v)) return;
       var r = violationRange(v), x0 = X(r[0]) - 7, w = Math.max(14, X(r[1]) - X(r[0]) + 14);
       var lanes = v.lanes.length ? v.lanes : v.ev.map(lane);
       lanes = lanes.slice().sort(function (a, b) { return a - b; });
-      var title = '<title>' + esc((vi + 1) + ': ' + v.text) + '</title>';
+      var title = '<title>' + esc(v.num + ': ' + v.text) + '</title>';
       for (var j = 0; j < lanes.length;) {
         var k = j;
         while (k + 1 < lanes.length && lanes[k + 1] <= lanes[k] + 1) k++;
@@ -296,10 +343,106 @@
           '" height="' + ((lanes[k] - lanes[j] + 1) * LH - 4) + '">' + title + '</rect>');
         j = k + 1;
       }
-      out.push('<text class="vlabel" data-v="' + vi + '" x="' + f1(x0 + 3) + '" y="' + (TOP + lanes[0] * LH + 13) + '">⚠ ' + (vi + 1) +
-        title + '</text>');
+      // The number goes just left of the band, where it covers no clock;
+      // inside its corner when the band starts at the plot's edge.
+      var label = '⚠ ' + v.num, lw = label.length * 7 + 6, ly = TOP + lanes[0] * LH + 13;
+      var lx = x0 - lw / 2 - 2 >= LEFT + lw / 2 ? x0 - lw / 2 - 2 : clampX(Math.max(x0, LEFT) + lw / 2 + 2, lw);
+      if (X(r[1]) + 7 >= LEFT && x0 <= W && place(lx, ly + 1, lw, 13)) {
+        out.push('<text class="vlabel" data-v="' + vi + '" x="' + f1(lx - lw / 2) + '" y="' + ly + '">' + label + title + '</text>');
+      }
     });
     gViol.innerHTML = out.join('');
+  }
+
+  // ---- the stall: who waits for whom when the run stopped ----
+  // Edges are [from lane, to lane, what, block event, on the cycle]: the
+  // waiting node's lane points at the lane of the node it waits for, right
+  // after the last block, a deadlock's cycle in bold.
+  // A wait on no one in particular (a TOKEN from anyone) has no lane to
+  // point at (to = -1): it is said in words only.
+  var ST = D.stall && D.stall.edges.length ? D.stall : null;
+  var stallBlocks = new Set();
+  if (ST) ST.edges.forEach(function (e) { if (e[3] >= 0) stallBlocks.add(e[3]); });
+  // stallPos is where the run stopped: its last event before the exits
+  // (a real run ends a stall 1.5 s later).
+  // In the Lamport layout the exits come after it (their clocks are the
+  // nodes' last): the waits are drawn past them.
+  function stallPos() {
+    var p = -Infinity;
+    for (var k = 0; k < E; k++) if (mode === 'lamport' || kind(k) !== 'exit') p = Math.max(p, P[k]);
+    return isFinite(p) ? p : extent()[1];
+  }
+  // isStall tells the stall's own finding: all its events are the blocks
+  // of the stall. It is drawn as the waits, not as a band.
+  function isStall(v) {
+    return ST && v.ev.length > 0 && v.ev.every(function (i) { return stallBlocks.has(i); });
+  }
+  var WAIT_GAP = 13; // pixels between two wait arrows
+  function drawStall() {
+    if (!ST) return;
+    var all = ST.edges.slice().sort(function (a, b) { return (b[4] ? 1 : 0) - (a[4] ? 1 : 0); });
+    var edges = all.filter(function (e) { return e[1] >= 0; });
+    var x0 = X(stallPos()) + 18, out = [], minL = L, maxL = -1, from = {};
+    all.forEach(function (e) {
+      minL = Math.min(minL, e[0], e[1] >= 0 ? e[1] : e[0]); maxL = Math.max(maxL, e[0], e[1]);
+      (from[e[0]] = from[e[0]] || []).push(e);
+    });
+    var title = '<title>' + esc((ST.cycle ? '' : 'stalled: ') + ST.text) + '</title>';
+    out.push('<line class="stop-line" x1="' + f1(x0 - 9) + '" y1="' + (TOP + minL * LH + 3) + '" x2="' + f1(x0 - 9) + '" y2="' +
+      (TOP + (maxL + 1) * LH - 3) + '">' + title + '</line>');
+    edges.forEach(function (e, k) {
+      var x = f1(x0 + k * WAIT_GAP), ya = laneY(e[0]), yb = laneY(e[1]), sgn = yb > ya ? 1 : -1;
+      out.push('<circle class="wait-from' + (e[4] ? ' cycle' : '') + '" cx="' + x + '" cy="' + ya + '" r="2.6"/>');
+      out.push('<line class="wait' + (e[4] ? ' cycle' : '') + '" x1="' + x + '" y1="' + ya + '" x2="' + x + '" y2="' + (yb - sgn * 5) +
+        '" marker-end="url(#ahwait)"><title>' + esc(laneID(e[0]) + ' waits for ' + e[2] + ' from ' + laneID(e[1])) + '</title></line>');
+    });
+    // One line of words per waiting lane, right of the arrows, if it fits.
+    var xt = x0 + edges.length * WAIT_GAP + 4;
+    // The stall's number, as in the panel, and what it is, left of the stop.
+    var num = '';
+    D.viol.forEach(function (v) { if (!num && v.follows < 0 && isStall(v)) num = '⚠ ' + v.num + ' '; });
+    var head = num + (ST.cycle ? 'deadlock' : 'stalled'), hw = head.length * 6.6 + 6, hx = x0 - 14 - hw / 2;
+    if (hx - hw / 2 >= LEFT && place(hx, TOP + minL * LH + 12, hw, 12)) {
+      out.push('<text class="stall-head" x="' + f1(x0 - 14) + '" y="' + (TOP + minL * LH + 11) + '" style="text-anchor:end">' + esc(head) + title + '</text>');
+    }
+    Object.keys(from).forEach(function (q) {
+      var es = from[q], what = es[0][2], who = es.filter(function (e) { return e[1] >= 0; }).map(function (e) { return laneID(e[1]); }).join(',');
+      var text = 'waits for ' + what + (who ? ' from ' + who : ''), w = text.length * 6 + 6, y = laneY(+q) - 5;
+      if (xt + w <= W - 2 && xt >= LEFT && place(xt + w / 2, y + 1, w, 12)) {
+        out.push('<text class="wait-label" x="' + f1(xt) + '" y="' + y + '">' + esc(text) + '</text>');
+      }
+    });
+    gStall.innerHTML = out.join('');
+  }
+
+  // ---- opening on the failure ----
+  // focusFailure shows where the run went wrong: a stall's last steps with
+  // room on the right for who waits for whom, or the first root cause.
+  function focusFailure() {
+    var root = document.documentElement;
+    if (ST) {
+      var hi = stallPos(), ord = order[mode], k = lower(ord, P, hi + 1e-9);
+      var lo = P[ord[Math.max(0, k - 30)]], span = Math.max(hi - lo, minSpan() * 4);
+      // The waits take about (edges + 14) * WAIT_GAP pixels right of the stop.
+      var room = Math.min(0.6, ((ST.edges.length + 16) * WAIT_GAP) / plotW());
+      setView(lo - span * 0.04, hi + (span * 1.04) * room / (1 - room));
+      root.setAttribute('data-focus', 'stall');
+      return;
+    }
+    for (var vi = 0; vi < D.viol.length; vi++) {
+      var v = D.viol[vi];
+      if (v.follows < 0 && v.ev.length) {
+        focusViolation(v);
+        root.setAttribute('data-focus', 'violation');
+        return;
+      }
+    }
+    fit();
+    root.setAttribute('data-focus', 'all');
+  }
+  function focusViolation(v) {
+    var r = violationRange(v), span = Math.max(r[1] - r[0], minSpan() * 4);
+    setView(r[0] - span * 0.4, r[1] + span * 0.4);
   }
 
   // ---- concurrency ----
@@ -388,6 +531,9 @@
       default: return kd + (tx ? ': ' + tx : '');
     }
   }
+  // vname names a violation as the panel does: its root's number, and
+  // "follows from" for a consequence.
+  function vname(v) { return v.follows >= 0 ? D.viol[v.follows].num + ' (follows from it)' : String(v.num); }
   function eventTip(i, conc) {
     var h = '<div class="h">' + esc(laneID(lane(i)) + ' · ' + describe(i)) + '</div>';
     h += '<div class="m">trace line ' + line(i) + ' · t = ' + esc(fmtNs(tRel(i))) + '</div>';
@@ -399,8 +545,8 @@
         (mf(m, 1) < 0 && mf(m, 2) < 0 ? ' <span class="bad">(never received)</span>' : '') + '<pre>' + esc(msgJSON(m)) + '</pre></div>';
     }
     h += '<div>concurrent with <b>' + conc + '</b> event' + (conc === 1 ? '' : 's') + (conc ? ' (highlighted)' : '') + '</div>';
-    D.viol.forEach(function (v, vi) {
-      if (v.ev.indexOf(i) >= 0) h += '<div class="bad">⚠ ' + (vi + 1) + ': ' + esc(v.text) + '</div>';
+    D.viol.forEach(function (v) {
+      if (v.ev.indexOf(i) >= 0) h += '<div class="bad">⚠ ' + vname(v) + ': ' + esc(v.text) + '</div>';
     });
     return h;
   }
@@ -428,15 +574,18 @@
     var detail = n <= DETAIL, labels = n <= LABELS;
     boxes = new Map();
     drawAxis();
-    drawEvents(a, z, detail, labels); // Lamport clocks get their labels first
+    // Labels are placed in order of importance: the failures first.
+    drawViolations();
+    gStall.innerHTML = '';
+    drawStall();
+    drawEvents(a, z, detail, labels);
     drawBars(detail, labels, lo, hi);
     drawArrows(detail, labels, lo, hi);
-    drawViolations();
     dotMap = null;
     drawHighlight();
-    var range = mode === 'wall' ? fmtNs(Math.max(0, v0)) + ' – ' + fmtNs(v1) : 'Lamport ' + Math.max(0, Math.floor(v0)) + ' – ' + Math.ceil(v1);
+    var range = mode === 'wall' ? fmtNs(Math.max(0, v0)) + ' – ' + fmtNs(v1) : 'Lamport ' + lcAt(Math.max(0, v0)) + ' – ' + lcAt(v1);
     status.className = detail ? '' : 'compact';
-    status.textContent = range + ' · ' + n + ' of ' + E + ' events in view' +
+    status.textContent = (ST ? (ST.cycle ? '' : 'stalled: ') + ST.text + ' · ' : '') + range + ' · ' + n + ' of ' + E + ' events in view' +
       (detail ? '' : ' · compact drawing: zoom in (wheel or +) to see single events and hover them');
     var root = document.documentElement;
     root.setAttribute('data-mode', mode);
@@ -502,7 +651,7 @@
         showTip('<div class="h">' + esc(laneID(mf(+m, 6)) + ' → ' + laneID(mf(+m, 7)) + ' ' + typeName(mf(+m, 3))) + '</div><pre>' +
           esc(msgJSON(+m)) + '</pre>', e.clientX, e.clientY);
       } else if (v !== null && v !== undefined) {
-        showTip('<div class="bad">⚠ ' + (+v + 1) + ': ' + esc(D.viol[+v].text) + '</div>', e.clientX, e.clientY);
+        showTip('<div class="bad">⚠ ' + vname(D.viol[+v]) + ': ' + esc(D.viol[+v].text) + '</div>', e.clientX, e.clientY);
       } else {
         hideTip();
       }
@@ -540,7 +689,8 @@
     P = pos[mode];
     hover = -1;
     hideTip();
-    fit();
+    W = svg.getBoundingClientRect().width || W;
+    focusFailure();
     render();
   }
   document.querySelectorAll('input[name=mode]').forEach(function (el) {
@@ -566,18 +716,21 @@
     render();
   });
   document.querySelectorAll('#violations li[data-v]').forEach(function (li) {
-    li.addEventListener('click', function () {
-      var v = D.viol[+li.getAttribute('data-v')];
+    li.addEventListener('click', function (e) {
+      e.stopPropagation(); // a consequence's click is its own, not its root's
+      if (e.target.closest && e.target.closest('summary')) return; // folding, not focusing
+      var vi = +li.getAttribute('data-v'), v = D.viol[vi];
       if (!v || !v.ev.length) return;
-      var r = violationRange(v), span = Math.max(r[1] - r[0], minSpan() * 4);
-      setView(r[0] - span * 0.4, r[1] + span * 0.4);
+      focusViolation(v);
       render();
-      gViol.querySelectorAll('[data-v="' + li.getAttribute('data-v') + '"]').forEach(function (el) { el.classList.add('flash'); });
+      var root = v.follows >= 0 ? v.follows : vi;
+      gViol.querySelectorAll('[data-v="' + root + '"]').forEach(function (el) { el.classList.add('flash'); });
       svg.scrollIntoView({ block: 'nearest' });
     });
   });
   window.addEventListener('resize', schedule);
 
-  fit();
+  W = svg.getBoundingClientRect().width || W;
+  focusFailure();
   render();
 })();
