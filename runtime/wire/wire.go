@@ -12,6 +12,7 @@ package wire
 import (
 	"bufio"
 	"bytes"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -200,7 +201,7 @@ func CheckHello(m Message, session string, known func(id string) bool) (string, 
 	if err := json.Unmarshal(m.Payload, &p); err != nil {
 		return "", fmt.Errorf("HELLO from %s: bad payload: %v", m.Sender, err)
 	}
-	if p.Session != session {
+	if subtle.ConstantTimeCompare([]byte(p.Session), []byte(session)) != 1 {
 		return "", fmt.Errorf("HELLO from %s: wrong session secret", m.Sender)
 	}
 	if known != nil && !known(m.Sender) {
