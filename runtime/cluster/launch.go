@@ -22,6 +22,7 @@ import (
 	"mutexlab/runtime/node"
 	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/trace"
+	"mutexlab/runtime/transport"
 	"mutexlab/runtime/wire"
 )
 
@@ -100,6 +101,7 @@ type Cluster struct {
 	steerMu   sync.Mutex // one steering command at a time, in the order recorded
 	cmdSeq    int64
 	waiting   map[int64]chan node.Result
+	refused   transport.Refusals // strangers on the control listener
 	connected chan string
 	ctlClosed map[string]chan struct{} // closed when a node's control connection ends
 }
@@ -152,6 +154,7 @@ func Start(opts Options) (*Cluster, error) {
 		connected: make(chan string, len(s.NodeIDs())),
 	}
 	c.steer = newSteering()
+	c.refused.Logf = func(f string, a ...any) { fmt.Fprintf(os.Stderr, "mutexlab: control listener: "+f+"\n", a...) }
 	if opts.HoldLinks {
 		for _, l := range c.Links() {
 			c.steer.held[l] = true
@@ -341,30 +344,55 @@ func (c *Cluster) relay(id string, r io.Reader, fn func(string, string), p *proc
 	}
 }
 
+// acceptControl serves the nodes' control connections. Strangers are
+// bounded as on a node's listener (transport.TCP): at most
+// transport.MaxStrangers wait for their HELLO at once, refusals are
+// summed up in a few lines, and a failed accept is retried.
 func (c *Cluster) acceptControl() {
 	defer c.ctlWG.Done()
+	defer c.refused.Flush()
+	sem := make(chan struct{}, transport.MaxStrangers)
+	backoff := 5 * time.Millisecond
 	for {
 		conn, err := c.ctl.Accept()
-		if err != nil {
+		if errors.Is(err, net.ErrClosed) {
 			return
 		}
+		if err != nil {
+			time.Sleep(backoff)
+			backoff = min(2*backoff, time.Second)
+			continue
+		}
+		backoff = 5 * time.Millisecond
+		select {
+		case sem <- struct{}{}:
+		default:
+			c.refused.Note(conn.RemoteAddr().String(), "too many waiting for their HELLO", "too many connections wait for their HELLO")
+			conn.Close()
+			continue
+		}
 		c.ctlWG.Add(1)
-		go c.serveControl(conn)
+		go c.serveControl(conn, func() { <-sem })
 	}
 }
 
-func (c *Cluster) serveControl(conn net.Conn) {
+func (c *Cluster) serveControl(conn net.Conn, authenticated func()) {
 	defer c.ctlWG.Done()
 	defer conn.Close()
-	r := wire.NewReader(conn)
+	small := bufio.NewReaderSize(conn, transport.HelloMax)
 	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	first, err := r.Read()
+	first, err := wire.ReadFirst(small)
+	authenticated()
 	if err != nil {
+		if !errors.Is(err, io.EOF) {
+			c.refused.Note(conn.RemoteAddr().String(), "bad first line", err.Error())
+		}
 		return
 	}
+	r := wire.NewReader(small)
 	id, err := wire.CheckHello(first, c.session, func(id string) bool { _, ok := c.state[id]; return ok })
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "mutexlab: control connection from %s refused: %v\n", conn.RemoteAddr(), err)
+		c.refused.Note(conn.RemoteAddr().String(), "refused HELLO", err.Error())
 		return
 	}
 	conn.SetReadDeadline(time.Time{})
@@ -591,8 +619,10 @@ func (c *Cluster) processExited(e trace.Event) trace.Event {
 	endRun := !p.killed || c.allExited()
 	if !stopping && !p.killed && c.outcome.Failed == "" {
 		c.outcome.Failed = p.id
+		// A process killed by a signal is reported as killed, whatever
+		// it printed last (a stranger's refusal, say).
 		msg := p.lastErr
-		if msg == "" {
+		if msg == "" || signaled(p.status) {
 			msg = e.Text
 		}
 		if !strings.HasPrefix(msg, p.id+":") {
@@ -625,6 +655,16 @@ func (c *Cluster) allExited() bool {
 		}
 	}
 	return true
+}
+
+// signaled reports whether a process ended by a signal.
+func signaled(err error) bool {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		ws, ok := ee.Sys().(syscall.WaitStatus)
+		return ok && ws.Signaled()
+	}
+	return false
 }
 
 func describeExit(err error) string {

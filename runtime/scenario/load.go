@@ -49,7 +49,7 @@ func (e *Error) Error() string {
 // evalBudget bounds the evaluation of a scenario file, so that an endless
 // loop in it is an error rather than a hang: the budget of a script's call
 // (docs/scenario.md).
-var evalBudget = luabox.Real
+var evalBudget = luabox.Scenario
 
 const embeddedPrefix = "embedded:"
 

@@ -180,6 +180,26 @@ func (r *Reader) ReadLine() ([]byte, error) {
 	return line[:len(line)-1], nil
 }
 
+// ReadFirst reads the first line of a connection from r, whose buffer
+// (bufio.NewReaderSize(conn, n)) bounds it: a stranger's first line costs
+// no more than that. A line longer than the buffer is ErrFirstTooLong.
+// Go on reading the connection through r: it holds what came after.
+func ReadFirst(r *bufio.Reader) (Message, error) {
+	line, err := r.ReadSlice('\n')
+	switch {
+	case err == bufio.ErrBufferFull:
+		return Message{}, ErrFirstTooLong
+	case err == io.EOF && len(line) > 0:
+		return Message{}, io.ErrUnexpectedEOF
+	case err != nil:
+		return Message{}, err
+	}
+	return Decode(line)
+}
+
+// ErrFirstTooLong is a first line longer than the buffer it is read with.
+var ErrFirstTooLong = errors.New("first line too long for a HELLO")
+
 // HelloPayload is the payload of the HELLO that opens a connection.
 type HelloPayload struct {
 	Session string `json:"session"`
