@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"sync"
 )
 
@@ -157,22 +158,88 @@ func ReadFile(path string) (*Trace, error) {
 		return nil, err
 	}
 	defer f.Close()
-	t, err := Read(f)
+	// Count the lines first, so the events take one slice of the right
+	// size instead of growing through copies (docs/trace.md, Reading).
+	lines, err := countLines(f)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return nil, err
+	}
+	t, err := read(f, lines)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return t, nil
 }
 
+// MaxNodes is the most nodes a trace may name, in its header and its
+// events together: the most a scenario can have, 26 groups of a
+// heavyweight and 64 lightweights (docs/trace.md). A header that
+// declares more is refused before anything is built for them.
+const MaxNodes = 26 * 65
+
+// MaxLine is the longest line Read accepts.
+const MaxLine = 1 << 20
+
 // Read reads a trace. A malformed last line without its newline (a crash
 // mid-write) is dropped with a warning; any other malformed line is an
 // error naming its line number.
-func Read(r io.Reader) (*Trace, error) {
-	br := bufio.NewReaderSize(r, 1<<16)
-	t := &Trace{}
-	lineNo := 0
+//
+// What it keeps is proportional to the trace's content: the events, with
+// the strings that repeat (node ids, kinds, message types) held once. A
+// header or events naming more than MaxNodes nodes, or a line longer
+// than MaxLine, is an error.
+func Read(r io.Reader) (*Trace, error) { return read(r, 0) }
+
+// countLines counts the newlines of r.
+func countLines(r io.Reader) (int, error) {
+	buf := make([]byte, 1<<16)
+	n := 0
 	for {
-		line, err := br.ReadBytes('\n')
+		k, err := r.Read(buf)
+		n += bytes.Count(buf[:k], []byte{'\n'})
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
+}
+
+func read(r io.Reader, lines int) (*Trace, error) {
+	br := bufio.NewReaderSize(r, 1<<16)
+	t := &Trace{Events: make([]Event, 0, lines)}
+	lineNo := 0
+	in := &interner{}
+	nodes := map[string]bool{}
+	name := func(lineNo int, id string) error {
+		if id == "" || nodes[id] {
+			return nil
+		}
+		if len(nodes) >= MaxNodes {
+			return fmt.Errorf("line %d: more than %d nodes, the most a scenario can have", lineNo, MaxNodes)
+		}
+		nodes[id] = true
+		return nil
+	}
+	var long []byte
+	for {
+		line, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			// A line longer than the buffer: gather it, up to MaxLine.
+			long = append(long[:0], line...)
+			for err == bufio.ErrBufferFull {
+				if len(long) > MaxLine {
+					return nil, fmt.Errorf("line %d: longer than %d bytes", lineNo+1, MaxLine)
+				}
+				line, err = br.ReadSlice('\n')
+				long = append(long, line...)
+			}
+			line = long
+		}
 		if len(line) == 0 && err == io.EOF {
 			break
 		}
@@ -189,9 +256,14 @@ func Read(r io.Reader) (*Trace, error) {
 			continue
 		}
 		if lineNo == 1 {
-			var m Meta
-			if jerr := json.Unmarshal(body, &m); jerr != nil || m.Ev != "meta" {
-				return nil, errors.New("line 1: not a mutexlab trace (no meta header)")
+			m, err := readMeta(body)
+			if err != nil {
+				return nil, err
+			}
+			for _, id := range m.Nodes {
+				if err := name(1, id); err != nil {
+					return nil, err
+				}
 			}
 			t.Meta = m
 			continue
@@ -207,6 +279,17 @@ func Read(r io.Reader) (*Trace, error) {
 			}
 			return nil, fmt.Errorf("line %d: malformed event: %v", lineNo, jerr)
 		}
+		for _, id := range []string{e.Node, e.From, e.To} {
+			if err := name(lineNo, id); err != nil {
+				return nil, err
+			}
+		}
+		e.Ev, e.Node, e.From, e.To, e.Type = in.s(e.Ev), in.s(e.Node), in.s(e.From), in.s(e.To), in.s(e.Type)
+		e.On, e.Text = in.s(e.On), in.s(e.Text)
+		e.Wait = in.wait(e.Wait)
+		if len(e.Payload) == 0 || string(e.Payload) == "{}" {
+			e.Payload = nil
+		}
 		e.Line = lineNo
 		t.Events = append(t.Events, e)
 		if err == io.EOF {
@@ -217,4 +300,71 @@ func Read(r io.Reader) (*Trace, error) {
 		return nil, errors.New("empty trace")
 	}
 	return t, nil
+}
+
+// readMeta decodes the header, refusing one that declares more nodes
+// than a scenario can have before it is decoded whole.
+func readMeta(body []byte) (Meta, error) {
+	var probe struct {
+		Ev    string            `json:"ev"`
+		Nodes []json.RawMessage `json:"nodes"`
+	}
+	if err := json.Unmarshal(body, &probe); err != nil || probe.Ev != "meta" {
+		return Meta{}, errors.New("line 1: not a mutexlab trace (no meta header)")
+	}
+	if len(probe.Nodes) > MaxNodes {
+		return Meta{}, fmt.Errorf("line 1: the header declares %d nodes, more than the %d a scenario can have", len(probe.Nodes), MaxNodes)
+	}
+	var m Meta
+	if err := json.Unmarshal(body, &m); err != nil {
+		return Meta{}, errors.New("line 1: not a mutexlab trace (no meta header)")
+	}
+	members := 0
+	for _, g := range m.Groups {
+		members += 1 + len(g)
+	}
+	if members > MaxNodes || len(m.Algorithms) > MaxNodes || len(m.Addresses) > MaxNodes {
+		return Meta{}, fmt.Errorf("line 1: the header's groups name more than the %d nodes a scenario can have", MaxNodes)
+	}
+	return m, nil
+}
+
+// interner holds one copy of each repeated string and wait (a trace's
+// events are read-only once read).
+type interner struct {
+	strs  map[string]string
+	waits map[string]*Wait
+}
+
+func (in *interner) s(v string) string {
+	if v == "" || len(v) > 64 {
+		return v
+	}
+	if x, ok := in.strs[v]; ok {
+		return x
+	}
+	if in.strs == nil {
+		in.strs = map[string]string{}
+	}
+	in.strs[v] = v
+	return v
+}
+
+func (in *interner) wait(w *Wait) *Wait {
+	if w == nil {
+		return nil
+	}
+	key := w.Kind + "\x00" + w.Type + "\x00" + w.Label + "\x00" + strings.Join(w.From, "\x00")
+	if x, ok := in.waits[key]; ok {
+		return x
+	}
+	if in.waits == nil {
+		in.waits = map[string]*Wait{}
+	}
+	w.Kind, w.Type, w.Label = in.s(w.Kind), in.s(w.Type), in.s(w.Label)
+	for i, f := range w.From {
+		w.From[i] = in.s(f)
+	}
+	in.waits[key] = w
+	return w
 }
