@@ -64,7 +64,7 @@ func TestReadRefusesTooManyNodes(t *testing.T) {
 		return strings.Join(ids, ",")
 	}
 	for _, tt := range []struct{ name, src, want string }{
-		{"header", `{"ev":"meta","nodes":[` + many(1_000_000) + `]}` + "\n", "line 1: the header declares 1000000 nodes, more than the 1690 a scenario can have"},
+		{"header", `{"ev":"meta","nodes":[` + many(100_000) + `]}` + "\n", "line 1: the header declares 100000 nodes, more than the 1690 a scenario can have"},
 		{"events", `{"ev":"meta","nodes":["A"]}` + "\n" + func() string {
 			var b strings.Builder
 			for i := range MaxNodes + 5 {
