@@ -104,7 +104,7 @@ func handSecret(s *scenario.Scenario) (string, error) {
 		secret = s.Session
 	}
 	if len(secret) < scenario.MinSecret || len(secret) > 128 {
-		return "", &scenario.Error{Field: EnvSecret, Msg: fmt.Sprintf("nodes started by hand need the same secret of %d to 128 characters in every terminal, e.g. export %s=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \\n') (or the scenario's session field)", scenario.MinSecret, EnvSecret)}
+		return "", &scenario.Error{Field: EnvSecret, Msg: fmt.Sprintf("nodes started by hand need the same secret of %d to 128 characters in every terminal, e.g. export %s=$(head -c 12 /dev/urandom | base64) (or the scenario's session field)", scenario.MinSecret, EnvSecret)}
 	}
 	return secret, nil
 }

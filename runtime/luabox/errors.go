@@ -55,13 +55,20 @@ func syntaxError(file string, src []byte, err error) *Error {
 	case errors.As(err, &pe):
 		msg := pe.Message
 		if pe.Token != "" {
-			msg += fmt.Sprintf(" near '%s'", pe.Token)
+			msg += fmt.Sprintf(" near '%s'", printableToken(pe.Token))
 		}
 		return &Error{File: file, Line: max(pe.Pos.Line, 1), Msg: msg}
 	case errors.As(err, &ce):
 		return &Error{File: file, Line: max(ce.Line, 1), Msg: ce.Message}
 	}
 	return &Error{Msg: FirstLine(err.Error())}
+}
+
+// printableToken writes a token of a syntax error on one line: control
+// characters escaped, at most 40 bytes.
+func printableToken(tok string) string {
+	q := strconv.Quote(Truncate(tok, 40))
+	return q[1 : len(q)-1]
 }
 
 func lastLine(src []byte) int {

@@ -873,6 +873,10 @@ func (s *Scenario) checkSize() error {
 
 func (s *Scenario) checkNetwork(fail func(field, want string, v any) error) error {
 	n := s.Network
+	ids := map[string]bool{}
+	for _, id := range s.NodeIDs() {
+		ids[id] = true
+	}
 	if !seconds(n.Delay) {
 		return fail("network.delay", wantSeconds, n.Delay)
 	}
@@ -886,7 +890,7 @@ func (s *Scenario) checkNetwork(fail func(field, want string, v any) error) erro
 			return fail(field, wantLinkName, name)
 		}
 		for _, id := range []string{from, to} {
-			if _, known := s.Find(id); !known {
+			if !ids[id] {
 				return &Error{File: s.File, Field: field, Msg: fmt.Sprintf("expected %s, got unknown node %q (nodes: %s)", wantLinkName, id, strings.Join(s.NodeIDs(), " "))}
 			}
 		}
@@ -902,9 +906,14 @@ func (s *Scenario) checkNetwork(fail func(field, want string, v any) error) erro
 }
 
 func (s *Scenario) checkAddresses(fail func(field, want string, v any) error) error {
+	nodes := s.Nodes()
+	ids := map[string]bool{}
+	for _, n := range nodes {
+		ids[n.ID] = true
+	}
 	for _, id := range slices.Sorted(maps.Keys(s.Addresses)) {
 		field := "addresses" + index(lua.LString(id))
-		if _, known := s.Find(id); !known {
+		if !ids[id] {
 			return &Error{File: s.File, Field: field, Msg: fmt.Sprintf("expected a node id as the key, got unknown node %q (nodes: %s)", id, strings.Join(s.NodeIDs(), " "))}
 		}
 		addr := s.Addresses[id]
@@ -918,8 +927,8 @@ func (s *Scenario) checkAddresses(fail func(field, want string, v any) error) er
 	}
 	// Two nodes cannot listen on one address.
 	owner := map[string]string{}
-	for _, n := range s.Nodes() {
-		addr, _ := s.FixedAddress(n.ID)
+	for _, n := range nodes {
+		addr := s.fixedAddress(n)
 		if other, dup := owner[addr]; dup {
 			id := n.ID
 			if _, fixed := s.Addresses[id]; !fixed {
