@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"sort"
 	"strings"
 )
@@ -132,7 +133,15 @@ func printUsage(w io.Writer) {
 	fmt.Fprintln(w, "exit status: 0 success, 1 a check failed, 2 bad usage/scenario/script, 3 runtime failure")
 }
 
-func main() { os.Exit(run(os.Args[1:])) }
+func main() {
+	// No Go stack trace reaches a user (README, "What mutexlab
+	// guarantees"): a panic that escapes anyway prints its message only,
+	// unless GOTRACEBACK asks for more.
+	if os.Getenv("GOTRACEBACK") == "" {
+		debug.SetTraceback("none")
+	}
+	os.Exit(run(os.Args[1:]))
+}
 
 func run(args []string) int {
 	name := "repl"
@@ -157,7 +166,7 @@ func run(args []string) int {
 		}
 		return exitUsage
 	}
-	err := c.run(args)
+	err := guarded(c, args)
 	if err == nil {
 		return exitOK
 	}
@@ -170,6 +179,17 @@ func run(args []string) int {
 	}
 	fmt.Fprintf(os.Stderr, "mutexlab %s: %v\n", name, err)
 	return exitRuntime
+}
+
+// guarded runs a command; a panic (a bug of mutexlab, never of a script:
+// Lua errors are values) becomes one line and exit status 3.
+func guarded(c *command, args []string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = runtimeErr("internal error: %v (a bug of mutexlab; GOTRACEBACK=all shows where)", r)
+		}
+	}()
+	return c.run(args)
 }
 
 // Version is the version written into traces.
