@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"sync"
 
 	"github.com/mattn/go-isatty"
 
@@ -31,7 +32,7 @@ func (f *scenarioFlags) register(fs *flag.FlagSet) {
 	fs.Func("speed", fmt.Sprintf("divide every sleep and interval by this, from %g to %g (default: the scenario's)", scenario.MinSpeed, scenario.MaxSpeed), func(v string) error {
 		x, err := strconv.ParseFloat(v, 64)
 		if err != nil || !(x >= scenario.MinSpeed && x <= scenario.MaxSpeed) {
-			return fmt.Errorf("expected a number from %g to %g", scenario.MinSpeed, scenario.MaxSpeed)
+			return badFlag(fs, "speed", fmt.Sprintf("a number from %g to %g", scenario.MinSpeed, scenario.MaxSpeed), v)
 		}
 		f.speed = x
 		return nil
@@ -46,11 +47,21 @@ func intFlag(fs *flag.FlagSet, p *int, name string, lo, hi int, usage string) {
 	fs.Func(name, usage, func(v string) error {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < int64(lo) || n > int64(hi) {
-			return fmt.Errorf("expected an integer from %d to %d", lo, hi)
+			return badFlag(fs, name, fmt.Sprintf("an integer from %d to %d", lo, hi), v)
 		}
 		*p = int(n)
 		return nil
 	})
+}
+
+// badFlags holds, per flag set, the first value out of its flag's range,
+// said the way a bad scenario field is ("--speed: expected a number
+// from 0.001 to 1e+06, got 0"); parseFlags returns it.
+var badFlags sync.Map // *flag.FlagSet -> error
+
+func badFlag(fs *flag.FlagSet, name, want, got string) error {
+	badFlags.LoadOrStore(fs, fmt.Errorf("--%s: expected %s, got %s", name, want, strconv.Quote(got)))
+	return nil
 }
 
 // load resolves the scenario argument (a file, an embedded name, or ""

@@ -98,6 +98,9 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 			}
 			return nil, usageErr("%v (see 'mutexlab %s -h')", err, fs.Name())
 		}
+		if bad, ok := badFlags.LoadAndDelete(fs); ok {
+			return nil, usageErr("%v (see 'mutexlab %s -h')", bad, fs.Name())
+		}
 		args = fs.Args()
 		if len(args) == 0 {
 			return pos, nil
