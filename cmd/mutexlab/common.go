@@ -3,8 +3,10 @@ package main
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"strconv"
+	"sync"
 
 	"github.com/mattn/go-isatty"
 
@@ -15,15 +17,51 @@ import (
 
 // scenarioFlags are the flags that override a scenario's fields.
 type scenarioFlags struct {
-	rounds  int
+	rounds  int // -1: not given
 	speed   float64
 	scripts string
 }
 
+// maxRounds is the most rounds a flag may ask for; 0 is forever
+// (README, "What mutexlab guarantees").
+const maxRounds = 1_000_000_000
+
 func (f *scenarioFlags) register(fs *flag.FlagSet) {
-	fs.IntVar(&f.rounds, "rounds", -1, "rounds to run (0: forever; default: the scenario's)")
-	fs.Float64Var(&f.speed, "speed", 0, "divide every sleep and interval by this (default: the scenario's)")
+	f.rounds = -1
+	intFlag(fs, &f.rounds, "rounds", 0, maxRounds, "rounds to run, 0 for forever (default: the scenario's)")
+	fs.Func("speed", fmt.Sprintf("divide every sleep and interval by this, from %g to %g (default: the scenario's)", scenario.MinSpeed, scenario.MaxSpeed), func(v string) error {
+		x, err := strconv.ParseFloat(v, 64)
+		if err != nil || !(x >= scenario.MinSpeed && x <= scenario.MaxSpeed) {
+			return badFlag(fs, "speed", fmt.Sprintf("a number from %g to %g", scenario.MinSpeed, scenario.MaxSpeed), v)
+		}
+		f.speed = x
+		return nil
+	})
 	fs.StringVar(&f.scripts, "scripts", "", "folder searched first for algorithm and role scripts")
+}
+
+// intFlag registers an integer flag that takes only values from lo to hi:
+// anything else is one line and exit status 2, never a silent default.
+// *p keeps its value when the flag is not given.
+func intFlag(fs *flag.FlagSet, p *int, name string, lo, hi int, usage string) {
+	fs.Func(name, usage, func(v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < int64(lo) || n > int64(hi) {
+			return badFlag(fs, name, fmt.Sprintf("an integer from %d to %d", lo, hi), v)
+		}
+		*p = int(n)
+		return nil
+	})
+}
+
+// badFlags holds, per flag set, the first value out of its flag's range,
+// said the way a bad scenario field is ("--speed: expected a number
+// from 0.001 to 1e+06, got 0"); parseFlags returns it.
+var badFlags sync.Map // *flag.FlagSet -> error
+
+func badFlag(fs *flag.FlagSet, name, want, got string) error {
+	badFlags.LoadOrStore(fs, fmt.Errorf("--%s: expected %s, got %s", name, want, strconv.Quote(got)))
+	return nil
 }
 
 // load resolves the scenario argument (a file, an embedded name, or ""

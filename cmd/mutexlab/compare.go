@@ -112,7 +112,8 @@ func runCompare(c *command, w io.Writer, args []string) error {
 	var sf scenarioFlags
 	sf.register(fs)
 	var cf compareFlags
-	fs.IntVar(&cf.runs, "runs", defaultCompareRuns, "simulated schedules per algorithm")
+	cf.runs = defaultCompareRuns
+	intFlag(fs, &cf.runs, "runs", 1, 1_000_000, fmt.Sprintf("simulated schedules per algorithm (default %d)", defaultCompareRuns))
 	seedFlag(fs, &cf.seed, &cf.seedSet)
 	fs.StringVar(&cf.algorithms, "algorithms", strings.Join(check.Family(), ","), "comma-separated lightweight algorithms to compare")
 	fs.BoolVar(&cf.asJSON, "json", false, "print the result as JSON")

@@ -61,7 +61,9 @@ func replExplore(ctx context.Context, w io.Writer, s *scenario.Scenario, dirs []
 	fs.SetOutput(w)
 	var xf exploreFlags
 	xf.register(fs)
-	rounds := fs.Int("rounds", -1, "rounds per schedule (default: the scenario's, 1 if it runs forever)")
+	rounds := new(int)
+	*rounds = -1
+	intFlag(fs, rounds, "rounds", 0, maxRounds, "rounds per schedule (default: the scenario's, 1 if it runs forever)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -113,17 +115,20 @@ type exploreFlags struct {
 }
 
 func (f *exploreFlags) register(fs *flag.FlagSet) {
-	fs.IntVar(&f.runs, "runs", 0, fmt.Sprintf("schedules to run (default %d); with --exhaustive, the most to cover (default %d)", sim.DefaultRuns, sim.DefaultExhaustiveRuns))
+	intFlag(fs, &f.runs, "runs", 1, maxRuns, fmt.Sprintf("schedules to run (default %d); with --exhaustive, the most to cover (default %d)", sim.DefaultRuns, sim.DefaultExhaustiveRuns))
 	seedFlag(fs, &f.seed, &f.seedSet)
 	fs.StringVar(&f.out, "out", "explore-out", "folder for the failing schedule's trace and diagram")
 	fs.StringVar(&f.tracePath, "trace", "", "also write the failing schedule's trace to `FILE` (with --runs 1: the schedule's trace, failing or not)")
 	fs.BoolVar(&f.exhaustive, "exhaustive", false, "enumerate the distinct schedules depth first instead of sampling (tiny systems: 2-3 lightweights, 1 round)")
 	fs.BoolVar(&f.lag, "lag", false, "let messages be overtaken by later timers, as if the network delayed them arbitrarily")
-	fs.IntVar(&f.maxSteps, "max-steps", 0, fmt.Sprintf("steps after which a schedule counts as a livelock (default %d per round)", sim.DefaultMaxSteps))
-	fs.IntVar(&f.workers, "workers", 0, "schedules run in parallel (default: the number of CPUs); the result does not depend on it")
+	intFlag(fs, &f.maxSteps, "max-steps", 1, maxRuns, fmt.Sprintf("steps after which a schedule counts as a livelock (default %d per round)", sim.DefaultMaxSteps))
+	intFlag(fs, &f.workers, "workers", 1, 1024, "schedules run in parallel (default: the number of CPUs); the result does not depend on it")
 	fs.BoolVar(&f.asJSON, "json", false, "print the result as JSON")
 	fs.BoolVar(&f.noShrink, "no-shrink", false, "save the first failing schedule only, without looking for a shorter one")
 }
+
+// maxRuns is the most schedules (or livelock steps) a flag may ask for.
+const maxRuns = 1_000_000_000
 
 // scenarioArgOf names a loaded scenario the way the command line would.
 func scenarioArgOf(s *scenario.Scenario) string {

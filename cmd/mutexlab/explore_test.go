@@ -102,7 +102,7 @@ func TestExploreCommandExitStatus(t *testing.T) {
 		{[]string{"explore", filepath.Join(simTestdata, "crash.lua")}, 2, "attempt to index"},
 		{[]string{"explore", filepath.Join(simTestdata, "greedy.lua")}, 1, "stalled"},
 		{[]string{"explore", "no_such_scenario"}, 2, "no such"},
-		{[]string{"explore", "--runs", "x"}, 2, "invalid value"},
+		{[]string{"explore", "--runs", "x"}, 2, `--runs: expected an integer from 1 to 1000000000, got "x"`},
 		{[]string{"explore", filepath.Join(simTestdata, "tiny.lua"), "--exhaustive"}, 0, "all 3 distinct schedules covered"},
 	} {
 		t.Run(strings.Join(tc.args[1:], " "), func(t *testing.T) {

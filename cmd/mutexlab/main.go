@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"sort"
 	"strings"
 
@@ -99,6 +100,9 @@ func parseFlags(fs *flag.FlagSet, args []string) ([]string, error) {
 			}
 			return nil, usageErr("%v (see 'mutexlab %s -h')", err, fs.Name())
 		}
+		if bad, ok := badFlags.LoadAndDelete(fs); ok {
+			return nil, usageErr("%v (see 'mutexlab %s -h')", bad, fs.Name())
+		}
 		args = fs.Args()
 		if len(args) == 0 {
 			return pos, nil
@@ -146,7 +150,15 @@ func subcommandNames() []string {
 	return names
 }
 
-func main() { os.Exit(run(os.Args[1:])) }
+func main() {
+	// No Go stack trace reaches a user (README, "What mutexlab
+	// guarantees"): a panic that escapes anyway prints its message only,
+	// unless GOTRACEBACK asks for more.
+	if os.Getenv("GOTRACEBACK") == "" {
+		debug.SetTraceback("none")
+	}
+	os.Exit(run(os.Args[1:]))
+}
 
 func run(args []string) int {
 	name := "repl"
@@ -173,7 +185,7 @@ func run(args []string) int {
 		}
 		return exitUsage
 	}
-	err := c.run(args)
+	err := guarded(c, args)
 	if err == nil {
 		return exitOK
 	}
@@ -186,6 +198,17 @@ func run(args []string) int {
 	}
 	fmt.Fprintf(os.Stderr, "mutexlab %s: %v\n", name, err)
 	return exitRuntime
+}
+
+// guarded runs a command; a panic (a bug of mutexlab, never of a script:
+// Lua errors are values) becomes one line and exit status 3.
+func guarded(c *command, args []string) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = runtimeErr("internal error: %v (a bug of mutexlab; GOTRACEBACK=all shows where)", r)
+		}
+	}()
+	return c.run(args)
 }
 
 // Version is the version written into traces.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"mutexlab/runtime/cluster"
@@ -39,6 +40,9 @@ func init() {
 		if !cluster.Launched() {
 			if opts.Scenario, err = sf.load(arg); err != nil {
 				return classify(err)
+			}
+			if _, ok := opts.Scenario.Find(*id); !ok {
+				return usageErr("--id %s: no such node in scenario %s (nodes: %s)", *id, opts.Scenario.Name, strings.Join(opts.Scenario.NodeIDs(), " "))
 			}
 		}
 		ctx, cancel := context.WithCancelCause(context.Background())

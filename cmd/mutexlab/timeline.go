@@ -20,8 +20,10 @@ func init() {
 func runTimeline(args []string) error {
 	c := commands["timeline"]
 	fs := newFlags(c)
-	last := fs.Int("last", 0, "show only the last `N` rows (0: all)")
-	width := fs.Int("width", 100, "fit lines in `COLUMNS` (at least 60)")
+	last, width := new(int), new(int)
+	*width = 100
+	intFlag(fs, last, "last", 0, 1<<31-1, "show only the last `N` rows (0: all)")
+	intFlag(fs, width, "width", 60, 10000, "fit lines in `COLUMNS`, from 60 to 10000 (default 100)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err

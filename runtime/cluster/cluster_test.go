@@ -439,6 +439,7 @@ func TestByHand(t *testing.T) {
 	for _, id := range ids {
 		cmd := exec.Command(bin, "node", "--id", id, "byhand.lua")
 		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), EnvSecret+"=a-secret-for-this-test")
 		out, _ := cmd.StdoutPipe()
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr

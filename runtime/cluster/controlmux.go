@@ -1,14 +1,17 @@
 package cluster
 
 import (
+	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net"
-	"os"
 	"sync"
 	"time"
 
 	"mutexlab/runtime/driver"
+	"mutexlab/runtime/transport"
 	"mutexlab/runtime/wire"
 )
 
@@ -20,37 +23,61 @@ type ctlConn struct {
 	conn net.Conn
 }
 
+// acceptControl serves the nodes' control connections. Strangers are
+// bounded as on a node's listener (transport.TCP): at most
+// transport.MaxStrangers wait for their HELLO at once, refusals are
+// summed up in a few lines, and a failed accept is retried.
 func (c *Cluster) acceptControl() {
 	defer c.ctlWG.Done()
+	defer c.refused.Flush()
+	sem := make(chan struct{}, transport.MaxStrangers)
+	backoff := 5 * time.Millisecond
 	for {
 		conn, err := c.ctl.Accept()
-		if err != nil {
+		if errors.Is(err, net.ErrClosed) {
 			return
 		}
+		if err != nil {
+			time.Sleep(backoff)
+			backoff = min(2*backoff, time.Second)
+			continue
+		}
+		backoff = 5 * time.Millisecond
+		select {
+		case sem <- struct{}{}:
+		default:
+			c.refused.Note(conn.RemoteAddr().String(), "too many waiting for their HELLO", "too many connections wait for their HELLO")
+			conn.Close()
+			continue
+		}
 		c.ctlWG.Add(1)
-		go c.serveControl(conn)
+		go c.serveControl(conn, func() { <-sem })
 	}
 }
 
-func (c *Cluster) serveControl(conn net.Conn) {
+func (c *Cluster) serveControl(conn net.Conn, authenticated func()) {
 	defer c.ctlWG.Done()
 	defer conn.Close()
-	cr := newChunkReader(conn)
+	// A small buffer until the HELLO: a stranger costs little (README,
+	// "What mutexlab guarantees"); the node's stream then reads in chunks
+	// through it.
+	small := bufio.NewReaderSize(conn, transport.HelloMax)
 	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	line, rest, err := cr.readLine()
+	first, err := wire.ReadFirst(small)
+	authenticated()
 	if err != nil {
-		return
-	}
-	first, err := wire.Decode(line)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "mutexlab: control connection from %s refused: %v\n", conn.RemoteAddr(), err)
+		if !errors.Is(err, io.EOF) {
+			c.refused.Note(conn.RemoteAddr().String(), "bad first line", err.Error())
+		}
 		return
 	}
 	id, err := wire.CheckHello(first, c.session, func(id string) bool { _, ok := c.state[id]; return ok })
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "mutexlab: control connection from %s refused: %v\n", conn.RemoteAddr(), err)
+		c.refused.Note(conn.RemoteAddr().String(), "refused HELLO", err.Error())
 		return
 	}
+	cr := newChunkReader(small)
+	var rest [][]byte
 	conn.SetReadDeadline(time.Time{})
 	c.mu.Lock()
 	if _, dup := c.conns[id]; dup {

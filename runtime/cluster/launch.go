@@ -20,6 +20,7 @@ import (
 	"mutexlab/runtime/node"
 	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/trace"
+	"mutexlab/runtime/transport"
 )
 
 // Options configures a launch.
@@ -108,6 +109,7 @@ type Cluster struct {
 	steerMu   sync.Mutex // one steering command at a time, in the order recorded
 	cmdSeq    int64
 	waiting   map[int64]chan driver.Result
+	refused   transport.Refusals // strangers on the control listener
 	connected chan string
 	ctlClosed map[string]chan struct{} // closed when a node's control connection ends
 }
@@ -144,6 +146,8 @@ func Start(opts Options) (*Cluster, error) {
 		connected: make(chan string, len(s.NodeIDs())),
 	}
 	c.steer = newSteering()
+	c.refused.Logf = func(f string, a ...any) { fmt.Fprintf(os.Stderr, "mutexlab: control listener: "+f+"\n", a...) }
+	c.refused.Logf = func(f string, a ...any) { fmt.Fprintf(os.Stderr, "mutexlab: control listener: "+f+"\n", a...) }
 	if opts.HoldLinks {
 		for _, l := range c.Links() {
 			c.steer.held[l] = true

@@ -8,12 +8,14 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"mutexlab/runtime/driver"
+	"mutexlab/runtime/luabox"
 	"mutexlab/runtime/node"
 	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/trace"
@@ -49,6 +51,10 @@ func Launched() bool { return os.Getenv(envControl) != "" }
 // stops it or the launcher goes away. A script error is returned as a
 // *node.ScriptError, a process failure as a *RuntimeError.
 func RunNode(ctx context.Context, opts NodeOptions) error {
+	// The process holds one node: the collector keeps its heap under the
+	// Lua memory cap while it can, and the guard stops the script when it
+	// cannot (luabox.Real).
+	debug.SetMemoryLimit(luabox.DefaultMemory + 64<<20)
 	if Launched() {
 		return runLaunched(ctx, opts)
 	}
@@ -85,8 +91,30 @@ func (s *screenSink) Record(e trace.Event) {
 	}
 }
 
+// EnvSecret names the environment variable that gives nodes started by
+// hand their shared secret (README, "What mutexlab guarantees").
+const EnvSecret = "MUTEXLAB_SECRET"
+
+// handSecret returns the secret of a node started by hand: $MUTEXLAB_SECRET,
+// else the scenario's session field. There is no default: a secret
+// anyone can guess would admit anyone's CS_GRANT.
+func handSecret(s *scenario.Scenario) (string, error) {
+	secret := os.Getenv(EnvSecret)
+	if secret == "" {
+		secret = s.Session
+	}
+	if len(secret) < scenario.MinSecret || len(secret) > 128 {
+		return "", &scenario.Error{Field: EnvSecret, Msg: fmt.Sprintf("nodes started by hand need the same secret of %d to 128 characters in every terminal, e.g. export %s=$(head -c 12 /dev/urandom | base64) (or the scenario's session field)", scenario.MinSecret, EnvSecret)}
+	}
+	return secret, nil
+}
+
 func runByHand(ctx context.Context, opts NodeOptions) error {
 	s := opts.Scenario
+	secret, err := handSecret(s)
+	if err != nil {
+		return err
+	}
 	lib := node.NewLibrary(append(append([]string{}, opts.ScriptDirs...), s.Dir)...)
 	cfg, err := node.ConfigFor(s, opts.ID, lib)
 	if err != nil {
@@ -115,7 +143,7 @@ func runByHand(ctx context.Context, opts NodeOptions) error {
 		next = w
 	}
 	cfg.PID = os.Getpid()
-	tr := transport.NewTCP(transport.TCPConfig{ID: opts.ID, Session: s.Session, Listener: ln, Addresses: addrs,
+	tr := transport.NewTCP(transport.TCPConfig{ID: opts.ID, Session: secret, Listener: ln, Addresses: addrs,
 		Logf: func(f string, a ...any) { fmt.Fprintf(opts.Stderr, opts.ID+": "+f+"\n", a...) }})
 	defer tr.Close()
 	fmt.Fprintf(opts.Stderr, "%s: listening on %s; peers are dialled until they are up\n", opts.ID, addrs[opts.ID])

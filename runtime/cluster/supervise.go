@@ -111,8 +111,10 @@ func (c *Cluster) processExited(p *proc) {
 	endRun := !p.killed || c.allExited()
 	if !stopping && !p.killed && c.outcome.Failed == "" {
 		c.outcome.Failed = p.id
+		// A process killed by a signal is reported as killed, whatever
+		// it printed last (a stranger's refusal, say).
 		msg := p.lastErr
-		if msg == "" {
+		if msg == "" || signaled(p.status) {
 			msg = describeExit(p.status)
 		}
 		if !strings.HasPrefix(msg, p.id+":") {
@@ -139,6 +141,16 @@ func (c *Cluster) allExited() bool {
 		}
 	}
 	return true
+}
+
+// signaled reports whether a process ended by a signal.
+func signaled(err error) bool {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		ws, ok := ee.Sys().(syscall.WaitStatus)
+		return ok && ws.Signaled()
+	}
+	return false
 }
 
 func describeExit(err error) string {

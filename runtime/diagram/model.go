@@ -85,7 +85,7 @@ type model struct {
 // processes, so only each node's own events are in order in the file (the
 // checker orders them the same way, so both rebuild the same vector clocks).
 func newModel(t *trace.Trace) *model {
-	m := &model{meta: t.Meta}
+	m := &model{meta: t.Meta, events: make([]trace.Event, 0, len(t.Events))}
 	for _, e := range t.Events {
 		if e.Node == "" {
 			m.notef(e.Line, "%s event names no node; left out", e.Ev)

@@ -134,7 +134,78 @@ func Timeline(w io.Writer, t *trace.Trace, opts TimelineOptions) error {
 		}
 		return cell{' ', pNone}
 	}
-	var rows []tlRow
+	bw := bufio.NewWriter(w)
+	pt := newPainter(opts.Color)
+	// Rows are drawn as they are made: with --last only the last ones are
+	// kept, drawn (a line of at most the width), so the memory is that of
+	// the lines shown, not of every lane of every row.
+	printHeader := func(total, skipped int) {
+		head := fmt.Sprintf("%s: %s", orDefault(m.meta.Scenario, "trace"), m.summary())
+		if opts.Last > 0 && total > opts.Last {
+			head += fmt.Sprintf("; the last %d rows", opts.Last)
+		}
+		fmt.Fprintln(bw, pt.paint(pBold, "", clip(head, width)))
+
+		// Column header: lane names at their lane's column.
+		hdr := []rune(fmt.Sprintf("%*s ", timeW, "time"))
+		names := make([]rune, n*laneW)
+		for k := range names {
+			names[k] = ' '
+		}
+		for q, ln := range m.lanes {
+			id := []rune(ln.ID)
+			if len(id) > laneW-1 && laneW > 1 {
+				id = id[:laneW-1]
+			}
+			copy(names[q*laneW:], id)
+		}
+		hdr = append(hdr, names...)
+		hdr = append(hdr, []rune(fmt.Sprintf(" %*s event", lcW, "lc"))...)
+		fmt.Fprintln(bw, pt.paint(pBold, "", clip(string(hdr), width)))
+		if skipped > 0 {
+			fmt.Fprintln(bw, pt.paint(pDim, "", clip(fmt.Sprintf("%*s (%d earlier rows not shown)", timeW, "…", skipped), width)))
+		}
+
+	}
+	render := func(r tlRow) string {
+		var sb strings.Builder
+		sb.WriteString(pt.paint(pDim, "", fmt.Sprintf("%*s ", timeW, fmtSeconds(r.t))))
+		// Runs of cells with the same paint become one colored string.
+		for k := 0; k < len(r.cells); {
+			j := k
+			var run []rune
+			for j < len(r.cells) && (r.cells[j].p == r.cells[k].p || r.cells[j].r == ' ') {
+				run = append(run, r.cells[j].r)
+				j++
+			}
+			sb.WriteString(pt.paint(r.cells[k].p, r.typ, string(run)))
+			k = j
+		}
+		fmt.Fprintf(&sb, " %*d ", lcW, r.lc)
+		desc := r.desc
+		if r.mark != "" {
+			desc = r.mark + " " + desc
+		}
+		sb.WriteString(pt.paint(r.dp, r.typ, clip(desc, descW)))
+		return strings.TrimRight(sb.String(), " ")
+
+	}
+	total := 0
+	var ring []string
+	if opts.Last == 0 {
+		printHeader(0, 0)
+	}
+	emit := func(r tlRow) {
+		total++
+		switch {
+		case opts.Last == 0:
+			fmt.Fprintln(bw, render(r))
+		case len(ring) < opts.Last:
+			ring = append(ring, render(r))
+		default:
+			ring[(total-1)%opts.Last] = render(r)
+		}
+	}
 	for i, e := range m.events { // in order of t
 		l := m.laneOf[i]
 		if state[l] == absent {
@@ -258,60 +329,18 @@ func Timeline(w io.Writer, t *trace.Trace, opts TimelineOptions) error {
 		if row.mark != "" {
 			row.dp = pBad
 		}
-		rows = append(rows, row)
+		emit(row)
 	}
-
-	bw := bufio.NewWriter(w)
-	pt := newPainter(opts.Color)
-	head := fmt.Sprintf("%s: %s", orDefault(m.meta.Scenario, "trace"), m.summary())
-	skipped := 0
-	if opts.Last > 0 && len(rows) > opts.Last {
-		skipped = len(rows) - opts.Last
-		rows = rows[skipped:]
-		head += fmt.Sprintf("; the last %d rows", len(rows))
-	}
-	fmt.Fprintln(bw, pt.paint(pBold, "", clip(head, width)))
-
-	// Column header: lane names at their lane's column.
-	hdr := []rune(fmt.Sprintf("%*s ", timeW, "time"))
-	names := make([]rune, n*laneW)
-	for k := range names {
-		names[k] = ' '
-	}
-	for q, ln := range m.lanes {
-		id := []rune(ln.ID)
-		if len(id) > laneW-1 && laneW > 1 {
-			id = id[:laneW-1]
+	if opts.Last > 0 {
+		skipped := max(0, total-opts.Last)
+		printHeader(total, skipped)
+		start := 0
+		if total > opts.Last {
+			start = total % opts.Last
 		}
-		copy(names[q*laneW:], id)
-	}
-	hdr = append(hdr, names...)
-	hdr = append(hdr, []rune(fmt.Sprintf(" %*s event", lcW, "lc"))...)
-	fmt.Fprintln(bw, pt.paint(pBold, "", clip(string(hdr), width)))
-	if skipped > 0 {
-		fmt.Fprintln(bw, pt.paint(pDim, "", clip(fmt.Sprintf("%*s (%d earlier rows not shown)", timeW, "…", skipped), width)))
-	}
-	for _, r := range rows {
-		var sb strings.Builder
-		sb.WriteString(pt.paint(pDim, "", fmt.Sprintf("%*s ", timeW, fmtSeconds(r.t))))
-		// Runs of cells with the same paint become one colored string.
-		for k := 0; k < len(r.cells); {
-			j := k
-			var run []rune
-			for j < len(r.cells) && (r.cells[j].p == r.cells[k].p || r.cells[j].r == ' ') {
-				run = append(run, r.cells[j].r)
-				j++
-			}
-			sb.WriteString(pt.paint(r.cells[k].p, r.typ, string(run)))
-			k = j
+		for k := range ring {
+			fmt.Fprintln(bw, ring[(start+k)%len(ring)])
 		}
-		fmt.Fprintf(&sb, " %*d ", lcW, r.lc)
-		desc := r.desc
-		if r.mark != "" {
-			desc = r.mark + " " + desc
-		}
-		sb.WriteString(pt.paint(r.dp, r.typ, clip(desc, descW)))
-		fmt.Fprintln(bw, strings.TrimRight(sb.String(), " "))
 	}
 	fmt.Fprintln(bw, pt.paint(pDim, "", clip(timelineLegend, width)))
 	// How the trace ends, in the liveness check's words (trace.End is the

@@ -54,11 +54,12 @@ func syntaxError(file string, src []byte, err error) *Error {
 		return &Error{File: file, Line: lastLine(src), Msg: msg}
 	case errors.As(err, &pe):
 		msg := pe.Message
-		if tok := pe.Token; tok != "" || tokenAt(src, pe.Pos.Line, pe.Pos.Column) != "" {
-			if tok == "" {
-				tok = tokenAt(src, pe.Pos.Line, pe.Pos.Column)
-			}
-			msg += fmt.Sprintf(" near '%s'", tok)
+		tok := pe.Token
+		if tok == "" {
+			tok = tokenAt(src, pe.Pos.Line, pe.Pos.Column)
+		}
+		if tok != "" {
+			msg += fmt.Sprintf(" near '%s'", printableToken(tok))
 		}
 		return &Error{File: file, Line: max(pe.Pos.Line, 1), Msg: msg}
 	case errors.As(err, &ce):
@@ -104,28 +105,80 @@ func tokenAt(src []byte, line, col int) string {
 	return string(l[start:end])
 }
 
+// printableToken writes a token of a syntax error on one line: control
+// characters escaped, at most 40 bytes.
+func printableToken(tok string) string {
+	q := strconv.Quote(Truncate(tok, 40))
+	return q[1 : len(q)-1]
+}
+
 func lastLine(src []byte) int {
 	return max(bytes.Count(bytes.TrimRight(src, "\n"), []byte("\n"))+1, 1)
 }
 
 // ErrorLine turns an error of a protected call into one line,
-// "file:line: message", without the stack traceback.
+// "file:line: message", without the stack traceback, at most MaxMessage
+// bytes long (a longer message is cut, with a note). An error value that
+// is not a string is shown as a value ("x.lua:3: error value {code =
+// 1}"); a stack overflow, which gopher-lua raises without a position,
+// gets the position of the call that overflowed.
 func ErrorLine(err error) string {
+	if err == nil {
+		return ""
+	}
 	var ae *lua.ApiError
 	if !errors.As(err, &ae) || ae.Object == nil {
-		return FirstLine(err.Error())
+		return Truncate(FirstLine(err.Error()), MaxMessage)
 	}
-	msg := FirstLine(ae.Object.String())
-	if msg == callstackOverflow {
-		// gopher-lua overflows its call stack with a Go panic, which
-		// names no position; the traceback's innermost frame does, when
-		// there is one (a coroutine's error has none).
-		msg = "stack overflow (a recursion without end?)"
-		if at := innermost(ae.StackTrace); at != "" {
-			msg = at + " " + msg
+	at := ""
+	var loc *located
+	if errors.As(err, &loc) {
+		at = loc.at
+	}
+	if at == "" {
+		at = strings.TrimSuffix(innermost(ae.StackTrace), ":")
+	}
+	prefix := func(msg string) string {
+		if at == "" {
+			return msg
 		}
+		return at + ": " + msg
 	}
-	return msg
+	var msg string
+	switch obj := ae.Object.(type) {
+	case lua.LString:
+		msg = FirstLine(string(obj))
+		if msg == callstackOverflow {
+			msg = prefix("stack overflow (a recursion without end?)")
+		}
+	case lua.LNumber:
+		msg = prefix(obj.String())
+	default:
+		msg = prefix("error value " + FirstLine(Show(obj, 1, MaxMessage)))
+	}
+	return Truncate(msg, MaxMessage)
+}
+
+// located is a Lua error with the position where the VM stopped, for
+// the errors that name none.
+type located struct {
+	err *lua.ApiError
+	at  string
+}
+
+func (e *located) Error() string { return e.err.Error() }
+func (e *located) Unwrap() error { return e.err }
+
+// locate adds to err the position where L stopped, when err names none.
+func locate(err error, L *lua.LState) error {
+	ae, ok := err.(*lua.ApiError)
+	if !ok {
+		return err
+	}
+	if at := where(L); at != "" {
+		return &located{err: ae, at: at}
+	}
+	return err
 }
 
 // callstackOverflow is gopher-lua's panic when a VM's call stack is full.

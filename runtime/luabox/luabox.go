@@ -43,5 +43,7 @@ func New() *lua.LState {
 	for _, name := range removed {
 		L.SetGlobal(name, lua.LNil)
 	}
+	guardedString(L, L.GetGlobal(lua.StringLibName).(*lua.LTable))
+	guardedTable(L, L.GetGlobal(lua.TabLibName).(*lua.LTable))
 	return L
 }

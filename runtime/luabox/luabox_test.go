@@ -181,7 +181,9 @@ func TestErrorLines(t *testing.T) {
 	}{
 		{"\n\nerror('boom')", "x.lua:3: boom", 3},
 		{"error('two\\nlines')", "x.lua:1: two lines", 1},
-		{"error({})", "table: ", 0},
+		{"error({})", "x.lua:1: error value {}", 1},
+		{"\nerror({code = 1, why = 'x'})", "x.lua:2: error value {code = 1, why = \"x\"}", 2},
+		{"error(42)", "x.lua:1: 42", 1},
 		{"local function f() return 1 + f() end\nf()", "x.lua:1: stack overflow (a recursion without end?)", 1},
 	} {
 		err := g.Call(L, load(t, L, tt.src), 0)

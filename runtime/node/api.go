@@ -293,8 +293,8 @@ func (n *Node) luaWaitUntil(L *lua.LState) int {
 func (n *Node) luaSleep(L *lua.LState) int {
 	n.mustBlock(L, "node.sleep")
 	s := float64(L.CheckNumber(1))
-	if s < 0 {
-		L.ArgError(1, "seconds must not be negative")
+	if !(s >= 0 && s <= scenario.MaxSeconds) {
+		L.ArgError(1, fmt.Sprintf("seconds must be a number from 0 to %d, got %v", scenario.MaxSeconds, s))
 	}
 	n.w = wait{kind: waitSleep}
 	n.w.timer = n.newTimer(s)
@@ -341,9 +341,58 @@ func (n *Node) luaTick(L *lua.LState) int {
 // luaLog lua node.log(...) a note in the trace and the REPL (print does the same)
 func (n *Node) luaLog(L *lua.LState) int {
 	parts := make([]string, L.GetTop())
+	size := 0
 	for i := range parts {
 		parts[i] = luaString(L.Get(i+1), 0)
+		if size += len(parts[i]); size > MaxLogText {
+			parts = parts[:i+1]
+			break
+		}
 	}
-	n.rec(trace.Event{Ev: trace.Log, Text: strings.Join(parts, " ")})
+	text := luabox.Truncate(strings.Join(parts, " "), MaxLogText)
+	if err := n.logs.take(n.host.Now(), len(text)); err != nil {
+		n.guard.Abort(err)
+		L.RaiseError("%s", err.Error())
+	}
+	n.rec(trace.Event{Ev: trace.Log, Text: text})
 	return 0
+}
+
+// The bounds of node.log and print, so that no script floods the trace
+// or the screen (docs/lua-api.md, Limits).
+const (
+	// MaxLogText is the longest log line; a longer one is cut, with a
+	// note of how much was cut.
+	MaxLogText = 4096
+	// LogRate is how many lines a node may log per second of the run's
+	// clock, on average; LogBurst how many at once.
+	LogRate  = 1000
+	LogBurst = 1000
+	// MaxLogBytes is the most a node may log in a whole run.
+	MaxLogBytes = 64 << 20
+)
+
+// logBudget is a token bucket of log lines over the run's clock (real
+// time, or the simulator's virtual time, so that its verdict repeats).
+type logBudget struct {
+	tokens float64
+	last   int64 // the clock at the last take; -1 before the first
+	bytes  int
+}
+
+func (b *logBudget) take(now int64, size int) error {
+	if b.last < 0 || now < b.last {
+		b.tokens, b.last = LogBurst, now
+	}
+	b.tokens = min(LogBurst, b.tokens+float64(now-b.last)*LogRate/1e9)
+	b.last = now
+	if b.tokens < 1 {
+		return fmt.Errorf("logged more than %d lines a second (node.log, print); the trace and the screen are bounded (docs/lua-api.md, Limits)", LogRate)
+	}
+	b.bytes += size
+	if b.bytes > MaxLogBytes {
+		return fmt.Errorf("logged more than %s in the run (node.log, print); the trace and the screen are bounded (docs/lua-api.md, Limits)", luabox.Size(MaxLogBytes))
+	}
+	b.tokens--
+	return nil
 }

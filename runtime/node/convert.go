@@ -7,6 +7,9 @@ import (
 	"sort"
 
 	lua "github.com/yuin/gopher-lua"
+
+	"mutexlab/runtime/luabox"
+	"mutexlab/runtime/wire"
 )
 
 // payloadToJSON encodes a Lua payload table as a JSON object.
@@ -22,16 +25,28 @@ func payloadToJSON(v lua.LValue) (json.RawMessage, error) {
 	if t.MaxN() > 0 {
 		return nil, fmt.Errorf("payload must be a table with string keys (a JSON object), got a list")
 	}
-	g, err := toGo(v, 0)
+	budget := wire.MaxLine
+	g, err := toGo(v, 0, &budget)
 	if err != nil {
 		return nil, fmt.Errorf("payload: %v", err)
 	}
 	return json.Marshal(g)
 }
 
-func toGo(v lua.LValue, depth int) (any, error) {
+// toGo converts a payload to Go values. budget counts down what the
+// JSON text will take at least (every value a byte, a string its bytes):
+// a payload that cannot fit in one frame is refused before it is built,
+// however its tables share each other.
+func toGo(v lua.LValue, depth int, budget *int) (any, error) {
 	if depth > 32 {
 		return nil, fmt.Errorf("nested too deeply (a cycle?)")
+	}
+	*budget--
+	if s, ok := v.(lua.LString); ok {
+		*budget -= len(s)
+	}
+	if *budget < 0 {
+		return nil, fmt.Errorf("too large: a message is at most %d bytes (docs/lua-api.md)", wire.MaxLine)
 	}
 	switch v := v.(type) {
 	case *lua.LNilType:
@@ -53,7 +68,7 @@ func toGo(v lua.LValue, depth int) (any, error) {
 		if n := v.MaxN(); n > 0 {
 			list := make([]any, 0, n)
 			for i := 1; i <= n; i++ {
-				g, err := toGo(v.RawGetInt(i), depth+1)
+				g, err := toGo(v.RawGetInt(i), depth+1, budget)
 				if err != nil {
 					return nil, err
 				}
@@ -72,7 +87,7 @@ func toGo(v lua.LValue, depth int) (any, error) {
 				err = fmt.Errorf("table key %v is not a string", k)
 				return
 			}
-			obj[string(ks)], err = toGo(val, depth+1)
+			obj[string(ks)], err = toGo(val, depth+1, budget)
 		})
 		return obj, err
 	default:
@@ -123,53 +138,9 @@ func fromGo(L *lua.LState, g any) lua.LValue {
 	return lua.LNil
 }
 
+// maxShow is the longest text of a value in a log line or an inspect
+// answer (luabox.Show).
+const maxShow = 64 << 10
+
 // luaString renders a Lua value for inspect and logs.
-func luaString(v lua.LValue, depth int) string {
-	switch v := v.(type) {
-	case lua.LString:
-		if depth > 0 {
-			return fmt.Sprintf("%q", string(v))
-		}
-		return string(v)
-	case *lua.LTable:
-		if depth > 3 {
-			return "{...}"
-		}
-		s := "{"
-		n := v.MaxN()
-		first := true
-		for i := 1; i <= n; i++ {
-			if !first {
-				s += ", "
-			}
-			first = false
-			s += luaString(v.RawGetInt(i), depth+1)
-		}
-		var keys []string
-		vals := map[string]lua.LValue{}
-		v.ForEach(func(k, val lua.LValue) {
-			if kn, ok := k.(lua.LNumber); ok && float64(kn) >= 1 && float64(kn) <= float64(n) && float64(kn) == math.Trunc(float64(kn)) {
-				return
-			}
-			ks := luaString(k, depth+1)
-			if kk, ok := k.(lua.LString); ok {
-				ks = string(kk)
-			} else {
-				ks = "[" + ks + "]"
-			}
-			keys = append(keys, ks)
-			vals[ks] = val
-		})
-		sort.Strings(keys)
-		for _, k := range keys {
-			if !first {
-				s += ", "
-			}
-			first = false
-			s += k + " = " + luaString(vals[k], depth+1)
-		}
-		return s + "}"
-	default:
-		return v.String()
-	}
-}
+func luaString(v lua.LValue, depth int) string { return luabox.Show(v, depth, maxShow) }

@@ -133,6 +133,7 @@ type Node struct {
 
 	inHandler bool
 	guard     *luabox.Guard // every call into Lua goes through it
+	logs      logBudget
 }
 
 // New builds the node's VM; nothing runs until Start.
@@ -153,6 +154,7 @@ func New(cfg Config, host Host) (*Node, error) {
 		cfg: cfg, host: host, id: cfg.Spec.ID, known: map[string]bool{},
 		handlers: map[string]*lua.LFunction{}, sendSeq: map[string]int64{},
 		recvSeq: map[string]int64{}, modules: map[string]lua.LValue{},
+		logs: logBudget{last: -1},
 	}
 	for _, id := range cfg.Nodes {
 		n.known[id] = true
@@ -165,6 +167,7 @@ func New(cfg Config, host Host) (*Node, error) {
 	n.guard = luabox.NewGuard(cfg.Budget, hint)
 	n.guard.Watch(n.L)
 	n.guard.Watch(n.co)
+	n.guard.SetRoots(n.roots)
 	n.api = n.module()
 	n.L.SetGlobal("node", n.api)
 	n.L.SetGlobal("require", n.L.NewFunction(n.luaRequire))
@@ -177,6 +180,24 @@ func New(cfg Config, host Host) (*Node, error) {
 	}
 	n.main = n.L.NewFunctionFromProto(proto)
 	return n, nil
+}
+
+// roots are the Lua values only Go holds, for the memory estimate.
+func (n *Node) roots() []lua.LValue {
+	var out []lua.LValue
+	for _, v := range n.modules {
+		out = append(out, v)
+	}
+	for _, fn := range n.handlers {
+		out = append(out, fn)
+	}
+	if n.w.cond != nil {
+		out = append(out, n.w.cond)
+	}
+	if n.w.reason != nil {
+		out = append(out, n.w.reason)
+	}
+	return out
 }
 
 // ID returns the node's id.

@@ -2,6 +2,7 @@ package repl
 
 import (
 	"io"
+	"mutexlab/runtime/cluster/clustertest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -86,18 +87,4 @@ func TestTerminalSession(t *testing.T) {
 }
 
 // processesOf lists the running processes started from the binary bin.
-func processesOf(bin string) []string {
-	dirs, _ := filepath.Glob("/proc/[0-9]*")
-	var out []string
-	for _, d := range dirs {
-		b, err := os.ReadFile(filepath.Join(d, "cmdline"))
-		if err != nil {
-			continue
-		}
-		args := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
-		if len(args) > 0 && args[0] == bin {
-			out = append(out, filepath.Base(d)+" "+strings.Join(args, " "))
-		}
-	}
-	return out
-}
+func processesOf(bin string) []string { return clustertest.Processes(bin) }

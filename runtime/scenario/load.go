@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -48,7 +49,7 @@ func (e *Error) Error() string {
 // evalBudget bounds the evaluation of a scenario file, so that an endless
 // loop in it is an error rather than a hang: the budget of a script's call
 // (docs/scenario.md).
-var evalBudget = luabox.Real
+var evalBudget = luabox.Scenario
 
 const embeddedPrefix = "embedded:"
 
@@ -330,10 +331,12 @@ const (
 	wantGroup      = `a table {id = "A", algorithm = "lamport", lightweights = 3}`
 	wantGroupID    = "one upper-case letter A..Z"
 	wantLightCount = "an integer from 1 to 64"
-	wantPrints     = "an integer >= 1"
+	wantPrints     = "an integer from 1 to 1000000"
 	wantSeconds    = "a number of seconds from 0 to 86400"
-	wantRounds     = "an integer >= 1, or nil for forever"
-	wantSpeed      = "a number > 0"
+	wantRounds     = "an integer from 1 to 1000000000, or nil for forever"
+	wantSpeed      = "a number from 0.001 to 1000000"
+	wantShort      = "a string of at most 128 bytes (it is passed to every node process)"
+	wantSecret     = "a string of 16 to 128 printable characters (README, \"What mutexlab guarantees\")"
 	wantBool       = "true or false"
 	wantSeed       = "an integer"
 	wantHost       = `an IP address or "localhost"`
@@ -347,6 +350,19 @@ const (
 )
 
 const maxGroups, maxLightweights = 26, 64
+
+// MaxNodes is the most nodes a scenario can have: 26 groups of a
+// heavyweight and 64 lightweights.
+const MaxNodes = maxGroups * (1 + maxLightweights)
+
+// Bounds of the fields that take numbers and text (docs/scenario.md).
+const (
+	MaxRounds = 1_000_000_000
+	maxPrints = 1_000_000
+	maxText   = 128
+	// MinSecret is the shortest session secret.
+	MinSecret = 16
+)
 
 // decoder turns the returned Lua table into a Scenario, checking only
 // types and integers; the first error sticks and ends the work.
@@ -375,7 +391,7 @@ func (d *decoder) scenario(t *lua.LTable, name string) *Scenario {
 
 	if r := t.RawGetString("rounds"); r != lua.LNil {
 		n := d.integer(t, "", "rounds", wantRounds, 0)
-		if d.err == nil && n < 1 {
+		if d.err == nil && (n < 1 || n > MaxRounds) {
 			d.fail("rounds", wantRounds, r)
 		}
 		s.Rounds = int(n)
@@ -389,7 +405,14 @@ func (d *decoder) scenario(t *lua.LTable, name string) *Scenario {
 		d.fail("port", s.wantPort(), p) // 0 means "not set": leave the field out instead
 	}
 	s.Addresses = d.addresses(t)
-	s.Session = d.str(t, "", "session", wantName, "mutexlab-"+s.Name)
+	// No default: a secret written in a scenario protects nothing that
+	// reads the file (README, "What mutexlab guarantees").
+	if v := t.RawGetString("session"); v != lua.LNil {
+		s.Session = d.str(t, "", "session", wantSecret, "")
+		if d.err == nil && s.Session == "" {
+			d.fail("session", wantSecret, v)
+		}
+	}
 	return s
 }
 
@@ -631,7 +654,7 @@ func got(v lua.LValue) string {
 	case *lua.LNilType:
 		return "nothing"
 	case lua.LString:
-		return strconv.Quote(string(v))
+		return quote(string(v))
 	case lua.LNumber, lua.LBool:
 		return v.String()
 	case *lua.LTable:
@@ -646,10 +669,10 @@ func got(v lua.LValue) string {
 // index renders a table key as a field path step: ".name" or `["A1->A2"]`.
 func index(k lua.LValue) string {
 	if s, ok := k.(lua.LString); ok {
-		if luaIdent.MatchString(string(s)) {
+		if luaIdent.MatchString(string(s)) && len(s) <= maxQuoted {
 			return "." + string(s)
 		}
-		return "[" + strconv.Quote(string(s)) + "]"
+		return "[" + quote(string(s)) + "]"
 	}
 	if n, ok := k.(lua.LNumber); ok {
 		return "[" + n.String() + "]"
@@ -770,6 +793,9 @@ func (s *Scenario) check(afterFlags bool) error {
 	if !printable(s.Name) {
 		return fail("name", wantName, s.Name)
 	}
+	if len(s.Name) > maxText {
+		return fail("name", wantShort, s.Name)
+	}
 	if !moduleName.MatchString(s.Token) {
 		return fail("token", wantModule, s.Token)
 	}
@@ -803,10 +829,13 @@ func (s *Scenario) check(afterFlags bool) error {
 	if !seconds(s.CS.Interval) {
 		return fail("cs.interval", wantSeconds, s.CS.Interval)
 	}
-	if s.Rounds < 0 {
-		return flagFail("rounds", "--rounds", "an integer >= 0 (0: forever)", s.Rounds)
+	if s.CS.Prints > maxPrints {
+		return fail("cs.prints", wantPrints, s.CS.Prints)
 	}
-	if !(s.Speed > 0) || math.IsInf(s.Speed, 0) {
+	if s.Rounds < 0 || s.Rounds > MaxRounds {
+		return flagFail("rounds", "--rounds", fmt.Sprintf("an integer from 0 (forever) to %d", MaxRounds), s.Rounds)
+	}
+	if !(s.Speed >= MinSpeed && s.Speed <= MaxSpeed) {
 		return flagFail("speed", "--speed", wantSpeed, s.Speed)
 	}
 	if err := s.checkNetwork(fail); err != nil {
@@ -821,14 +850,39 @@ func (s *Scenario) check(afterFlags bool) error {
 	if err := s.checkAddresses(fail); err != nil {
 		return err
 	}
-	if !printable(s.Session) {
-		return fail("session", wantName, s.Session)
+	if s.Session != "" && (!printable(s.Session) || len(s.Session) < MinSecret || len(s.Session) > maxText) {
+		return fail("session", wantSecret, s.Session)
 	}
-	return nil
+	return s.checkSize()
+}
+
+// maxEncoded is the most a scenario may take once encoded for the node
+// processes, which get it in their environment: Linux passes no single
+// string longer than 128 KB to a child.
+const maxEncoded = 96 << 10
+
+// checkSize refuses a scenario too large to pass to a node process,
+// naming the field that makes it so.
+func (s *Scenario) checkSize() error {
+	b, err := json.Marshal(s)
+	if err != nil || len(b) <= maxEncoded {
+		return nil
+	}
+	field, size := "groups", 0
+	for name, v := range map[string]any{"network.links": s.Network.Links, "addresses": s.Addresses, "groups": s.Groups} {
+		if vb, _ := json.Marshal(v); len(vb) > size {
+			field, size = name, len(vb)
+		}
+	}
+	return &Error{File: s.File, Field: field, Msg: fmt.Sprintf("too large: the scenario takes %d KB to pass to a node process, more than %d KB can", len(b)>>10, maxEncoded>>10)}
 }
 
 func (s *Scenario) checkNetwork(fail func(field, want string, v any) error) error {
 	n := s.Network
+	ids := map[string]bool{}
+	for _, id := range s.NodeIDs() {
+		ids[id] = true
+	}
 	if !seconds(n.Delay) {
 		return fail("network.delay", wantSeconds, n.Delay)
 	}
@@ -842,7 +896,7 @@ func (s *Scenario) checkNetwork(fail func(field, want string, v any) error) erro
 			return fail(field, wantLinkName, name)
 		}
 		for _, id := range []string{from, to} {
-			if _, known := s.Find(id); !known {
+			if !ids[id] {
 				return &Error{File: s.File, Field: field, Msg: fmt.Sprintf("expected %s, got unknown node %q (nodes: %s)", wantLinkName, id, strings.Join(s.NodeIDs(), " "))}
 			}
 		}
@@ -858,9 +912,14 @@ func (s *Scenario) checkNetwork(fail func(field, want string, v any) error) erro
 }
 
 func (s *Scenario) checkAddresses(fail func(field, want string, v any) error) error {
+	nodes := s.Nodes()
+	ids := map[string]bool{}
+	for _, n := range nodes {
+		ids[n.ID] = true
+	}
 	for _, id := range slices.Sorted(maps.Keys(s.Addresses)) {
 		field := "addresses" + index(lua.LString(id))
-		if _, known := s.Find(id); !known {
+		if !ids[id] {
 			return &Error{File: s.File, Field: field, Msg: fmt.Sprintf("expected a node id as the key, got unknown node %q (nodes: %s)", id, strings.Join(s.NodeIDs(), " "))}
 		}
 		addr := s.Addresses[id]
@@ -874,8 +933,8 @@ func (s *Scenario) checkAddresses(fail func(field, want string, v any) error) er
 	}
 	// Two nodes cannot listen on one address.
 	owner := map[string]string{}
-	for _, n := range s.Nodes() {
-		addr, _ := s.FixedAddress(n.ID)
+	for _, n := range nodes {
+		addr := s.fixedAddress(n)
 		if other, dup := owner[addr]; dup {
 			id := n.ID
 			if _, fixed := s.Addresses[id]; !fixed {
@@ -903,7 +962,7 @@ func validHost(h string) bool {
 
 // seconds accepts up to a day: more is surely a typo, and would overflow
 // a time.Duration once divided by a small speed.
-func seconds(f float64) bool { return f >= 0 && f <= 86400 }
+func seconds(f float64) bool { return f >= 0 && f <= MaxSeconds }
 
 func printable(s string) bool {
 	if strings.TrimSpace(s) == "" {
@@ -917,11 +976,23 @@ func printable(s string) bool {
 	return true
 }
 
+// maxQuoted is the longest string an error message quotes whole.
+const maxQuoted = 60
+
+// quote quotes s for an error message; a long string is cut and its
+// length said.
+func quote(s string) string {
+	if len(s) <= maxQuoted {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprintf("a string of %d bytes (%s…)", len(s), strconv.Quote(s[:maxQuoted/2]))
+}
+
 // gotGo describes a Go value the way got describes a Lua one.
 func gotGo(v any) string {
 	switch v := v.(type) {
 	case string:
-		return strconv.Quote(v)
+		return quote(v)
 	case float64:
 		return strconv.FormatFloat(v, 'g', -1, 64)
 	default:

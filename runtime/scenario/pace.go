@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"hash/fnv"
+	"math"
 	"time"
 )
 
@@ -27,6 +28,25 @@ func NodeSeed(seed int64, id string) int64 {
 // interval, a link's delay or jitter) into nanoseconds of the run: divided
 // by the speed. speed is a validated scenario's, > 0: the default of 1 is
 // applied where a scenario is loaded, nowhere else.
+// A result past what an int64 holds (not reachable with validated
+// values: MaxSeconds / MinSpeed) is capped, never wrapped around.
 func Nanos(seconds, speed float64) int64 {
-	return int64(seconds / speed * float64(time.Second))
+	ns := seconds / speed * float64(time.Second)
+	if !(ns < math.MaxInt64) {
+		if math.IsNaN(ns) {
+			return 0
+		}
+		return math.MaxInt64
+	}
+	return int64(ns)
 }
+
+// MaxSeconds is the longest interval, delay or sleep: a day (more is
+// surely a typo); MinSpeed and MaxSpeed bound the speed, so that every
+// interval divided by it is a time the run can wait for, from a
+// microsecond to a thousand days (docs/scenario.md).
+const (
+	MaxSeconds = 86400
+	MinSpeed   = 0.001
+	MaxSpeed   = 1e6
+)

@@ -174,11 +174,19 @@ func (s *Scenario) FixedAddress(id string) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("no node %q in scenario %s (nodes: %s)", id, s.Name, strings.Join(s.NodeIDs(), " "))
 	}
+	return s.fixedAddress(n), nil
+}
+
+// fixedAddress is FixedAddress of a node of the scenario.
+func (s *Scenario) fixedAddress(n Node) string {
+	if a, ok := s.Addresses[n.ID]; ok {
+		return a
+	}
 	port := s.Port
 	if port == 0 {
 		port = DefaultPort
 	}
-	return net.JoinHostPort(s.host(), strconv.Itoa(port+n.Index)), nil
+	return net.JoinHostPort(s.host(), strconv.Itoa(port+n.Index))
 }
 
 func (s *Scenario) host() string {

@@ -3,7 +3,6 @@ package trace
 import (
 	"bufio"
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -28,6 +27,7 @@ type Scanner struct {
 	err      error
 	done     bool
 	warnings []string
+	nodes    map[string]bool // every node named so far: at most MaxNodes
 }
 
 // NewScanner reads the header of the trace in r.
@@ -42,8 +42,14 @@ func NewScanner(r io.Reader) (*Scanner, error) {
 	}
 	_ = complete
 	body := bytes.TrimSpace(line)
-	if jerr := json.Unmarshal(body, &s.meta); jerr != nil || s.meta.Ev != "meta" {
-		return nil, errors.New("line 1: not a mutexlab trace (no meta header)")
+	m, err2 := readMeta(body)
+	if err2 != nil {
+		return nil, err2
+	}
+	s.meta = m
+	s.nodes = map[string]bool{}
+	for _, id := range m.Nodes {
+		s.nodes[id] = true
 	}
 	if err == io.EOF {
 		s.done = true
@@ -86,6 +92,15 @@ func (s *Scanner) Scan() bool {
 			s.err, s.done = fmt.Errorf("line %d: malformed event: %v", s.lineNo, derr), true
 			return false
 		}
+		for _, id := range [3]string{s.ev.Node, s.ev.From, s.ev.To} {
+			if id != "" && !s.nodes[id] {
+				if len(s.nodes) >= MaxNodes {
+					s.err, s.done = fmt.Errorf("line %d: more than %d nodes, the most a scenario can have", s.lineNo, MaxNodes), true
+					return false
+				}
+				s.nodes[id] = true
+			}
+		}
 		s.ev.Line = s.lineNo
 		return true
 	}
@@ -112,6 +127,9 @@ func (s *Scanner) readLine() ([]byte, bool, error) {
 	if err == bufio.ErrBufferFull {
 		s.long = append(s.long[:0], line...)
 		for err == bufio.ErrBufferFull {
+			if len(s.long) > MaxLine {
+				return nil, false, fmt.Errorf("line %d: longer than %d bytes", s.lineNo, MaxLine)
+			}
 			line, err = s.br.ReadSlice('\n')
 			s.long = append(s.long, line...)
 		}

@@ -11,6 +11,7 @@ package trace
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -182,21 +183,110 @@ func ReadFile(path string) (*Trace, error) {
 	return t, nil
 }
 
+// MaxNodes is the most nodes a trace may name, in its header and its
+// events together: the most a scenario can have, 26 groups of a
+// heavyweight and 64 lightweights (docs/trace.md). A header that
+// declares more is refused before anything is built for them.
+const MaxNodes = 26 * 65
+
+// MaxLine is the longest line Read accepts.
+const MaxLine = 1 << 20
+
 // Read reads a trace. A malformed last line without its newline (a crash
 // mid-write) is dropped with a warning; any other malformed line is an
 // error naming its line number.
+//
+// What it keeps is proportional to the trace's content: the events, with
+// the strings that repeat (node ids, kinds, message types) held once. A
+// header or events naming more than MaxNodes nodes, or a line longer
+// than MaxLine, is an error (docs/trace.md, Reading).
 func Read(r io.Reader) (*Trace, error) {
 	sc, err := NewScanner(r)
 	if err != nil {
 		return nil, err
 	}
 	t := &Trace{Meta: sc.Meta()}
+	in := &interner{}
 	for sc.Scan() {
-		t.Events = append(t.Events, sc.Event().Clone())
+		e := sc.Event().Clone()
+		e.Ev, e.Node, e.From, e.To, e.Type = in.s(e.Ev), in.s(e.Node), in.s(e.From), in.s(e.To), in.s(e.Type)
+		e.On, e.Text = in.s(e.On), in.s(e.Text)
+		e.Wait = in.wait(e.Wait)
+		if len(e.Payload) == 0 || string(e.Payload) == "{}" {
+			e.Payload = nil
+		}
+		t.Events = append(t.Events, e)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, err
 	}
 	t.Warnings = sc.Warnings()
 	return t, nil
+}
+
+// readMeta decodes the header, refusing one that declares more nodes
+// than a scenario can have before it is decoded whole.
+func readMeta(body []byte) (Meta, error) {
+	var probe struct {
+		Ev    string            `json:"ev"`
+		Nodes []json.RawMessage `json:"nodes"`
+	}
+	if err := json.Unmarshal(body, &probe); err != nil || probe.Ev != "meta" {
+		return Meta{}, errors.New("line 1: not a mutexlab trace (no meta header)")
+	}
+	if len(probe.Nodes) > MaxNodes {
+		return Meta{}, fmt.Errorf("line 1: the header declares %d nodes, more than the %d a scenario can have", len(probe.Nodes), MaxNodes)
+	}
+	var m Meta
+	if err := json.Unmarshal(body, &m); err != nil {
+		return Meta{}, errors.New("line 1: not a mutexlab trace (no meta header)")
+	}
+	members := 0
+	for _, g := range m.Groups {
+		members += 1 + len(g)
+	}
+	if members > MaxNodes || len(m.Algorithms) > MaxNodes || len(m.Addresses) > MaxNodes {
+		return Meta{}, fmt.Errorf("line 1: the header's groups name more than the %d nodes a scenario can have", MaxNodes)
+	}
+	return m, nil
+}
+
+// interner holds one copy of each repeated string and wait (a trace's
+// events are read-only once read).
+type interner struct {
+	strs  map[string]string
+	waits map[string]*Wait
+}
+
+func (in *interner) s(v string) string {
+	if v == "" || len(v) > 64 {
+		return v
+	}
+	if x, ok := in.strs[v]; ok {
+		return x
+	}
+	if in.strs == nil {
+		in.strs = map[string]string{}
+	}
+	in.strs[v] = v
+	return v
+}
+
+func (in *interner) wait(w *Wait) *Wait {
+	if w == nil {
+		return nil
+	}
+	key := w.Kind + "\x00" + w.Type + "\x00" + w.Label + "\x00" + strings.Join(w.From, "\x00")
+	if x, ok := in.waits[key]; ok {
+		return x
+	}
+	if in.waits == nil {
+		in.waits = map[string]*Wait{}
+	}
+	w.Kind, w.Type, w.Label = in.s(w.Kind), in.s(w.Type), in.s(w.Label)
+	for i, f := range w.From {
+		w.From[i] = in.s(f)
+	}
+	in.waits[key] = w
+	return w
 }

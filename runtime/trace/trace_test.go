@@ -2,6 +2,7 @@ package trace
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -49,5 +50,33 @@ func TestReadTruncatedAndMalformed(t *testing.T) {
 	}
 	if _, err = Read(strings.NewReader("")); err == nil {
 		t.Fatal("empty trace read")
+	}
+}
+
+// A header declaring more nodes than a scenario can have is refused
+// before anything is built for them; so are events naming too many.
+func TestReadRefusesTooManyNodes(t *testing.T) {
+	many := func(n int) string {
+		ids := make([]string, n)
+		for i := range ids {
+			ids[i] = fmt.Sprintf("%q", fmt.Sprintf("N%d", i))
+		}
+		return strings.Join(ids, ",")
+	}
+	for _, tt := range []struct{ name, src, want string }{
+		{"header", `{"ev":"meta","nodes":[` + many(100_000) + `]}` + "\n", "line 1: the header declares 100000 nodes, more than the 1690 a scenario can have"},
+		{"events", `{"ev":"meta","nodes":["A"]}` + "\n" + func() string {
+			var b strings.Builder
+			for i := range MaxNodes + 5 {
+				fmt.Fprintf(&b, `{"ev":"start","node":"X%d"}`+"\n", i)
+			}
+			return b.String()
+		}(), "more than 1690 nodes, the most a scenario can have"},
+		{"long line", `{"ev":"meta","nodes":["A"]}` + "\n" + `{"ev":"log","node":"A","text":"` + strings.Repeat("x", 2*MaxLine) + `"}` + "\n", "longer than 1048576 bytes"},
+	} {
+		_, err := Read(strings.NewReader(tt.src))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: %v, want %s", tt.name, err, tt.want)
+		}
 	}
 }

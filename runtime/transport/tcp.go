@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,13 +29,26 @@ type TCPConfig struct {
 // TCP is the real transport: one connection per ordered pair, dialled by
 // the sender, so every channel is FIFO. The first line on a connection is
 // HELLO with the session secret; a connection without it, from a stranger,
-// or that later claims another sender is closed and logged.
+// or that later claims another sender is closed.
+//
+// Strangers cannot exhaust a node: at most MaxStrangers connections may
+// wait for their HELLO at once (one more crowds out the oldest, so that
+// a peer, which sends its HELLO at once, still gets in), each with a
+// buffer of HelloMax bytes until it is authenticated and HelloTimeout to
+// send it; refusals are counted and summed up in a few lines
+// (Refusals). An accept that fails for want of file descriptors or
+// memory (EMFILE, ENFILE, ECONNABORTED, ...) is retried after a back-off,
+// so the listener serves again once the strangers leave.
 type TCP struct {
-	cfg    TCPConfig
-	in     chan wire.Message
-	closed chan struct{}
-	once   sync.Once
-	wg     sync.WaitGroup
+	cfg     TCPConfig
+	in      chan wire.Message
+	closed  chan struct{}
+	once    sync.Once
+	wg      sync.WaitGroup
+	refused Refusals
+
+	wmu     sync.Mutex
+	waiting []net.Conn // not yet authenticated, oldest first
 
 	mu    sync.Mutex
 	out   map[string]*queue[[]byte] // encoded frames per peer
@@ -50,6 +64,7 @@ func NewTCP(cfg TCPConfig) *TCP {
 		cfg: cfg, in: make(chan wire.Message, 1024), closed: make(chan struct{}),
 		out: map[string]*queue[[]byte]{}, conns: map[net.Conn]struct{}{},
 	}
+	t.refused.Logf = cfg.Logf
 	t.wg.Add(1)
 	go t.accept()
 	return t
@@ -100,9 +115,20 @@ func (t *TCP) Close() error {
 		}
 		t.mu.Unlock()
 		t.wg.Wait()
+		t.refused.Flush()
 	})
 	return nil
 }
+
+// Refused returns how many connections the listener refused.
+func (t *TCP) Refused() int { return t.refused.Total() }
+
+// Limits on connections that have not sent their HELLO yet.
+const (
+	MaxStrangers = 64
+	HelloMax     = 512
+	HelloTimeout = 10 * time.Second
+)
 
 func (t *TCP) track(c net.Conn) bool {
 	t.mu.Lock()
@@ -126,6 +152,8 @@ func (t *TCP) untrack(c net.Conn) {
 
 func (t *TCP) accept() {
 	defer t.wg.Done()
+	backoff := 5 * time.Millisecond
+	failing := false
 	for {
 		c, err := t.cfg.Listener.Accept()
 		if err != nil {
@@ -134,16 +162,33 @@ func (t *TCP) accept() {
 				return
 			default:
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				continue
+			if errors.Is(err, net.ErrClosed) {
+				t.cfg.Logf("accept: %v", err)
+				return
 			}
-			t.cfg.Logf("accept: %v", err)
-			return
+			// Out of file descriptors or memory, an aborted handshake:
+			// wait and try again; it passes when the strangers leave.
+			if !failing {
+				t.cfg.Logf("accept: %v; retrying with back-off", err)
+				failing = true
+			}
+			select {
+			case <-t.closed:
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, time.Second)
+			continue
 		}
+		if failing {
+			t.cfg.Logf("accept: serving again")
+			failing = false
+		}
+		backoff = 5 * time.Millisecond
 		if !t.track(c) {
 			return
 		}
+		t.wait(c)
 		t.wg.Add(1)
 		go t.read(c)
 	}
@@ -153,22 +198,19 @@ func (t *TCP) accept() {
 func (t *TCP) read(c net.Conn) {
 	defer t.wg.Done()
 	defer t.untrack(c)
-	r := wire.NewReader(c)
-	c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	first, err := r.Read()
-	if err != nil {
-		t.reject(c, "", err)
-		return
+	// Until the HELLO is checked, the connection has a small buffer.
+	small := bufio.NewReaderSize(c, HelloMax)
+	c.SetReadDeadline(time.Now().Add(HelloTimeout))
+	peer, err := t.hello(small)
+	if !t.done(c) && err != nil {
+		err = errCrowdedOut
 	}
-	peer, err := wire.CheckHello(first, t.cfg.Session, func(id string) bool {
-		_, ok := t.cfg.Addresses[id]
-		return ok && id != t.cfg.ID
-	})
 	if err != nil {
-		t.reject(c, "", err)
+		t.stranger(c, err)
 		return
 	}
 	c.SetReadDeadline(time.Time{})
+	r := wire.NewReader(small)
 	for {
 		m, err := r.Read()
 		if err != nil {
@@ -187,6 +229,74 @@ func (t *TCP) read(c net.Conn) {
 	}
 }
 
+// wait adds c to the connections waiting for their HELLO; past
+// MaxStrangers, the oldest is closed.
+func (t *TCP) wait(c net.Conn) {
+	t.wmu.Lock()
+	defer t.wmu.Unlock()
+	t.waiting = append(t.waiting, c)
+	if len(t.waiting) > MaxStrangers {
+		old := t.waiting[0]
+		t.waiting = t.waiting[1:]
+		old.Close()
+	}
+}
+
+// done takes c off the waiting list; false when it was crowded out.
+func (t *TCP) done(c net.Conn) bool {
+	t.wmu.Lock()
+	defer t.wmu.Unlock()
+	for i, w := range t.waiting {
+		if w == c {
+			t.waiting = append(t.waiting[:i], t.waiting[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+var errCrowdedOut = fmt.Errorf("crowded out: %d other connections were waiting for their HELLO", MaxStrangers)
+
+// hello reads and checks the first line of a connection.
+func (t *TCP) hello(r *bufio.Reader) (string, error) {
+	first, err := wire.ReadFirst(r)
+	if err != nil {
+		return "", err
+	}
+	return wire.CheckHello(first, t.cfg.Session, func(id string) bool {
+		_, ok := t.cfg.Addresses[id]
+		return ok && id != t.cfg.ID
+	})
+}
+
+// stranger counts a connection refused before or at its HELLO.
+func (t *TCP) stranger(c net.Conn, err error) {
+	select {
+	case <-t.closed:
+		return // our own shutdown
+	default:
+	}
+	if !errors.Is(err, errCrowdedOut) && (errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF)) {
+		return // it never spoke; nothing to refuse
+	}
+	var ne net.Error
+	reason := "bad first line"
+	switch {
+	case errors.Is(err, errCrowdedOut):
+		reason = "crowded out"
+	case errors.As(err, &ne) && ne.Timeout():
+		reason = "no HELLO in time"
+	case errors.Is(err, wire.ErrFirstTooLong):
+		reason = "first line too long"
+	case strings.Contains(err.Error(), "wrong session secret"):
+		reason = "wrong session secret"
+	case strings.Contains(err.Error(), "not a node of this run"):
+		reason = "not a node of this run"
+	}
+	t.refused.Note(c.RemoteAddr().String(), reason, err.Error())
+}
+
+// reject reports an authenticated peer's connection closed on an error.
 func (t *TCP) reject(c net.Conn, peer string, err error) {
 	select {
 	case <-t.closed:
@@ -194,13 +304,9 @@ func (t *TCP) reject(c net.Conn, peer string, err error) {
 	default:
 	}
 	if errors.Is(err, net.ErrClosed) || errors.Is(err, io.EOF) {
-		return // the peer went away (or never spoke); its launcher reports why
+		return // the peer went away; its launcher reports why
 	}
-	who := c.RemoteAddr().String()
-	if peer != "" {
-		who = peer + " (" + who + ")"
-	}
-	t.cfg.Logf("closed connection from %s: %v", who, err)
+	t.cfg.Logf("closed connection from %s (%s): %v", peer, c.RemoteAddr(), err)
 }
 
 // writer owns the connection to one peer.

@@ -12,6 +12,7 @@ package wire
 import (
 	"bufio"
 	"bytes"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -179,6 +180,26 @@ func (r *Reader) ReadLine() ([]byte, error) {
 	return line[:len(line)-1], nil
 }
 
+// ReadFirst reads the first line of a connection from r, whose buffer
+// (bufio.NewReaderSize(conn, n)) bounds it: a stranger's first line costs
+// no more than that. A line longer than the buffer is ErrFirstTooLong.
+// Go on reading the connection through r: it holds what came after.
+func ReadFirst(r *bufio.Reader) (Message, error) {
+	line, err := r.ReadSlice('\n')
+	switch {
+	case err == bufio.ErrBufferFull:
+		return Message{}, ErrFirstTooLong
+	case err == io.EOF && len(line) > 0:
+		return Message{}, io.ErrUnexpectedEOF
+	case err != nil:
+		return Message{}, err
+	}
+	return Decode(line)
+}
+
+// ErrFirstTooLong is a first line longer than the buffer it is read with.
+var ErrFirstTooLong = errors.New("first line too long for a HELLO")
+
 // HelloPayload is the payload of the HELLO that opens a connection.
 type HelloPayload struct {
 	Session string `json:"session"`
@@ -200,7 +221,7 @@ func CheckHello(m Message, session string, known func(id string) bool) (string, 
 	if err := json.Unmarshal(m.Payload, &p); err != nil {
 		return "", fmt.Errorf("HELLO from %s: bad payload: %v", m.Sender, err)
 	}
-	if p.Session != session {
+	if subtle.ConstantTimeCompare([]byte(p.Session), []byte(session)) != 1 {
 		return "", fmt.Errorf("HELLO from %s: wrong session secret", m.Sender)
 	}
 	if known != nil && !known(m.Sender) {

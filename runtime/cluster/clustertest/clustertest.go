@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -57,4 +58,22 @@ func Main(m *testing.M) int {
 		os.RemoveAll(dir)
 	}
 	return code
+}
+
+// Processes lists the running processes started from the binary bin, as
+// "pid command line": a test asserts none is left behind.
+func Processes(bin string) []string {
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	var out []string
+	for _, d := range dirs {
+		b, err := os.ReadFile(filepath.Join(d, "cmdline"))
+		if err != nil {
+			continue
+		}
+		args := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+		if len(args) > 0 && args[0] == bin {
+			out = append(out, filepath.Base(d)+" "+strings.Join(args, " "))
+		}
+	}
+	return out
 }

@@ -21,5 +21,5 @@ return {
   host = "127.0.0.2",
   port = 9000,
   addresses = { Z4 = "localhost:9500" },
-  session = "s3cret",
+  session = "s3cret-of-16-chars",
 }
