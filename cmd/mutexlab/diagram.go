@@ -96,6 +96,20 @@ func diagramReadTrace(path string) (*trace.Trace, error) {
 	return t, nil
 }
 
+// diagramIndex indexes a trace named on the command line (Close it); an
+// unreadable one is a usage error. Warnings (a truncated last line) go to
+// standard error.
+func diagramIndex(path string) (*trace.Index, error) {
+	ix, err := trace.OpenIndex(path)
+	if err != nil {
+		return nil, usageErr("%v", err)
+	}
+	for _, w := range ix.Warnings {
+		fmt.Fprintf(os.Stderr, "mutexlab: %s: warning: %s\n", path, w)
+	}
+	return ix, nil
+}
+
 // diagramWriteOutput writes data to path ("-" is standard output) through a
 // temporary file, so a failed write leaves no half file behind.
 func diagramWriteOutput(path string, data []byte) error {

@@ -152,11 +152,17 @@ func (m *model) summary() string {
 			dropped++
 		}
 	}
-	s := fmt.Sprintf("%d processes · %d events · %d messages", len(m.lanes), len(m.events), received)
+	return summaryText(len(m.lanes), len(m.events), received, dropped, len(m.bars))
+}
+
+// summaryText is a trace in one line: "8 processes · 520 events · 96
+// messages · 18 critical sections".
+func summaryText(lanes, events, received, dropped, bars int) string {
+	s := fmt.Sprintf("%d processes · %d events · %d messages", lanes, events, received)
 	if dropped > 0 {
 		s += fmt.Sprintf(" (+%d dropped)", dropped)
 	}
-	return s + fmt.Sprintf(" · %d critical sections", len(m.bars))
+	return s + fmt.Sprintf(" · %d critical sections", bars)
 }
 
 // msgType is a message type and its color.

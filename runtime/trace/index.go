@@ -29,8 +29,9 @@ type Index struct {
 	Warnings []string
 	// Events counts the events, the header left out.
 	Events int
-	// Named lists the nodes the events name (as node, from or to), in
-	// the order they first appear; the header's are in Meta.Nodes.
+	// Named lists the nodes the events name (as node, from or to, those
+	// that name no node too), in the order they first appear; the
+	// header's are in Meta.Nodes.
 	Named []string
 	// Nodes counts the events of each node (Event.Node).
 	Nodes map[string]*NodeCount
@@ -64,6 +65,8 @@ type NodeCount struct {
 	Events int // all of its events
 	Enters int // cs_enter
 	Prints int // print
+	Recvs  int // recv
+	Drops  int // drop
 
 	lastT   int64
 	lastOrd int
@@ -138,6 +141,12 @@ func NewIndex(r io.ReaderAt, size int64) (*Index, error) {
 		if ix.Events == 1 || e.T < ix.Earliest {
 			ix.Earliest = e.T
 		}
+		for _, id := range [3]string{e.Node, e.From, e.To} {
+			if id != "" && !named[id] {
+				named[id] = true
+				ix.Named = append(ix.Named, id)
+			}
+		}
 		if e.Node == "" {
 			if len(ix.Nodeless) == maxOdd {
 				disorder("more than %d events name no node", maxOdd)
@@ -145,12 +154,6 @@ func NewIndex(r io.ReaderAt, size int64) (*Index, error) {
 				ix.Nodeless = append(ix.Nodeless, odd(e))
 			}
 			continue
-		}
-		for _, id := range [3]string{e.Node, e.From, e.To} {
-			if id != "" && !named[id] {
-				named[id] = true
-				ix.Named = append(ix.Named, id)
-			}
 		}
 		if first {
 			ix.First, ix.Last, first = e.T, e.T, false
@@ -167,6 +170,10 @@ func NewIndex(r io.ReaderAt, size int64) (*Index, error) {
 			nc.Enters++
 		case Print:
 			nc.Prints++
+		case Recv:
+			nc.Recvs++
+		case Drop:
+			nc.Drops++
 		}
 		if nc.Events > 1 && e.T < nc.lastT {
 			disorder("line %d: %s's t goes back, from %d to %d", e.Line, e.Node, nc.lastT, e.T)
