@@ -30,7 +30,7 @@ type wait struct {
 }
 
 // when calls fire once every section in cs is done.
-func when(fire func(), cs ...*section) {
+func (s *stream) when(fire func(), cs ...*section) {
 	w := &wait{fire: fire}
 	for _, c := range cs {
 		if !c.done {
@@ -40,7 +40,10 @@ func when(fire func(), cs ...*section) {
 	}
 	if w.n == 0 {
 		fire()
+		return
 	}
+	s.peak.waiting++
+	s.peak.waits = max(s.peak.waits, s.peak.waiting)
 }
 
 // end is the wall time a section ended; +inf when it never did.
@@ -186,7 +189,7 @@ func (c *csState) heardByAll(s *stream, k *section) bool {
 // done (checkMutualExclusion, history.concurrent).
 func (c *csState) pair(s *stream, k, m *section) {
 	c.pairs++
-	when(func() {
+	s.when(func() {
 		from := max(k.enter.t, m.enter.t)
 		to := min(k.end(), m.end())
 		wall := to > from
@@ -243,7 +246,7 @@ func (c *csState) print(s *stream) {
 		d.met = append(d.met, o)
 		c.interleaved++
 		l, pp := o.last, d.last
-		when(func() {
+		s.when(func() {
 			f := &finding{check: cScreen, key: sortKey{3, p.t, int64(p.line)}, build: func() Evidence {
 				on, dn := s.nodes[o.node], s.nodes[d.node]
 				return Evidence{
@@ -305,6 +308,7 @@ func (c *csState) resolve(s *stream, o *section) {
 	}
 	for _, w := range o.waits {
 		if w.n--; w.n == 0 {
+			s.peak.waiting--
 			w.fire()
 		}
 	}

@@ -17,6 +17,7 @@ type orderState struct {
 	notes   []string
 	checked bool
 	bad     int
+	waiting int // entries waiting for another's next
 	// the token ring
 	ring          bool
 	heavy         map[string]bool
@@ -117,6 +118,7 @@ func (o *orderState) event(s *stream, src *point) {
 		for _, w := range g.wait[x] {
 			o.judge(s, g, w, e2)
 		}
+		o.waiting -= len(g.wait[x])
 		delete(g.wait, x)
 		delete(g.req, x)
 		g.last[x] = c.enter.pos
@@ -129,6 +131,7 @@ func (o *orderState) event(s *stream, src *point) {
 		for _, z := range g.nodes {
 			if z != x && s.enters[z] > 0 {
 				g.wait[z] = append(g.wait[z], orderWaiter{e2, g.heard[[2]int{x, z}]})
+				o.waiting++
 			}
 		}
 	}
@@ -162,7 +165,7 @@ func (o *orderState) judge(s *stream, g *orderGroup, w orderWaiter, e2 ordEntry)
 	}
 	o.bad++
 	key := sortKey{int64(e2.req.line), 0, int64(g.at), int64(g.rank[x]), e1.c.enter.pos, int64(g.rank[y])}
-	when(func() {
+	s.when(func() {
 		f := &finding{check: cOrder, key: key, build: func() Evidence {
 			xn, yn := s.nodes[x], s.nodes[y]
 			return Evidence{

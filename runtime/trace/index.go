@@ -312,6 +312,9 @@ func (ix *Index) Walk(fn func(e *Event) error) error {
 	return release(true)
 }
 
+// HeldBack returns the most events the last Walk held back at once.
+func (ix *Index) HeldBack() int { return ix.held }
+
 // walkNode is a node's place in a walk.
 type walkNode struct {
 	seen, total int
