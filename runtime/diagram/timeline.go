@@ -219,9 +219,8 @@ func drawTimeline(w io.Writer, in tlInput, walk func(func(e *trace.Event) error)
 	}
 	bw := bufio.NewWriter(w)
 	pt := newPainter(opts.Color)
-	// Rows are drawn as they are made: with --last only the last ones are
-	// kept, drawn (a line of at most the width), so the memory is that of
-	// the lines shown, not of every lane of every row.
+	// Rows are drawn as they are made; with --last only the last ones are
+	// kept, and drawn at the end, so the memory is that of the rows shown.
 	printHeader := func(total, skipped int) {
 		head := fmt.Sprintf("%s: %s", orDefault(in.meta.Scenario, "trace"), in.summary)
 		if opts.Last > 0 && total > opts.Last {
@@ -274,7 +273,7 @@ func drawTimeline(w io.Writer, in tlInput, walk func(func(e *trace.Event) error)
 
 	}
 	total := 0
-	var ring []string
+	var ring []tlRow // with Last: the last rows, drawn at the end
 	if opts.Last == 0 {
 		printHeader(0, 0)
 	}
@@ -284,9 +283,9 @@ func drawTimeline(w io.Writer, in tlInput, walk func(func(e *trace.Event) error)
 		case opts.Last == 0:
 			fmt.Fprintln(bw, render(r))
 		case len(ring) < opts.Last:
-			ring = append(ring, render(r))
+			ring = append(ring, r)
 		default:
-			ring[(total-1)%opts.Last] = render(r)
+			ring[(total-1)%opts.Last] = r
 		}
 	}
 	err := walk(func(ep *trace.Event) error { // in order of t
@@ -427,7 +426,7 @@ func drawTimeline(w io.Writer, in tlInput, walk func(func(e *trace.Event) error)
 			start = total % opts.Last
 		}
 		for k := range ring {
-			fmt.Fprintln(bw, ring[(start+k)%len(ring)])
+			fmt.Fprintln(bw, render(ring[(start+k)%len(ring)]))
 		}
 	}
 	fmt.Fprintln(bw, pt.paint(pDim, "", clip(timelineLegend, width)))
