@@ -55,7 +55,6 @@ func TestCollectorKeepsWhatLinkKeeps(t *testing.T) {
 		for ci, name := range names {
 			want[ci] = Result{Check: name, Status: Pass, Summary: "s"}
 		}
-		byKey := map[*gen]int{}
 		for ci := range names {
 			var list []*gen
 			for _, g := range all {
@@ -73,7 +72,6 @@ func TestCollectorKeepsWhatLinkKeeps(t *testing.T) {
 				if g.cause != nil {
 					e.causeKey = g.cause.link
 				}
-				byKey[g] = len(want[ci].Evidence)
 				want[ci].Evidence = append(want[ci].Evidence, e)
 				want[ci].Status = Fail
 			}
@@ -117,6 +115,5 @@ func TestCollectorKeepsWhatLinkKeeps(t *testing.T) {
 				}
 			}
 		}
-		_ = byKey
 	}
 }
