@@ -34,14 +34,20 @@ func runCheck(c *command, args []string) error {
 	case len(pos) > 1:
 		return usageErr("one TRACE at a time, got %d", len(pos))
 	}
-	t, err := trace.ReadFile(pos[0])
+	// Walked in time order, in memory bounded by what is concurrent in
+	// the run rather than by its length (docs/trace.md, Reading).
+	ix, err := trace.OpenIndex(pos[0])
 	if err != nil {
 		return usageErr("%v", err)
 	}
-	for _, w := range t.Warnings {
+	defer ix.Close()
+	for _, w := range ix.Warnings {
 		fmt.Fprintf(os.Stderr, "mutexlab check: %s: warning: %s\n", pos[0], w)
 	}
-	r := check.Run(t, check.Options{})
+	r, err := check.RunIndex(ix, check.Options{})
+	if err != nil {
+		return usageErr("%s: %v", pos[0], err)
+	}
 	r.TraceFile = pos[0]
 	if *asJSON {
 		b, err := r.JSON()

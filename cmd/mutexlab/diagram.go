@@ -37,9 +37,19 @@ func runDiagram(args []string) error {
 	if *format != "html" && *format != "shiviz" {
 		return usageErr("--format %q: want html or shiviz", *format)
 	}
-	t, err := diagramReadTrace(pos[0])
+	// A diagram draws every event: a trace too long for one is refused
+	// before it is read (docs/trace.md, Reading).
+	ix, err := diagramIndex(pos[0])
 	if err != nil {
 		return err
+	}
+	defer ix.Close()
+	if why := diagram.TooLong(ix.Events); why != "" {
+		return usageErr("%s: %s; its end: mutexlab timeline %s --last 60; all of it judged: mutexlab check %s", pos[0], why, pos[0], pos[0])
+	}
+	t, err := ix.Read()
+	if err != nil {
+		return usageErr("%s: %v", pos[0], err)
 	}
 	path := *out
 	if path == "" {
@@ -83,17 +93,18 @@ func diagramSameFile(a, b string) bool {
 	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
 }
 
-// diagramReadTrace reads a trace named on the command line; an unreadable one is a
-// usage error. Warnings (a truncated last line) go to standard error.
-func diagramReadTrace(path string) (*trace.Trace, error) {
-	t, err := trace.ReadFile(path)
+// diagramIndex indexes a trace named on the command line (Close it); an
+// unreadable one is a usage error. Warnings (a truncated last line) go to
+// standard error.
+func diagramIndex(path string) (*trace.Index, error) {
+	ix, err := trace.OpenIndex(path)
 	if err != nil {
 		return nil, usageErr("%v", err)
 	}
-	for _, w := range t.Warnings {
+	for _, w := range ix.Warnings {
 		fmt.Fprintf(os.Stderr, "mutexlab: %s: warning: %s\n", path, w)
 	}
-	return t, nil
+	return ix, nil
 }
 
 // diagramWriteOutput writes data to path ("-" is standard output) through a

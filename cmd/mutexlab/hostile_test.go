@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"mutexlab/runtime/cluster/clustertest"
+	"mutexlab/runtime/diagram"
 )
 
 // hostileCase is one bad command line, scenario or script: what mutexlab
@@ -112,6 +113,18 @@ return { groups = groups, rounds = 1, network = { links = links } }`}, code: 2, 
 	{name: "timeline header of a million nodes", args: []string{"timeline", "t.jsonl"}, files: map[string]string{"t.jsonl": manyNodes(100_000)}, code: 2, line: `line 1: the header declares 100000 nodes`},
 	{name: "diagram header of a million nodes", args: []string{"diagram", "t.jsonl", "-o", "t.html"}, files: map[string]string{"t.jsonl": manyNodes(100_000)}, code: 2, line: `line 1: the header declares 100000 nodes`},
 	{name: "check a header line of 10 MB", args: []string{"check", "t.jsonl"}, files: map[string]string{"t.jsonl": manyNodes(1_000_000)}, code: 2, line: `^mutexlab check: t.jsonl: line 1: longer than 1048576 bytes$`},
+	{name: "diagram of too many events", args: []string{"diagram", "t.jsonl"}, files: map[string]string{"t.jsonl": manyEvents(diagram.MaxEvents + 1)}, code: 2,
+		line: `^mutexlab diagram: t.jsonl: 200,001 events, more than the 200,000 a diagram draws; its end: mutexlab timeline t.jsonl --last 60; all of it judged: mutexlab check t.jsonl$`},
+}
+
+// manyEvents is a trace of one node's n ticks.
+func manyEvents(n int) string {
+	var b strings.Builder
+	b.WriteString(`{"ev":"meta","scenario":"x","nodes":["A"]}` + "\n")
+	for i := range n {
+		fmt.Fprintf(&b, `{"ev":"tick","t":%d,"node":"A","lc":%d}`+"\n", i, i+1)
+	}
+	return b.String()
 }
 
 // manyNodes is a trace header declaring n nodes.

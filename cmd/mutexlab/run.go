@@ -137,22 +137,34 @@ func runBatch(s *scenario.Scenario, arg string, dirs []string, tracePath, htmlPa
 	if w := runview.DescribeCut(outcome.Cut, s.NodeIDs()); w != "" {
 		fmt.Fprintln(os.Stderr, "mutexlab run: warning: "+w)
 	}
-	t, err := trace.ReadFile(tf.Path)
+	// The trace is read back in time order, not held: the check's memory
+	// is what is concurrent in the run (docs/trace.md, Reading).
+	ix, err := trace.OpenIndex(tf.Path)
 	if err != nil {
 		return runtimeErr("reading the trace back: %v", err)
 	}
+	defer ix.Close()
 	sum := runview.Summarize(c.Meta(), tl, outcome, time.Since(begin))
-	report := runview.Check(t, outcome.Interrupted)
+	report, err := runview.CheckIndex(ix, outcome.Interrupted)
+	if err != nil {
+		return runtimeErr("reading the trace back: %v", err)
+	}
 	if tf.Temp && (report.Failed() || outcome.Stalled) {
 		keep = true // the evidence cites its lines
+	}
+	var htmlErr error
+	if hf != nil {
+		instead := fmt.Sprintf("its end: mutexlab timeline %s --last 60; all of it judged: mutexlab check %s", tf.Path, tf.Path)
+		var tooLong string
+		tooLong, htmlErr = runview.WriteDiagramIndex(hf, ix, report, instead)
+		if tooLong != "" {
+			keep = true // what the page points at
+			fmt.Fprintf(os.Stderr, "mutexlab run: --html: no diagram, the run has %s; %s\n", tooLong, instead)
+		}
 	}
 	if keep {
 		sum.Trace = tf.Path
 		report.TraceFile = tf.Path // the evidence cites its lines
-	}
-	var htmlErr error
-	if hf != nil {
-		htmlErr = runview.WriteDiagramTo(hf, t, report)
 	}
 	if asJSON {
 		doc := map[string]any{"summary": sum}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"os"
 
+	"mutexlab/runtime/check"
 	"mutexlab/runtime/diagram"
 	"mutexlab/runtime/runview"
 )
@@ -37,13 +38,21 @@ func runTimeline(args []string) error {
 	if *width < 60 {
 		return usageErr("--width %d: want 60 or more", *width)
 	}
-	t, err := diagramReadTrace(pos[0])
+	// Walked twice in time order, to check it and to draw it: the memory
+	// is what is concurrent in the run and the rows shown, not the trace
+	// (docs/trace.md, Reading).
+	ix, err := diagramIndex(pos[0])
 	if err != nil {
 		return err
 	}
-	opts := diagram.TimelineOptions{Last: *last, Width: *width, Color: colorOut(), Violations: runview.Violations(runview.Check(t, false))}
+	defer ix.Close()
+	report, err := check.RunIndex(ix, check.Options{})
+	if err != nil {
+		return usageErr("%s: %v", pos[0], err)
+	}
+	opts := diagram.TimelineOptions{Last: *last, Width: *width, Color: colorOut(), Violations: runview.Violations(report)}
 	w := bufio.NewWriter(os.Stdout)
-	if err := diagram.Timeline(w, t, opts); err != nil {
+	if err := diagram.TimelineIndex(w, ix, opts); err != nil {
 		return err
 	}
 	return w.Flush()

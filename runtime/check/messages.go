@@ -17,24 +17,42 @@ import (
 // still pending when the trace ends (a CS_GRANT, or without one a REQUEST,
 // after the node's last entry) may have spent its share too, so it counts
 // as an entry. Measured above the bound fails.
-func checkMessages(h *history) Result {
+func checkMessages(h *history) Result { return messagesResult(h.meta, h.heavy, h) }
+
+// msgCounts are the figures the messages check judges, counted over a
+// whole trace (history) or on a walk (stream).
+type msgCounts interface {
+	// among counts the messages sent from one of nodes to another, by
+	// type (HELLO left out).
+	among(nodes []string) (int, map[string]int)
+	// entered counts a node's entries into the critical section.
+	entered(node string) int
+	// pending reports whether a node's request started after its last
+	// entry (requestStarts).
+	pending(node string) bool
+	// heavyweight is what a heavyweight sent and was sent.
+	heavyweight(hw string) *hwCount
+}
+
+// messagesResult is checkMessages on counts.
+func messagesResult(meta trace.Meta, heavy []string, h msgCounts) Result {
 	var ev []Evidence
 	var shown, notes []string
 	checked := false
-	for _, hw := range h.heavy {
-		alg := h.meta.Algorithms[hw]
+	for _, hw := range heavy {
+		alg := meta.Algorithms[hw]
 		tb, ok := TextbookOf(alg)
 		if !ok {
 			notes = append(notes, fmt.Sprintf("%s: %s has no textbook count", hw, algName(alg)))
 			continue
 		}
 		checked = true
-		lws := h.meta.Groups[hw]
-		measured, byType := h.messagesAmong(lws)
+		lws := meta.Groups[hw]
+		measured, byType := h.among(lws)
 		entries, pending := 0, 0
 		for _, n := range lws {
-			entries += len(h.csBy[n])
-			if _, p := h.requestStarts(n); p {
+			entries += h.entered(n)
+			if h.pending(n) {
 				pending++
 			}
 		}
@@ -47,12 +65,12 @@ func checkMessages(h *history) Result {
 	}
 
 	switch {
-	case len(h.heavy) == 0:
-	case h.meta.Token == tokenRing:
+	case len(heavy) == 0:
+	case meta.Token == tokenRing:
 		checked = true
 		measured, expected, visits := 0, 0, 0
-		for _, hw := range h.heavy {
-			m, x, v, e := h.tokenMessages(hw)
+		for _, hw := range heavy {
+			m, x, v, e := h.heavyweight(hw).ring(hw, len(meta.Groups[hw]))
 			measured, expected, visits = measured+m, expected+x, visits+v
 			if e != nil {
 				ev = append(ev, *e)
@@ -60,23 +78,23 @@ func checkMessages(h *history) Result {
 		}
 		shown = append(shown, fmt.Sprintf("token %d/%d for %s", measured, expected, plural(visits, "visit", "visits")))
 	default:
-		tb, ok := TextbookOf(h.meta.Token)
+		tb, ok := TextbookOf(meta.Token)
 		if !ok {
-			notes = append(notes, fmt.Sprintf("token: %s has no textbook count", algName(h.meta.Token)))
+			notes = append(notes, fmt.Sprintf("token: %s has no textbook count", algName(meta.Token)))
 			break
 		}
 		checked = true
-		measured, byType := h.messagesAmong(h.heavy)
+		measured, byType := h.among(heavy)
 		visits, pending := 0, 0
-		for _, hw := range h.heavy {
-			v, p, e := h.grantsPerVisit(hw)
+		for _, hw := range heavy {
+			v, p, e := h.heavyweight(hw).perVisit(hw, len(meta.Groups[hw]))
 			visits, pending = visits+v, pending+p
 			if e != nil {
 				ev = append(ev, *e)
 			}
 		}
-		s, e := judgeMessages(tb, "token "+tb.Algorithm, fmt.Sprintf("the heavyweights (%s, N=%d) sent", tb.Algorithm, len(h.heavy)),
-			"among themselves", len(h.heavy), measured, byType, visits, pending, plural(visits, "visit", "visits"), h.heavy)
+		s, e := judgeMessages(tb, "token "+tb.Algorithm, fmt.Sprintf("the heavyweights (%s, N=%d) sent", tb.Algorithm, len(heavy)),
+			"among themselves", len(heavy), measured, byType, visits, pending, plural(visits, "visit", "visits"), heavy)
 		shown = append(shown, s)
 		if e != nil {
 			ev = append(ev, *e)
@@ -139,90 +157,106 @@ func judgeMessages(tb Textbook, name, who, where string, n, measured int, byType
 	}
 }
 
-// grantsPerVisit counts a heavyweight's visits (its CS_GRANT broadcasts)
-// under a token algorithm other than the ring, and whether it asked for
-// another one (a REQUEST sent after its last visit, its script not
-// finished); the evidence when it
-// sent more than one CS_GRANT per lightweight per visit or was sent more
-// than one DONE per lightweight per visit.
-func (h *history) grantsPerVisit(hw string) (visits, pending int, ev *Evidence) {
-	children := len(h.meta.Groups[hw])
-	grant, done := 0, 0
-	lastLC := int64(-1)
-	asked := false
+// The history's counts (msgCounts).
+func (h *history) among(nodes []string) (int, map[string]int) { return h.messagesAmong(nodes) }
+func (h *history) entered(node string) int                    { return len(h.csBy[node]) }
+func (h *history) pending(node string) bool {
+	_, p := h.requestStarts(node)
+	return p
+}
+
+func (h *history) heavyweight(hw string) *hwCount {
+	c := newHWCount()
 	for _, i := range h.events(hw) {
-		e := h.ev[i]
-		switch {
-		case e.Ev == trace.Send && e.Type == "CS_GRANT":
-			grant++
-			if e.LC != lastLC {
-				visits++
-				lastLC = e.LC
-			}
-			asked = false
-		case e.Ev == trace.Send && e.Type == "REQUEST":
-			asked = true
-		case e.Ev == trace.Finish:
-			asked = false // it forwarded someone else's request
-		}
-	}
-	if asked {
-		pending = 1
+		c.observe(&h.ev[i])
 	}
 	for i, e := range h.ev {
 		if e.Ev == trace.Send && e.Type == "DONE" && e.To == hw && h.nodeOf[i] >= 0 {
-			done++
+			c.done++
 		}
 	}
-	if grant > visits*children || done > visits*children {
+	return c
+}
+
+// hwCount folds a heavyweight's own events into what the messages check
+// counts of it; done is the DONE sent to it, counted by the caller.
+type hwCount struct {
+	grant, done int
+	// per visit of a token algorithm other than the ring: its CS_GRANT
+	// broadcasts, and whether it asked for another one.
+	visits int
+	lastLC int64
+	asked  bool
+	// the ring: TOKEN sent, visits ended by a TOKEN received
+	token, ringVisits int
+	used              bool
+}
+
+func newHWCount() *hwCount { return &hwCount{lastLC: -1} }
+
+// observe takes the heavyweight's next event.
+func (c *hwCount) observe(e *trace.Event) {
+	switch {
+	case e.Ev == trace.Send && e.Type == "CS_GRANT":
+		c.grant++
+		if e.LC != c.lastLC {
+			c.visits++
+			c.lastLC = e.LC
+		}
+		c.asked = false
+		c.used = true
+	case e.Ev == trace.Send && e.Type == "REQUEST":
+		c.asked = true
+	case e.Ev == trace.Finish:
+		c.asked = false // it forwarded someone else's request
+	case e.Ev == trace.Recv && e.Type == "TOKEN":
+		if c.used {
+			c.ringVisits++
+		}
+		c.used = false
+	case e.Ev == trace.Send && e.Type == "TOKEN":
+		c.token++
+		c.used = true
+	}
+}
+
+// perVisit counts a heavyweight's visits (its CS_GRANT broadcasts)
+// under a token algorithm other than the ring, and whether it asked for
+// another one (a REQUEST sent after its last visit, its script not
+// finished); the evidence when it sent more than one CS_GRANT per
+// lightweight per visit or was sent more than one DONE per lightweight
+// per visit.
+func (c *hwCount) perVisit(hw string, children int) (visits, pending int, ev *Evidence) {
+	visits = c.visits
+	if c.asked {
+		pending = 1
+	}
+	if c.grant > visits*children || c.done > visits*children {
 		ev = &Evidence{
 			Text: fmt.Sprintf("%s: %d CS_GRANT sent, %d DONE sent to it, in %s with %s; expected at most %d of each",
-				hw, grant, done, plural(visits, "visit", "visits"), plural(children, "lightweight", "lightweights"), visits*children),
+				hw, c.grant, c.done, plural(visits, "visit", "visits"), plural(children, "lightweight", "lightweights"), visits*children),
 			Nodes: []string{hw},
 		}
 	}
 	return visits, pending, ev
 }
 
-// tokenMessages counts a heavyweight's token messages: the TOKEN and
-// CS_GRANT it sent and the DONE sent to it, against one TOKEN per visit and
-// one CS_GRANT and one DONE per lightweight per visit. A visit is a holding
+// ring counts a heavyweight's token messages: the TOKEN and CS_GRANT it
+// sent and the DONE sent to it, against one TOKEN per visit and one
+// CS_GRANT and one DONE per lightweight per visit. A visit is a holding
 // of the token (from the start for the first heavyweight, else from a
 // TOKEN received) in which it sent something.
-func (h *history) tokenMessages(hw string) (measured, expected, visits int, ev *Evidence) {
-	children := len(h.meta.Groups[hw])
-	used := false
-	var token, grant, done int
-	for _, i := range h.events(hw) {
-		e := h.ev[i]
-		switch {
-		case e.Ev == trace.Recv && e.Type == "TOKEN":
-			if used {
-				visits++
-			}
-			used = false
-		case e.Ev == trace.Send && e.Type == "TOKEN":
-			token++
-			used = true
-		case e.Ev == trace.Send && e.Type == "CS_GRANT":
-			grant++
-			used = true
-		}
-	}
-	if used {
+func (c *hwCount) ring(hw string, children int) (measured, expected, visits int, ev *Evidence) {
+	visits = c.ringVisits
+	if c.used {
 		visits++
 	}
-	for i, e := range h.ev {
-		if e.Ev == trace.Send && e.Type == "DONE" && e.To == hw && h.nodeOf[i] >= 0 {
-			done++
-		}
-	}
-	measured = token + grant + done
+	measured = c.token + c.grant + c.done
 	expected = visits * (1 + 2*children)
-	if token > visits || grant > visits*children || done > visits*children {
+	if c.token > visits || c.grant > visits*children || c.done > visits*children {
 		ev = &Evidence{
 			Text: fmt.Sprintf("%s: %d TOKEN and %d CS_GRANT sent, %d DONE sent to it, in %s with %s; expected at most %d, %d, %d",
-				hw, token, grant, done, plural(visits, "visit", "visits"), plural(children, "lightweight", "lightweights"),
+				hw, c.token, c.grant, c.done, plural(visits, "visit", "visits"), plural(children, "lightweight", "lightweights"),
 				visits, visits*children, visits*children),
 			Nodes: []string{hw},
 		}

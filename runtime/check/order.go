@@ -49,15 +49,26 @@ func (h *history) entries(node string, first bool) []entry {
 // asked again later keeps its first timestamp there).
 func (h *history) requestTS(i int, fromPayload bool) int64 {
 	e := h.ev[i]
-	if fromPayload && len(e.Payload) > 0 {
-		var p struct {
-			TS *float64 `json:"ts"`
-		}
-		if json.Unmarshal(e.Payload, &p) == nil && p.TS != nil {
-			return int64(*p.TS)
+	if fromPayload {
+		if ts, ok := payloadTS(e.Payload); ok {
+			return ts
 		}
 	}
 	return e.TS
+}
+
+// payloadTS returns the "ts" a payload carries, if any.
+func payloadTS(payload json.RawMessage) (int64, bool) {
+	if len(payload) == 0 {
+		return 0, false
+	}
+	var p struct {
+		TS *float64 `json:"ts"`
+	}
+	if json.Unmarshal(payload, &p) == nil && p.TS != nil {
+		return int64(*p.TS), true
+	}
+	return 0, false
 }
 
 // precedes orders requests by (ts, id), the order Lamport's,

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 
 	"mutexlab/runtime/trace"
 )
@@ -135,6 +136,51 @@ func HTML(w io.Writer, t *trace.Trace, opts Options) error {
 	return err
 }
 
+// MaxEvents is the most events a space-time diagram draws: one of this
+// size takes about 300 MB to build and is a 17 MB page. A longer trace is
+// refused (`mutexlab diagram`, the REPL's diagram) or drawn as a page
+// that says so (TooLong: `run --html`); the timeline shows any stretch of
+// any trace (docs/trace.md, Reading).
+const MaxEvents = 200_000
+
+// TooLong says why a trace of so many events is not drawn ("2,097,979
+// events, more than the 200,000 a diagram draws"), or "" when it is.
+func TooLong(events int) string {
+	if events <= MaxEvents {
+		return ""
+	}
+	return Count(events) + " events, more than the " + Count(MaxEvents) + " a diagram draws"
+}
+
+// TooLongPage writes, in place of a diagram, a page that says why there
+// is none and what to look at instead.
+func TooLongPage(w io.Writer, title string, events int, instead string) error {
+	_, err := fmt.Fprintf(w, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>%s</title></head>\n<body><p>%s: %s.</p>\n<p>%s</p></body></html>\n",
+		template.HTMLEscapeString(title), template.HTMLEscapeString(title), template.HTMLEscapeString(TooLong(events)), template.HTMLEscapeString(capitalize(instead)))
+	return err
+}
+
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// Count writes n with its thousands grouped: "2,097,979".
+func Count(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
 func orDefault(s, def string) string {
 	if s == "" {
 		return def
@@ -152,11 +198,17 @@ func (m *model) summary() string {
 			dropped++
 		}
 	}
-	s := fmt.Sprintf("%d processes · %d events · %d messages", len(m.lanes), len(m.events), received)
+	return summaryText(len(m.lanes), len(m.events), received, dropped, len(m.bars))
+}
+
+// summaryText is a trace in one line: "8 processes · 520 events · 96
+// messages · 18 critical sections".
+func summaryText(lanes, events, received, dropped, bars int) string {
+	s := fmt.Sprintf("%d processes · %d events · %d messages", lanes, events, received)
 	if dropped > 0 {
 		s += fmt.Sprintf(" (+%d dropped)", dropped)
 	}
-	return s + fmt.Sprintf(" · %d critical sections", len(m.bars))
+	return s + fmt.Sprintf(" · %d critical sections", bars)
 }
 
 // msgType is a message type and its color.

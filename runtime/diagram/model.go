@@ -122,6 +122,16 @@ func newModel(t *trace.Trace) *model {
 // other node of the meta header, then nodes seen only in events (as the
 // node of an event or a message's peer).
 func buildLanes(meta trace.Meta, events []trace.Event) []lane {
+	var named []string
+	for _, e := range events {
+		named = append(named, e.Node, e.From, e.To)
+	}
+	return lanesOf(meta, named)
+}
+
+// lanesOf is buildLanes with the ids the events name, in their order
+// (trace.Index.Named).
+func lanesOf(meta trace.Meta, named []string) []lane {
 	var lanes []lane
 	seen := map[string]bool{}
 	add := func(id string, heavy bool, group string) {
@@ -158,11 +168,9 @@ func buildLanes(meta trace.Meta, events []trace.Event) []lane {
 		g, heavy := splitID(id)
 		add(id, heavy, g)
 	}
-	for _, e := range events {
-		for _, id := range []string{e.Node, e.From, e.To} {
-			g, _ := splitID(id)
-			add(id, false, g)
-		}
+	for _, id := range named {
+		g, _ := splitID(id)
+		add(id, false, g)
 	}
 	return lanes
 }

@@ -2,9 +2,11 @@ package diagram
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"hash/fnv"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -87,27 +89,108 @@ type tlRow struct {
 // The screen output of a critical section (print events) is folded into
 // its cs_exit row.
 func Timeline(w io.Writer, t *trace.Trace, opts TimelineOptions) error {
+	in := tlInput{meta: t.Meta, lanes: buildLanes(t.Meta, t.Events)}
+	var events []trace.Event
+	received, dropped, bars := 0, 0, 0
+	for _, e := range t.Events {
+		if e.Node == "" {
+			continue
+		}
+		if len(events) == 0 {
+			in.t0, in.t1 = e.T, e.T
+		}
+		in.t0, in.t1, in.maxLC = min(in.t0, e.T), max(in.t1, e.T), max(in.maxLC, e.LC)
+		switch e.Ev {
+		case trace.Recv:
+			received++
+		case trace.Drop:
+			dropped++
+		case trace.CSEnter:
+			bars++
+		}
+		events = append(events, e)
+	}
+	// In the order of t, file order breaking ties (newModel).
+	slices.SortStableFunc(events, func(a, b trace.Event) int { return cmp.Compare(a.T, b.T) })
+	in.summary = summaryText(len(in.lanes), len(events), received, dropped, bars)
+	walk := func(fn func(e *trace.Event) error) error {
+		for i := range events {
+			if err := fn(&events[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return drawTimeline(w, in, walk, func() *trace.Stall { return trace.End(t.Meta.Nodes, t.Events, nil).Stall }, opts)
+}
+
+// TimelineIndex writes the trace ix indexes as Timeline does, walking it
+// in time order: what it holds is a row per process and, with Last, the
+// last rows drawn, not the trace. A trace not in causal order is read
+// whole.
+func TimelineIndex(w io.Writer, ix *trace.Index, opts TimelineOptions) error {
+	if ix.Disorder != "" {
+		t, err := ix.Read()
+		if err != nil {
+			return err
+		}
+		return Timeline(w, t, opts)
+	}
+	in := tlInput{meta: ix.Meta, lanes: lanesOf(ix.Meta, ix.Named), t0: ix.First, t1: ix.Last, maxLC: ix.MaxLC}
+	events, received, dropped, bars := 0, 0, 0, 0
+	for _, c := range ix.Nodes {
+		events, received, dropped, bars = events+c.Events, received+c.Recvs, dropped+c.Drops, bars+c.Enters
+	}
+	in.summary = summaryText(len(in.lanes), events, received, dropped, bars)
+	end := trace.NewEnder(ix.Meta.Nodes)
+	k := 0
+	walk := func(fn func(e *trace.Event) error) error {
+		return ix.Walk(func(e *trace.Event) error {
+			end.Apply(k, e)
+			k++
+			return fn(e)
+		})
+	}
+	return drawTimeline(w, in, walk, func() *trace.Stall { return end.Ending(ix.Meta.Nodes).Stall }, opts)
+}
+
+// tlInput is what the timeline knows of a trace before it walks it.
+type tlInput struct {
+	meta          trace.Meta
+	lanes         []lane
+	summary       string
+	t0, t1, maxLC int64
+}
+
+// drawTimeline draws the rows of the events walk hands out in time order,
+// and how the trace ends (stall, called after the walk).
+func drawTimeline(w io.Writer, in tlInput, walk func(func(e *trace.Event) error) error, stall func() *trace.Stall, opts TimelineOptions) error {
 	width := opts.Width
 	if width <= 0 {
 		width = 100
 	}
-	m := newModel(t)
-	n := len(m.lanes)
+	index := make(map[string]int, len(in.lanes))
+	for i, l := range in.lanes {
+		index[l.ID] = i
+	}
+	laneIndex := func(id string) int {
+		if l, ok := index[id]; ok {
+			return l
+		}
+		return -1
+	}
+	n := len(in.lanes)
+	// Violations are marked on the rows of their events (by line).
 	marks := map[int]string{}
-	viols := m.resolve(opts.Violations)
-	for vi, v := range viols {
-		for _, i := range v.Events {
-			marks[i] += "!" + strconv.Itoa(vi+1)
+	for vi, v := range opts.Violations {
+		for _, ln := range v.Lines {
+			marks[ln] += "!" + strconv.Itoa(vi+1)
 		}
 	}
 
 	// Layout: time, lanes, Lamport clock, description.
-	var maxLC int64
-	for _, e := range m.events {
-		maxLC = max(maxLC, e.LC)
-	}
-	timeW := max(len(fmtSeconds(m.t1-m.t0)), len("time"))
-	lcW := max(len(strconv.FormatInt(maxLC, 10)), 2)
+	timeW := max(len(fmtSeconds(in.t1-in.t0)), len("time"))
+	lcW := max(len(strconv.FormatInt(in.maxLC, 10)), 2)
 	laneW := 4
 	if n > 0 {
 		laneW = min(4, max(2, (width-timeW-lcW-3-30)/n))
@@ -136,11 +219,10 @@ func Timeline(w io.Writer, t *trace.Trace, opts TimelineOptions) error {
 	}
 	bw := bufio.NewWriter(w)
 	pt := newPainter(opts.Color)
-	// Rows are drawn as they are made: with --last only the last ones are
-	// kept, drawn (a line of at most the width), so the memory is that of
-	// the lines shown, not of every lane of every row.
+	// Rows are drawn as they are made; with --last only the last ones are
+	// kept, and drawn at the end, so the memory is that of the rows shown.
 	printHeader := func(total, skipped int) {
-		head := fmt.Sprintf("%s: %s", orDefault(m.meta.Scenario, "trace"), m.summary())
+		head := fmt.Sprintf("%s: %s", orDefault(in.meta.Scenario, "trace"), in.summary)
 		if opts.Last > 0 && total > opts.Last {
 			head += fmt.Sprintf("; the last %d rows", opts.Last)
 		}
@@ -152,7 +234,7 @@ func Timeline(w io.Writer, t *trace.Trace, opts TimelineOptions) error {
 		for k := range names {
 			names[k] = ' '
 		}
-		for q, ln := range m.lanes {
+		for q, ln := range in.lanes {
 			id := []rune(ln.ID)
 			if len(id) > laneW-1 && laneW > 1 {
 				id = id[:laneW-1]
@@ -191,7 +273,7 @@ func Timeline(w io.Writer, t *trace.Trace, opts TimelineOptions) error {
 
 	}
 	total := 0
-	var ring []string
+	var ring []tlRow // with Last: the last rows, drawn at the end
 	if opts.Last == 0 {
 		printHeader(0, 0)
 	}
@@ -201,21 +283,22 @@ func Timeline(w io.Writer, t *trace.Trace, opts TimelineOptions) error {
 		case opts.Last == 0:
 			fmt.Fprintln(bw, render(r))
 		case len(ring) < opts.Last:
-			ring = append(ring, render(r))
+			ring = append(ring, r)
 		default:
-			ring[(total-1)%opts.Last] = render(r)
+			ring[(total-1)%opts.Last] = r
 		}
 	}
-	for i, e := range m.events { // in order of t
-		l := m.laneOf[i]
+	err := walk(func(ep *trace.Event) error { // in order of t
+		e := *ep
+		l := index[e.Node]
 		if state[l] == absent {
 			state[l] = idle
 		}
 		if e.Ev == trace.Print && state[l] == inCS {
 			prints[l]++
-			continue
+			return nil
 		}
-		row := tlRow{t: e.T - m.t0, lc: e.LC, mark: marks[i]}
+		row := tlRow{t: e.T - in.t0, lc: e.LC, mark: marks[e.Line]}
 		// The lanes as they are before this event, then the event drawn on them.
 		row.cells = make([]cell, n*laneW)
 		for k := range row.cells {
@@ -245,7 +328,7 @@ func Timeline(w io.Writer, t *trace.Trace, opts TimelineOptions) error {
 		case trace.Send:
 			row.typ = e.Type
 			row.dp = pType
-			to := m.laneIndex(e.To)
+			to := laneIndex(e.To)
 			head := gFlightR
 			if to >= 0 && to < l {
 				head = gFlightL
@@ -256,7 +339,7 @@ func Timeline(w io.Writer, t *trace.Trace, opts TimelineOptions) error {
 		case trace.Recv, trace.Drop:
 			row.typ = e.Type
 			row.dp = pType
-			from := m.laneIndex(e.From)
+			from := laneIndex(e.From)
 			head := gRecvR
 			if from > l {
 				head = gRecvL
@@ -330,6 +413,10 @@ func Timeline(w io.Writer, t *trace.Trace, opts TimelineOptions) error {
 			row.dp = pBad
 		}
 		emit(row)
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	if opts.Last > 0 {
 		skipped := max(0, total-opts.Last)
@@ -339,31 +426,24 @@ func Timeline(w io.Writer, t *trace.Trace, opts TimelineOptions) error {
 			start = total % opts.Last
 		}
 		for k := range ring {
-			fmt.Fprintln(bw, ring[(start+k)%len(ring)])
+			fmt.Fprintln(bw, render(ring[(start+k)%len(ring)]))
 		}
 	}
 	fmt.Fprintln(bw, pt.paint(pDim, "", clip(timelineLegend, width)))
 	// How the trace ends, in the liveness check's words (trace.End is the
 	// one fold both use).
 	// Footers wrap rather than clip: they are the story.
-	if st := trace.End(m.meta.Nodes, t.Events, nil).Stall; st != nil {
+	if st := stall(); st != nil {
 		for _, l := range wrap("at the end, stall: "+st.String(), width) {
 			fmt.Fprintln(bw, pt.paint(pBad, "", l))
 		}
 	}
-	for vi, v := range viols {
+	for vi, v := range opts.Violations {
 		for _, l := range wrap(fmt.Sprintf("!%d %s", vi+1, oneLine(v.Text)), width) {
 			fmt.Fprintln(bw, pt.paint(pBad, "", l))
 		}
 	}
 	return bw.Flush()
-}
-
-func (m *model) laneIndex(id string) int {
-	if l, ok := m.index[id]; ok {
-		return l
-	}
-	return -1
 }
 
 // fmtSeconds writes ns as seconds with microseconds.

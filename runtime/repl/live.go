@@ -206,6 +206,25 @@ func (t *liveTrace) open() (io.ReadCloser, error) {
 	}{io.NewSectionReader(f, 0, n), f}, nil
 }
 
+// index indexes the trace so far, for the views that go through all of
+// it in time order without holding it (check, timeline, the size of a
+// diagram); done closes it.
+func (t *liveTrace) index() (ix *trace.Index, done func(), err error) {
+	n, err := t.c.FlushTrace()
+	if err != nil {
+		return nil, nil, fmt.Errorf("the trace %s: %v", t.file.Path, err)
+	}
+	f, err := os.Open(t.file.Path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if ix, err = trace.NewIndex(f, n); err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return ix, func() { f.Close() }, nil
+}
+
 // read reads the trace so far into memory, for the views that need all
 // of it (check, diagram, timeline): a copy for the command, not kept.
 func (t *liveTrace) read() (*trace.Trace, error) {

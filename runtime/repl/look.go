@@ -272,11 +272,15 @@ func cmdCheck(r *repl, _ context.Context, a cmdArgs) error {
 	if running {
 		fmt.Fprintln(r.out, r.con.style("the run is still going: judged on the trace so far, as if it ended now", color.Faint))
 	}
-	t, err := r.cur.tr.read()
+	ix, done, err := r.cur.tr.index()
 	if err != nil {
 		return err
 	}
-	rep := check.Run(t, check.Options{Interrupted: running})
+	defer done()
+	rep, err := check.RunIndex(ix, check.Options{Interrupted: running})
+	if err != nil {
+		return err
+	}
 	rep.Print(r.out, r.con.color)
 	if rep.Failed() {
 		fmt.Fprintf(r.out, "the lines cited are those of %s\n", r.cur.tr.file.Path)
@@ -292,7 +296,15 @@ func cmdDiagram(r *repl, _ context.Context, a cmdArgs) error {
 	if r.cur == nil {
 		return errors.New("no run yet; `run` starts the system")
 	}
-	t, err := r.cur.tr.read()
+	ix, done, err := r.cur.tr.index()
+	if err != nil {
+		return err
+	}
+	defer done()
+	if why := diagram.TooLong(ix.Events); why != "" {
+		return fmt.Errorf("no diagram: the run has %s; `timeline 60` shows its end, `check` judges all of it", why)
+	}
+	t, err := ix.Read()
 	if err != nil {
 		return err
 	}
@@ -329,12 +341,17 @@ func cmdTimeline(r *repl, _ context.Context, a cmdArgs) error {
 		}
 		n = v
 	}
-	t, err := r.cur.tr.read()
+	ix, done, err := r.cur.tr.index()
 	if err != nil {
 		return err
 	}
-	return diagram.Timeline(r.out, t, diagram.TimelineOptions{Last: n, Color: r.con.color,
-		Violations: runview.Violations(runview.Check(t, false))})
+	defer done()
+	rep, err := check.RunIndex(ix, check.Options{})
+	if err != nil {
+		return err
+	}
+	return diagram.TimelineIndex(r.out, ix, diagram.TimelineOptions{Last: n, Color: r.con.color,
+		Violations: runview.Violations(rep)})
 }
 
 func cmdExplore(r *repl, ctx context.Context, a cmdArgs) error {

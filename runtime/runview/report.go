@@ -22,6 +22,28 @@ func Check(t *trace.Trace, interrupted bool) *check.Report {
 	return check.Run(t, check.Options{Interrupted: interrupted})
 }
 
+// CheckIndex judges a finished (or interrupted) run from its trace file,
+// walking it (check.RunIndex): the memory is what is concurrent in the
+// run, not its length.
+func CheckIndex(ix *trace.Index, interrupted bool) (*check.Report, error) {
+	return check.RunIndex(ix, check.Options{Interrupted: interrupted})
+}
+
+// WriteDiagramIndex writes the diagram of the trace ix indexes into w,
+// with r's failures, reading the trace whole for it. A trace too long to
+// draw (diagram.TooLong) gets a page that says so and what to look at
+// instead, and tooLong says why.
+func WriteDiagramIndex(w io.Writer, ix *trace.Index, r *check.Report, instead string) (tooLong string, err error) {
+	if why := diagram.TooLong(ix.Events); why != "" {
+		return why, diagram.TooLongPage(w, "mutexlab: "+ix.Meta.Scenario, ix.Events, instead)
+	}
+	t, err := ix.Read()
+	if err != nil {
+		return "", err
+	}
+	return "", diagram.HTML(w, t, diagram.Options{Violations: Violations(r)})
+}
+
 // Violations turns the report's failures into what the diagram draws in red.
 func Violations(r *check.Report) []diagram.Violation {
 	if r == nil {

@@ -136,54 +136,81 @@ type Ending struct {
 // order (nil: as they are); a state's Block indexes events. nodes gives
 // the order in which stalled nodes are listed.
 func End(nodes []string, events []Event, order []int) Ending {
-	type key struct {
-		from, to string
-		seq      int64
-	}
-	end := Ending{States: map[string]*NodeState{}, InFlight: map[string]int{}}
-	state := func(id string) *NodeState {
-		s := end.States[id]
-		if s == nil {
-			ns := NewNodeState()
-			s = &ns
-			end.States[id] = s
-		}
-		return s
-	}
-	for _, id := range nodes {
-		state(id)
-	}
-	open := map[key]bool{}
+	x := NewEnder(nodes)
 	if order == nil {
-		order = make([]int, len(events))
-		for i := range order {
-			order[i] = i
+		for i := range events {
+			x.Apply(i, &events[i])
+		}
+	} else {
+		for _, i := range order {
+			x.Apply(i, &events[i])
 		}
 	}
-	for _, i := range order {
-		e := &events[i]
-		if e.Node == "" {
-			continue
-		}
-		state(e.Node).Apply(i, e)
-		switch e.Ev {
-		case Send:
-			k := key{e.Node, e.To, e.Seq}
-			if open[k] {
-				delete(open, k) // its receive came first
-			} else {
-				open[k] = true
-			}
-		case Recv, Drop:
-			k := key{e.From, e.Node, e.Seq}
-			if open[k] {
-				delete(open, k)
-			} else {
-				open[k] = true // before its send, in file order
-			}
-		}
+	return x.Ending(nodes)
+}
+
+// Ender is End one event at a time, for a reader that walks a trace
+// rather than holding it (Index.Walk): what it keeps is each node's state
+// and the messages in flight.
+type Ender struct {
+	end  Ending
+	open map[msgKey]bool // sent and not received or dropped, or the other way round
+}
+
+// NewEnder starts the fold with nodes in their first state.
+func NewEnder(nodes []string) *Ender {
+	x := &Ender{end: Ending{States: map[string]*NodeState{}, InFlight: map[string]int{}}, open: map[msgKey]bool{}}
+	for _, id := range nodes {
+		x.State(id)
 	}
-	for k := range open {
+	return x
+}
+
+// State returns the state of node id so far.
+func (x *Ender) State(id string) *NodeState {
+	s := x.end.States[id]
+	if s == nil {
+		ns := NewNodeState()
+		s = &ns
+		x.end.States[id] = s
+	}
+	return s
+}
+
+// Apply moves the fold past event e, the i-th in the caller's numbering;
+// each node's events must come in the node's own order.
+func (x *Ender) Apply(i int, e *Event) {
+	if e.Node == "" {
+		return
+	}
+	x.State(e.Node).Apply(i, e)
+	var k msgKey
+	switch e.Ev {
+	case Send:
+		k = msgKey{e.Node, e.To, e.Seq}
+	case Recv, Drop:
+		k = msgKey{e.From, e.Node, e.Seq}
+	default:
+		return
+	}
+	// A send and its receive cancel out, whichever comes first.
+	if x.open[k] {
+		delete(x.open, k)
+	} else {
+		x.open[k] = true
+	}
+}
+
+// Ending is how the trace ends after the events applied so far: the
+// messages still in flight to each live node, and the stall if no node
+// can move. nodes gives the order in which stalled nodes are listed.
+func (x *Ender) Ending(nodes []string) Ending {
+	for _, id := range nodes {
+		x.State(id)
+	}
+	end := x.end
+	end.InFlight = map[string]int{}
+	for k := range x.open {
 		if st := end.States[k.to]; st != nil && st.Live() != PhaseDead && st.Live() != PhaseAbsent {
 			end.InFlight[k.to]++
 		}
