@@ -73,6 +73,10 @@ type Options struct {
 	// Lag lets the scheduler let virtual time pass while messages are
 	// in flight, as if the network delayed them arbitrarily.
 	Lag bool
+	// State records each node's algorithm state on every event it
+	// records (trace.Event.State, docs/trace.md), for the diagram's
+	// state panel. It costs time: off unless asked for.
+	State bool
 }
 
 // Result is one schedule's outcome and trace.
