@@ -21,6 +21,9 @@ type Options struct {
 	Title string
 	// Violations are drawn in red with their explanation.
 	Violations []Violation
+	// Mark lists the trace lines (Event.Line) of the events of one step
+	// to mark, such as the debug mode's current step (state.go).
+	Mark []int
 }
 
 // Geometry shared by the Go template (the static frame) and the script

@@ -56,6 +56,8 @@ type taken struct {
 	drop   bool  // replay: the message was lost on its link
 	now    int64 // the virtual time it was taken at
 	chosen bool  // by Choose, not the scheduler or the recording
+	c     Choice // what it was
+	first int    // the index of its first event
 	// among is the number of enabled steps the scheduler picked it
 	// from (0: it did not pick it); replaying its draws puts the
 	// scheduler's source where the branch left it.
@@ -117,7 +119,7 @@ func ReplaySession(rec *trace.Trace, opts ReplayOptions) (*Session, *ReplayResul
 
 // record appends the step the machine is about to take to the branch.
 func (s *Session) record(st step, drop bool) {
-	s.path = append(s.path, taken{id: st.id, drop: drop, now: s.m.now})
+	s.path = append(s.path, taken{id: st.id, drop: drop, now: s.m.now, c: s.choiceOf(st), first: len(s.m.events)})
 }
 
 // Close stops the nodes.
@@ -191,6 +193,11 @@ func (s *Session) Known() int { return len(s.path) }
 
 // AtEnd reports whether the run has ended at the current step, and how.
 func (s *Session) AtEnd() (Outcome, bool) {
+	if s.end == nil && s.pos == len(s.path) && !s.dirty {
+		if out, ended := s.ended(); ended {
+			s.end = &out
+		}
+	}
 	if s.end != nil && s.pos == len(s.path) {
 		return *s.end, true
 	}
@@ -371,6 +378,7 @@ func (s *Session) take(st step, t taken) Step {
 	m := s.m
 	c := s.choiceOf(st)
 	first := len(m.events)
+	t.c, t.first = c, first
 	s.path = append(s.path[:s.pos], t)
 	s.end = nil
 	s.pos++
@@ -405,6 +413,25 @@ func (s *Session) ended() (Outcome, bool) {
 func (s *Session) stepInfo(c Choice, t taken, first int) Step {
 	return Step{Index: s.pos, Choice: c, Drop: t.drop, T: t.now, Chosen: t.chosen,
 		Events: append([]trace.Event(nil), s.m.events[first:]...)}
+}
+
+// Last is the step that led to the current one; false at the start.
+func (s *Session) Last() (Step, bool) {
+	if s.pos == 0 {
+		return Step{}, false
+	}
+	t := s.path[s.pos-1]
+	return Step{Index: s.pos, Choice: t.c, Drop: t.drop, T: t.now, Chosen: t.chosen,
+		Events: append([]trace.Event(nil), s.m.events[t.first:]...)}, true
+}
+
+// Ahead is the branch's next step, when the branch goes on past the
+// current one.
+func (s *Session) Ahead() (Choice, bool) {
+	if s.pos < len(s.path) {
+		return s.path[s.pos].c, true
+	}
+	return Choice{}, false
 }
 
 // Goto moves to step k: back by running the branch again from the start,
