@@ -53,11 +53,11 @@ type Session struct {
 // taken is one step of the branch.
 type taken struct {
 	id     uint64
-	drop   bool  // replay: the message was lost on its link
-	now    int64 // the virtual time it was taken at
-	chosen bool  // by Choose, not the scheduler or the recording
-	c     Choice // what it was
-	first int    // the index of its first event
+	drop   bool   // replay: the message was lost on its link
+	now    int64  // the virtual time it was taken at
+	chosen bool   // by Choose, not the scheduler or the recording
+	c      Choice // what it was
+	first  int    // the index of its first event
 	// among is the number of enabled steps the scheduler picked it
 	// from (0: it did not pick it); replaying its draws puts the
 	// scheduler's source where the branch left it.
