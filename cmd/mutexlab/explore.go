@@ -104,6 +104,7 @@ type exploreFlags struct {
 	maxSteps   int
 	workers    int
 	asJSON     bool
+	state      bool // record the nodes' algorithm state on every event
 	color      bool // the report in colors
 
 	// For the replay command line.
@@ -122,6 +123,7 @@ func (f *exploreFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.maxSteps, "max-steps", 0, fmt.Sprintf("steps after which a schedule counts as a livelock (default %d per round)", sim.DefaultMaxSteps))
 	fs.IntVar(&f.workers, "workers", 0, "schedules run in parallel (default: the number of CPUs); the result does not depend on it")
 	fs.BoolVar(&f.asJSON, "json", false, "print the result as JSON")
+	fs.BoolVar(&f.state, "state", false, "record each node's algorithm state on every event, for the diagram's state panel (slower)")
 }
 
 // scenarioArgOf names a loaded scenario the way the command line would.
@@ -161,7 +163,7 @@ func runExplore(ctx context.Context, w io.Writer, s *scenario.Scenario, dirs []s
 	single := xf.runs == 1 && !xf.exhaustive
 	var kept *trace.Trace
 	opts := sim.ExploreOptions{Scenario: s, Lib: lib, Version: Version, Runs: xf.runs, Seed: xf.seed,
-		Exhaustive: xf.exhaustive, MaxSteps: xf.maxSteps, Lag: xf.lag, Workers: xf.workers,
+		Exhaustive: xf.exhaustive, MaxSteps: xf.maxSteps, Lag: xf.lag, Workers: xf.workers, State: xf.state,
 		Judge: func(t *trace.Trace) *check.Report {
 			if single {
 				kept = &trace.Trace{Meta: t.Meta, Events: append([]trace.Event(nil), t.Events...)}
