@@ -96,6 +96,7 @@ func HTML(w io.Writer, t *trace.Trace, opts Options) error {
 		CSS        template.CSS
 		JS         template.JS
 		Data       template.JS
+		Steps      stepPanel
 	}{
 		Title:      title,
 		Summary:    m.summary(),
@@ -109,6 +110,7 @@ func HTML(w io.Writer, t *trace.Trace, opts Options) error {
 		CSS:        template.CSS(pageCSS),
 		JS:         template.JS(pageJS),
 		Data:       template.JS(m.dataJSON(title, types, viols)),
+		Steps:      m.stepPanel(opts.Mark),
 	}
 	var buf bytes.Buffer
 	if err := pageTmpl.Execute(&buf, data); err != nil {
