@@ -3,8 +3,10 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
+	"strconv"
 
 	"mutexlab/runtime/node"
 	"mutexlab/runtime/repl"
@@ -29,7 +31,14 @@ func runDebug(c *command, args []string) error {
 	sf.register(fs)
 	var seed int64
 	var seedSet bool
-	seedFlag(fs, &seed, &seedSet)
+	fs.Func("seed", "the schedule's seed, as explore --runs 1 --seed takes it (default: the scenario's seed)", func(v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return errors.New("expected an integer")
+		}
+		seed, seedSet = n, true
+		return nil
+	})
 	scen := fs.String("scenario", "", "with a TRACE: the scenario it ran (default: rebuilt from the trace's header)")
 	maxSteps := fs.Int("max-steps", 0, fmt.Sprintf("steps after which the run counts as a livelock (default %d per round)", sim.DefaultMaxSteps))
 	state := fs.Bool("state", false, "record each node's algorithm state on every event, for the diagram's state panel")

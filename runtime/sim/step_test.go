@@ -268,12 +268,27 @@ func TestSessionRecordsState(t *testing.T) {
 }
 
 // BenchmarkSessionBack measures back 1 and step 1 at the end of a run of
-// about a thousand events (the seed, five rounds):
+// about a thousand events (the seed, five rounds), without and with the
+// nodes' state recorded on every event (--state):
 //
 //	go test ./runtime/sim -run - -bench SessionBack -cpu 1
 func BenchmarkSessionBack(b *testing.B) {
+	for _, state := range []bool{false, true} {
+		name := "plain"
+		if state {
+			name = "state"
+		}
+		b.Run(name, func(b *testing.B) { benchSession(b, state) })
+	}
+}
+
+func benchSession(b *testing.B, state bool) {
 	s := load(b, "seed", 5)
-	ss := session(b, s, 1)
+	ss, err := NewSession(SessionOptions{Scenario: s, Lib: libFor(s), Version: "bench", Seed: 1, State: state})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ss.Close()
 	if err := ss.Goto(1 << 20); err != nil {
 		b.Fatal(err)
 	}
