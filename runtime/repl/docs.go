@@ -62,7 +62,7 @@ and ` + "`--scripts`" + ` say where its scripts are). Its commands are its own:
   that the diagram written by ` + "`diagram`" + ` shows it.
 - Fed from a pipe it runs the commands as a batch script, like the REPL:
   exit status 0 when every command succeeded, 1 otherwise. See
-  examples/debugging.txt. ` + "`help`" + ` and ` + "`quit`" + ` are as above.
+  examples/debug/eager_entry.txt. ` + "`help`" + ` and ` + "`quit`" + ` are as above.
 `
 
 // replMarkdown renders docs/repl.md from the command table.
