@@ -1,7 +1,6 @@
 package repl
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"strings"
@@ -119,6 +118,3 @@ func embeddedName(s *scenario.Scenario) string {
 	}
 	return s.File
 }
-
-// ctxDone lets long commands give way to Ctrl-C.
-func ctxDone(ctx context.Context) bool { return ctx.Err() != nil }

@@ -47,7 +47,6 @@ type Session struct {
 	// dirty: an inspect expression may have changed a node's state;
 	// the branch is run again before the machine is used.
 	dirty bool
-	err   error // the script error that ended the branch, if any
 }
 
 // taken is one step of the branch.
