@@ -106,6 +106,7 @@ type exploreFlags struct {
 	workers    int
 	asJSON     bool
 	noShrink   bool
+	state      bool // record the nodes' algorithm state on every event
 	color      bool // the report in colors
 
 	// For the replay command line.
@@ -125,6 +126,7 @@ func (f *exploreFlags) register(fs *flag.FlagSet) {
 	intFlag(fs, &f.workers, "workers", 1, 1024, "schedules run in parallel (default: the number of CPUs); the result does not depend on it")
 	fs.BoolVar(&f.asJSON, "json", false, "print the result as JSON")
 	fs.BoolVar(&f.noShrink, "no-shrink", false, "save the first failing schedule only, without looking for a shorter one")
+	fs.BoolVar(&f.state, "state", false, "record each node's algorithm state on every event, for the diagram's state panel (slower)")
 }
 
 // maxRuns is the most schedules (or livelock steps) a flag may ask for.
@@ -186,7 +188,7 @@ func runExplore(ctx context.Context, w io.Writer, s *scenario.Scenario, dirs []s
 	single := xf.runs == 1 && !xf.exhaustive
 	var kept *trace.Trace
 	opts := sim.ExploreOptions{Scenario: s, Lib: lib, Version: Version, Runs: xf.runs, Seed: xf.seed,
-		Exhaustive: xf.exhaustive, MaxSteps: xf.maxSteps, Lag: xf.lag, Workers: xf.workers,
+		Exhaustive: xf.exhaustive, MaxSteps: xf.maxSteps, Lag: xf.lag, Workers: xf.workers, State: xf.state,
 		Judge: func(t *trace.Trace) *check.Report {
 			if single {
 				kept = &trace.Trace{Meta: t.Meta, Events: append([]trace.Event(nil), t.Events...)}

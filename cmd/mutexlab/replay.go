@@ -49,6 +49,7 @@ func runReplay(c *command, args []string) error {
 	tracePath := fs.String("trace", "", "write the replayed trace to `FILE` (default: TRACE with .replay.jsonl)")
 	htmlPath := fs.String("html", "", "write the replay's space-time diagram to `FILE`")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	state := fs.Bool("state", false, "record each node's algorithm state on every event, for the diagram's state panel")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -90,7 +91,7 @@ func runReplay(c *command, args []string) error {
 		// from; --scripts says to run others.
 		changes = sim.PinRecorded(lib, rec.Meta)
 	}
-	res, err := sim.Replay(rec, sim.ReplayOptions{Lib: lib, Scenario: s, Version: Version})
+	res, err := sim.Replay(rec, sim.ReplayOptions{Lib: lib, Scenario: s, Version: Version, State: *state})
 	if err != nil {
 		return classify(err)
 	}

@@ -22,6 +22,9 @@ type Options struct {
 	Title string
 	// Violations are drawn in red with their explanation.
 	Violations []Violation
+	// Mark lists the trace lines (Event.Line) of the events of one step
+	// to mark, such as the debug mode's current step (state.go).
+	Mark []int
 }
 
 // Geometry shared by the Go template (the static frame) and the script
@@ -111,6 +114,7 @@ func HTML(w io.Writer, t *trace.Trace, opts Options) error {
 		CSS         template.CSS
 		JS          template.JS
 		Data        template.JS
+		Steps       stepPanel
 	}{
 		Title:       title,
 		Summary:     m.summary(),
@@ -127,6 +131,7 @@ func HTML(w io.Writer, t *trace.Trace, opts Options) error {
 		CSS:         template.CSS(pageCSS),
 		JS:          template.JS(pageJS),
 		Data:        template.JS(m.dataJSON(title, types, viols, stall)),
+		Steps:       m.stepPanel(opts.Mark),
 	}
 	var buf bytes.Buffer
 	if err := pageTmpl.Execute(&buf, data); err != nil {

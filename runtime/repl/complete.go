@@ -21,9 +21,9 @@ func (r *repl) complete(line string, pos int) (head string, completions []string
 	head, word := before[:start], before[start:]
 	fields := strings.Fields(head)
 	if len(fields) == 0 {
-		return head, filterPrefix(commandNames(), word), tail
+		return head, filterPrefix(commandNames(r.mode), word), tail
 	}
-	c := lookup(fields[0])
+	c := r.command(fields[0])
 	switch {
 	case strings.HasPrefix(word, "-"):
 		return head, filterPrefix(c.flags, word), tail
@@ -42,7 +42,7 @@ func (r *repl) candidates(kind argKind, word string) []string {
 	ids := r.nodeIDs()
 	switch kind {
 	case argCommand:
-		return filterPrefix(commandNames(), word)
+		return filterPrefix(commandNames(r.mode), word)
 	case argNode:
 		return filterPrefix(ids, word)
 	case argNodeOrAll:

@@ -40,13 +40,21 @@ func TestREPLDocs(t *testing.T) {
 }
 
 func TestCommandTable(t *testing.T) {
-	seen := map[string]bool{}
+	seen := map[mode]map[string]bool{modeLive: {}, modeDebug: {}}
 	for _, c := range replCommands {
-		for _, n := range append([]string{c.name}, c.aliases...) {
-			if seen[n] {
-				t.Errorf("%s is used twice", n)
+		for m, names := range seen {
+			if !c.in(m) {
+				continue
 			}
-			seen[n] = true
+			for _, n := range append([]string{c.name}, c.aliases...) {
+				if names[n] {
+					t.Errorf("%s is used twice in mode %d", n, m)
+				}
+				names[n] = true
+			}
+			if got := lookupIn(c.name, m); got != c {
+				t.Errorf("lookupIn(%s, %d) found %s", c.name, m, got.name)
+			}
 		}
 		if c.summary == "" || c.run == nil || !slices.Contains(groupOrder, c.group) {
 			t.Errorf("%s: every command needs a summary, a handler and a group", c.name)
@@ -56,9 +64,6 @@ func TestCommandTable(t *testing.T) {
 		}
 		if len(c.name)+len(c.summary) > 100 {
 			t.Errorf("%s: summary too long for one help line", c.name)
-		}
-		if got := lookup(c.name); got != c {
-			t.Errorf("lookup(%s) found %s", c.name, got.name)
 		}
 	}
 	if c := lookup("nope"); c == nil || c.run == nil {

@@ -36,27 +36,76 @@ process and leaves.
   stepped message by message with ` + "`pending`" + ` and ` + "`deliver`" + ` (examples/stepping.txt).
 `
 
+// replDebugIntro opens the debug mode's part of docs/repl.md.
+const replDebugIntro = `
+# Debugging a run: mutexlab debug
+
+` + "`mutexlab debug`" + ` opens the REPL on a simulated run held at a step, the
+same Lua scripts running in the deterministic simulator (README, "The
+simulator"). It takes a scenario and a seed
+(` + "`mutexlab debug exercises/eager_entry --seed 1`" + `: the schedule
+` + "`explore`" + ` runs for that seed), or any trace: a saved schedule of
+` + "`explore`" + `, a branch written by ` + "`save`" + `, or a real TCP run
+(` + "`mutexlab debug run.jsonl`" + `, replayed as ` + "`mutexlab replay`" + ` does; ` + "`--scenario`" + `
+and ` + "`--scripts`" + ` say where its scripts are). Its commands are its own:
+
+- A step is one delivery or one timer; step 0 is the start, every node
+  started. ` + "`step`" + ` shows each step's events with their trace lines.
+- ` + "`back`" + ` takes the run again from the start up to the step before: the
+  simulator is deterministic, so every node's Lua tables are exactly as
+  they were (a run of a thousand events takes about 2 ms).
+- ` + "`next`" + ` lists what can happen now and what is due later; ` + "`choose`" + ` takes
+  one of them instead of the scheduler's pick: a branch. ` + "`step`" + ` goes on
+  from it with the seeded scheduler, ` + "`save FILE`" + ` writes it as a trace
+  that ` + "`mutexlab replay`" + ` repeats byte for byte.
+- ` + "`--state`" + ` records every node's algorithm state on each event, so
+  that the diagram written by ` + "`diagram`" + ` shows it.
+- Fed from a pipe it runs the commands as a batch script, like the REPL:
+  exit status 0 when every command succeeded, 1 otherwise. See
+  examples/debug/eager_entry.txt. ` + "`help`" + ` and ` + "`quit`" + ` are as above.
+`
+
 // replMarkdown renders docs/repl.md from the command table.
 func replMarkdown() string {
 	var b strings.Builder
 	b.WriteString("<!-- Generated from the command table (runtime/repl/table.go) by `go generate ./runtime/repl`. Do not edit. -->\n\n")
 	b.WriteString(replDocsIntro)
+	writeGroups(&b, modeLive, "##")
+	b.WriteString(replDebugIntro)
+	writeGroups(&b, modeDebug, "##")
+	return b.String()
+}
+
+// writeGroups writes the command groups of mode m: a table each, then the
+// details of the commands that have more to say. The commands shared with
+// the live REPL are written once, with it.
+func writeGroups(b *strings.Builder, m mode, h string) {
 	for _, g := range groupOrder {
-		fmt.Fprintf(&b, "\n## %s\n\n", g)
-		b.WriteString("| command | what it does |\n| --- | --- |\n")
+		var cmds []*replCommand
 		for _, c := range replCommands {
-			if c.group != g {
-				continue
+			if c.group == g && c.in(m) && (m == modeLive || !c.in(modeLive)) {
+				cmds = append(cmds, c)
 			}
-			fmt.Fprintf(&b, "| `%s` | %s |\n", mdCell(c.usage()), mdCell(c.summary))
 		}
-		for _, c := range replCommands {
-			if c.group != g || (c.help == "" && len(c.aliases) == 0 && !c.live) {
+		if len(cmds) == 0 {
+			continue
+		}
+		fmt.Fprintf(b, "\n%s %s\n\n", h, g)
+		b.WriteString("| command | what it does |\n| --- | --- |\n")
+		for _, c := range cmds {
+			fmt.Fprintf(b, "| `%s` | %s |\n", mdCell(c.usage()), mdCell(c.summary))
+		}
+		for _, c := range cmds {
+			if c.help == "" && len(c.aliases) == 0 && !c.live {
 				continue
 			}
-			fmt.Fprintf(&b, "\n### %s\n\n`%s`: %s.\n", c.name, c.usage(), c.summary)
+			anchor := c.name
+			if m == modeDebug {
+				anchor = "debug " + c.name
+			}
+			fmt.Fprintf(b, "\n%s# %s\n\n`%s`: %s.\n", h, anchor, c.usage(), c.summary)
 			if c.help != "" {
-				fmt.Fprintf(&b, "\n```\n%s\n```\n", c.help)
+				fmt.Fprintf(b, "\n```\n%s\n```\n", c.help)
 			}
 			var notes []string
 			if len(c.aliases) > 0 {
@@ -66,11 +115,10 @@ func replMarkdown() string {
 				notes = append(notes, "Needs a running system.")
 			}
 			if len(notes) > 0 {
-				fmt.Fprintf(&b, "\n%s\n", strings.Join(notes, " "))
+				fmt.Fprintf(b, "\n%s\n", strings.Join(notes, " "))
 			}
 		}
 	}
-	return b.String()
 }
 
 // mdCell escapes text for a Markdown table cell.

@@ -177,6 +177,11 @@ func cmdInspect(r *repl, ctx context.Context, a cmdArgs) error {
 
 // formatEvent is one trace line: time, node, Lamport clock, what happened.
 func formatEvent(e trace.Event, width int) string {
+	return fmt.Sprintf("%9.3fs  %-*s  lc %-4d  %s", float64(e.T)/1e9, width, e.Node, e.LC, eventWhat(e))
+}
+
+// eventWhat says what an event is: "send REQUEST to A2 (ts 3, #1)".
+func eventWhat(e trace.Event) string {
 	var what string
 	switch e.Ev {
 	case trace.Send:
@@ -194,7 +199,7 @@ func formatEvent(e trace.Event, width int) string {
 	default:
 		what = strings.TrimSpace(e.Ev + " " + e.Text)
 	}
-	return fmt.Sprintf("%9.3fs  %-*s  lc %-4d  %s", float64(e.T)/1e9, width, e.Node, e.LC, what)
+	return what
 }
 
 func cmdTrace(r *repl, _ context.Context, a cmdArgs) error {

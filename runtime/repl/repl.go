@@ -37,6 +37,8 @@ import (
 // repl is one REPL session: the scenario loaded, the run (current or
 // last), and the ways in and out.
 type repl struct {
+	mode        mode      // live, or debug (mutexlab debug)
+	dbg         *debugger // the debug mode's run
 	p           prompter
 	con         *console
 	out         io.Writer // command output (the console)
@@ -125,7 +127,14 @@ func Run(o Options) (int, error) {
 	if _, err := r.effective(runOptions{rounds: -1}); err != nil {
 		return 0, err
 	}
-	if interactive && isatty.IsTerminal(os.Stdout.Fd()) {
+	return r.serve(), nil
+}
+
+// serve runs a session on the terminal or a pipe: the prompter, the
+// signals, the banner, then the loop until quit or the end of input. It
+// returns the session's exit status.
+func (r *repl) serve() int {
+	if r.interactive && isatty.IsTerminal(os.Stdout.Fd()) {
 		r.setPrompter(newLinerPrompter(historyPath()))
 	} else {
 		r.setPrompter(newLineReader(os.Stdin))
@@ -153,17 +162,17 @@ func Run(o Options) (int, error) {
 		}
 	}()
 
-	if interactive {
+	if r.interactive {
 		r.banner()
 	}
-	return r.loop(), nil
+	return r.loop()
 }
 
 // newREPL returns a session printing to w, and its errors to errW (nil:
 // the console, in order with the rest). It has no scenario and no
 // prompter yet.
 func newREPL(w, errW io.Writer, useColor, interactive bool) *repl {
-	r := &repl{interactive: interactive, over: overrides{rounds: -1}}
+	r := &repl{mode: modeLive, interactive: interactive, over: overrides{rounds: -1}}
 	r.con = newConsole(w, useColor)
 	r.out, r.errOut = r.con, errW
 	if errW == nil {
@@ -178,6 +187,10 @@ func (r *repl) setPrompter(p prompter) {
 }
 
 func (r *repl) banner() {
+	if r.dbg != nil {
+		r.dbg.banner(r)
+		return
+	}
 	s := r.base
 	fmt.Fprintf(r.out, "mutexlab %s: %s loaded, %d processes (%s).\n", r.version, s.Name, len(s.NodeIDs()), strings.Join(s.NodeIDs(), " "))
 	fmt.Fprintln(r.out, "`run` starts them, `help` lists the commands, Ctrl-C returns to the prompt, Ctrl-D leaves.")
@@ -185,6 +198,9 @@ func (r *repl) banner() {
 
 // prompt names the scenario and says whether its system runs.
 func (r *repl) prompt() string {
+	if r.dbg != nil {
+		return r.dbg.prompt()
+	}
 	state := ""
 	if r.running() {
 		state = " (running)"
@@ -255,8 +271,8 @@ func (r *repl) reportError(line string, err error) {
 // exec runs one command line with a context that Ctrl-C cancels.
 func (r *repl) exec(line string) error {
 	name, rest, _ := strings.Cut(line, " ")
-	c := lookup(name)
-	a := cmdArgs{args: strings.Fields(rest), rest: strings.TrimSpace(rest)}
+	c := r.command(name)
+	a := cmdArgs{args: strings.Fields(rest), rest: strings.TrimSpace(rest), cmd: c}
 	if err := r.ready(c); err != nil {
 		return err
 	}
@@ -315,6 +331,7 @@ func (r *repl) shutdown() {
 		if lr != nil {
 			lr.tr.discard()
 		}
+
 		if r.p != nil {
 			r.p.Close()
 		}

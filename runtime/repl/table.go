@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -19,6 +20,9 @@ type replCommand struct {
 	summary string // one line
 	help    string // what follows the summary in `help CMD`: details, examples
 	group   string
+	// modes are the sessions the command belongs to: the live REPL,
+	// the debug mode (mutexlab debug), or both; zero is the live REPL.
+	modes mode
 	// live commands need a running system.
 	live bool
 	// complete says what each argument is, for tab completion; the last
@@ -33,6 +37,25 @@ type replCommand struct {
 type cmdArgs struct {
 	args []string
 	rest string
+	cmd  *replCommand // the command being run, for its usage
+}
+
+// mode is a kind of session: each has its own commands in the one table,
+// and help, completion and docs/repl.md show each mode's.
+type mode uint8
+
+const (
+	modeLive  mode = 1 << iota // the REPL on a live system of processes
+	modeDebug                  // mutexlab debug: a simulated run, stepped
+	modeBoth  = modeLive | modeDebug
+)
+
+// in reports whether the command belongs to sessions of mode m.
+func (c *replCommand) in(m mode) bool {
+	if c.modes == 0 {
+		return m == modeLive
+	}
+	return c.modes&m != 0
 }
 
 // argKind says what an argument is, for completion.
@@ -59,7 +82,7 @@ const (
 	groupSession = "The session"
 )
 
-var groupOrder = []string{groupSystem, groupSteer, groupLook, groupSession}
+var groupOrder = []string{groupSystem, groupSteer, groupLook, groupMove, groupStep, groupBranch, groupSession}
 
 // replCommands is the command table. It is filled in init because the
 // help command's handler reads it.
@@ -178,43 +201,49 @@ node module, then in the globals.`,
 			run:     cmdExplore},
 
 		// The session.
-		{name: "help", aliases: []string{"h", "?"}, args: "[COMMAND]", group: groupSession, complete: []argKind{argCommand},
+		{name: "help", aliases: []string{"h", "?"}, args: "[COMMAND]", group: groupSession, modes: modeBoth, complete: []argKind{argCommand},
 			summary: "list the commands, or show one command's usage",
 			run:     cmdHelp},
-		{name: "quit", aliases: []string{"exit", "q"}, group: groupSession,
+		{name: "quit", aliases: []string{"exit", "q"}, group: groupSession, modes: modeBoth,
 			summary: "stop the system and leave (Ctrl-D too)",
 			run:     func(*repl, context.Context, cmdArgs) error { return errQuit }},
 	}
+	replCommands = append(replCommands, debugCommands()...)
 }
 
-// lookup finds a command by name or alias. It never returns nil: an
-// unknown name gets a command that says so and suggests the nearest.
-func lookup(name string) *replCommand {
+// lookup finds a live REPL command by name or alias (lookupIn).
+func lookup(name string) *replCommand { return lookupIn(name, modeLive) }
+
+// command finds a command of the session's mode.
+func (r *repl) command(name string) *replCommand { return lookupIn(name, r.mode) }
+
+// lookupIn finds a command of mode m by name or alias. It never returns
+// nil: an unknown name gets a command that says so and suggests the
+// nearest.
+func lookupIn(name string, m mode) *replCommand {
 	for _, c := range replCommands {
-		if c.name == name {
-			return c
+		if !c.in(m) {
+			continue
 		}
-		for _, a := range c.aliases {
-			if a == name {
-				return c
-			}
+		if c.name == name || slices.Contains(c.aliases, name) {
+			return c
 		}
 	}
 	return &replCommand{name: name, run: func(*repl, context.Context, cmdArgs) error {
 		msg := "unknown command; `help` lists them"
-		if s := nearestCommand(name); s != "" {
+		if s := nearestCommand(name, m); s != "" {
 			msg = fmt.Sprintf("unknown command; did you mean %s?", s)
 		}
 		return errors.New(msg)
 	}}
 }
 
-// nearestCommand is the command whose name starts with s or is one edit
-// away from it, or "".
-func nearestCommand(s string) string {
+// nearestCommand is the command of mode m whose name starts with s or is
+// one edit away from it, or "".
+func nearestCommand(s string, m mode) string {
 	var prefixed []string
 	for _, c := range replCommands {
-		if strings.HasPrefix(c.name, s) {
+		if c.in(m) && strings.HasPrefix(c.name, s) {
 			prefixed = append(prefixed, c.name)
 		}
 	}
@@ -223,7 +252,7 @@ func nearestCommand(s string) string {
 	}
 	best, bestD := "", 3
 	for _, c := range replCommands {
-		if d := editDistance(s, c.name); d < bestD {
+		if d := editDistance(s, c.name); c.in(m) && d < bestD {
 			best, bestD = c.name, d
 		}
 	}
@@ -274,22 +303,34 @@ func (c *replCommand) usageErr(format string, a ...any) error {
 	return fmt.Errorf("%s (usage: %s)", fmt.Sprintf(format, a...), c.usage())
 }
 
-// printHelp lists the commands by group.
-func printHelp(w io.Writer) {
+// printHelp lists the commands of mode m by group.
+func printHelp(w io.Writer, m mode) {
 	width := 0
 	for _, c := range replCommands {
-		width = max(width, len(c.name))
-	}
-	for i, g := range groupOrder {
-		if i > 0 {
-			fmt.Fprintln(w)
+		if c.in(m) {
+			width = max(width, len(c.name))
 		}
-		fmt.Fprintf(w, "%s:\n", g)
+	}
+	first := true
+	for _, g := range groupOrder {
+		var lines []string
 		for _, c := range replCommands {
-			if c.group == g {
-				fmt.Fprintf(w, "  %-*s  %s\n", width, c.name, c.summary)
+			if c.group == g && c.in(m) {
+				lines = append(lines, fmt.Sprintf("  %-*s  %s", width, c.name, c.summary))
 			}
 		}
+		if len(lines) == 0 {
+			continue
+		}
+		if !first {
+			fmt.Fprintln(w)
+		}
+		first = false
+		fmt.Fprintf(w, "%s:\n%s\n", g, strings.Join(lines, "\n"))
+	}
+	if m == modeDebug {
+		fmt.Fprintln(w, "\nLINK is FROM->TO, e.g. A1->A2; EVENT is a trace line. `help COMMAND` shows a command's usage.")
+		return
 	}
 	fmt.Fprintln(w, "\nLINK is FROM->TO, e.g. A1->A2. `help COMMAND` shows a command's usage.")
 }
@@ -313,10 +354,10 @@ func printCommandHelp(w io.Writer, c *replCommand) {
 
 func cmdHelp(r *repl, _ context.Context, a cmdArgs) error {
 	if len(a.args) == 0 {
-		printHelp(r.out)
+		printHelp(r.out, r.mode)
 		return nil
 	}
-	c := lookup(a.args[0])
+	c := r.command(a.args[0])
 	if c.group == "" {
 		return fmt.Errorf("no command %q; `help` lists them", a.args[0])
 	}
@@ -324,12 +365,15 @@ func cmdHelp(r *repl, _ context.Context, a cmdArgs) error {
 	return nil
 }
 
-// commandNames returns every name and alias, sorted, for completion.
-func commandNames() []string {
+// commandNames returns every name and alias of mode m, sorted, for
+// completion.
+func commandNames(m mode) []string {
 	var names []string
 	for _, c := range replCommands {
-		names = append(names, c.name)
-		names = append(names, c.aliases...)
+		if c.in(m) {
+			names = append(names, c.name)
+			names = append(names, c.aliases...)
+		}
 	}
 	sort.Strings(names)
 	return names

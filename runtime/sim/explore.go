@@ -40,6 +40,9 @@ type ExploreOptions struct {
 	MaxSteps int
 	// Lag lets messages be overtaken by later timers (see Options.Lag).
 	Lag bool
+	// State records each node's algorithm state on its events
+	// (Options.State), in every schedule.
+	State bool
 	// Workers run a random walk's schedules in parallel; 0: GOMAXPROCS.
 	// The result does not depend on it.
 	Workers int
@@ -212,7 +215,7 @@ func (x *explorer) judge(m *machine, out Outcome) *Failure {
 }
 
 func (x *explorer) machineOptions(seed int64) Options {
-	return Options{Seed: seed, MaxSteps: x.opts.MaxSteps, Lag: x.opts.Lag}
+	return Options{Seed: seed, MaxSteps: x.opts.MaxSteps, Lag: x.opts.Lag, State: x.opts.State}
 }
 
 // random runs schedules Seed, Seed+1, ... on parallel workers. Indices

@@ -85,6 +85,7 @@ type machine struct {
 	// steps enabled), as an index among them: the schedule, for Shrink
 	// to replay and simplify with a guided policy.
 	picks []int32
+	state bool // record each node's algorithm state on its events (Options.State)
 
 	now    int64
 	steps  int
@@ -106,6 +107,9 @@ type machine struct {
 
 	// observe, when set, sees every event as it is recorded (replay).
 	observe func(node int, e *trace.Event)
+	// taken, when set, sees every step just before it is taken (the
+	// debug session's branch, step.go).
+	taken func(s step, drop bool)
 }
 
 type channel struct {
@@ -150,7 +154,7 @@ type step struct {
 
 func newMachine(w *world, opts Options) *machine {
 	n := len(w.ids)
-	m := &machine{w: w, seed: opts.Seed, maxSteps: opts.MaxSteps, lag: opts.Lag, cut: opts.Cut,
+	m := &machine{w: w, seed: opts.Seed, maxSteps: opts.MaxSteps, lag: opts.Lag, cut: opts.Cut, state: opts.State,
 		nodes: make([]*node.Node, n), hosts: make([]host, n), chans: make([]channel, n*n),
 		counts: make([]int, n), hist: make([]uint64, n)}
 	if m.maxSteps <= 0 {
@@ -218,6 +222,9 @@ func (h host) Record(e trace.Event) {
 		e.Seq, m.inbound = m.inbound, 0
 	}
 	e.Line = len(m.events) + 2 // the meta header is line 1
+	if m.state && m.nodes[h.i] != nil {
+		e.State = m.nodes[h.i].StateFields()
+	}
 	m.events = append(m.events, e)
 	if m.observe != nil {
 		m.observe(h.i, &m.events[len(m.events)-1])
@@ -339,6 +346,12 @@ func (m *machine) enabled() []step {
 // exec takes one step; an error is the script error of the node that
 // took it.
 func (m *machine) exec(s step) error {
+	if m.taken != nil {
+		m.taken(s, false)
+	}
+	if m.state && s.node >= 0 {
+		defer m.settleState(s.node, len(m.events))
+	}
 	m.steps++
 	switch s.kind {
 	case advance:
@@ -358,6 +371,29 @@ func (m *machine) exec(s step) error {
 		return m.nodes[s.node].Fire(t.id)
 	}
 	return nil
+}
+
+// settleState gives the last event a step recorded the node's state at
+// the end of the step: a handler's changes after its recv event show on
+// the recv when the handler records nothing else.
+func (m *machine) settleState(node, first int) {
+	if k := len(m.events) - 1; k >= first && m.nodes[node] != nil && m.events[k].Node == m.w.ids[node] {
+		m.events[k].State = m.nodes[node].StateFields()
+	}
+}
+
+// drop loses the message of deliver step s: the node records it as
+// dropped, so that its channel's numbering goes on (replay of a run
+// where a link lost messages).
+func (m *machine) drop(s step) {
+	if m.taken != nil {
+		m.taken(s, true)
+	}
+	m.steps++
+	p := m.take(s)
+	m.inbound = p.seq
+	m.nodes[s.node].Drop(p.m)
+	m.inbound = 0
 }
 
 // take removes the message of deliver step s from its channel.

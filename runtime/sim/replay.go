@@ -21,6 +21,9 @@ type ReplayOptions struct {
 	// MaxSteps bounds the replay; 0: DefaultMaxSteps per round, at least
 	// twice the recording's events.
 	MaxSteps int
+	// State records each node's algorithm state on its events
+	// (Options.State).
+	State bool
 }
 
 // ReplayResult is a replayed run.
@@ -128,32 +131,40 @@ func childrenOf(s *scenario.Scenario, id string) []string {
 // recording until the first event that differs, reports it, and then
 // goes on with a schedule of its own.
 func Replay(rec *trace.Trace, opts ReplayOptions) (*ReplayResult, error) {
+	m, r, err := prepareReplay(rec, opts)
+	if err != nil {
+		return nil, err
+	}
+	out := r.run()
+	r.stop(out)
+	res := m.result(out, true)
+	res.Trace.Meta.Seed = rec.Meta.Seed
+	return &ReplayResult{Trace: res.Trace, Outcome: out, Err: m.err, Steps: m.steps, Divergence: r.div,
+		Recorded: csOrder(rec.Events, true), Replayed: csOrder(res.Trace.Events, false)}, nil
+}
+
+// prepareReplay builds the machine of a replay and its replayer.
+func prepareReplay(rec *trace.Trace, opts ReplayOptions) (*machine, *replayer, error) {
 	s := opts.Scenario
 	if s == nil {
 		var err error
 		if s, err = ScenarioFromMeta(rec.Meta); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	w, err := newWorld(s, opts.Lib, opts.Version)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	w.reorder = true // deliveries follow the recording, whatever the scenario says
 	for i := range w.delay {
 		w.delay[i], w.jitter[i] = 0, 0
 	}
-	m := newMachine(w, Options{Seed: rec.Meta.Seed, MaxSteps: opts.MaxSteps})
+	m := newMachine(w, Options{Seed: rec.Meta.Seed, MaxSteps: opts.MaxSteps, State: opts.State})
 	if opts.MaxSteps <= 0 {
 		m.maxSteps = max(m.maxSteps, 2*len(rec.Events))
 	}
-	r := newReplayer(m, rec)
-	out := r.run()
-	m.stopAfter(out)
-	res := m.result(out, true)
-	res.Trace.Meta.Seed = rec.Meta.Seed
-	return &ReplayResult{Trace: res.Trace, Outcome: out, Err: m.err, Steps: m.steps, Divergence: r.div,
-		Recorded: csOrder(rec.Events, true), Replayed: csOrder(res.Trace.Events, false)}, nil
+	return m, newReplayer(m, rec), nil
 }
 
 // replayer steers a machine through a recording.
@@ -166,11 +177,16 @@ type replayer struct {
 	end   []int // per node, how many of them the replay must go through
 	div   *Divergence
 	free  bool // off the recording: any schedule will do
+	// simulated: the recording is a simulated run's, whose virtual times
+	// the replay takes over, so that it repeats the run byte for byte.
+	simulated bool
+	exits     []string // per node, the recorded exit's text, "" if none
 }
 
 func newReplayer(m *machine, rec *trace.Trace) *replayer {
 	n := len(m.w.ids)
-	r := &replayer{m: m, rec: make([][]trace.Event, n), end: make([]int, n), recvs: make([][]trace.Event, n)}
+	r := &replayer{m: m, rec: make([][]trace.Event, n), end: make([]int, n), recvs: make([][]trace.Event, n),
+		simulated: rec.Meta.Mode == "sim", exits: make([]string, n)}
 	for _, e := range rec.Events {
 		if i, ok := m.w.index[e.Node]; ok {
 			r.rec[i] = append(r.rec[i], e)
@@ -182,7 +198,7 @@ func newReplayer(m *machine, rec *trace.Trace) *replayer {
 		// normally) is not replayed.
 		for k, e := range evs {
 			if e.Ev == trace.Exit {
-				r.end[i] = k
+				r.end[i], r.exits[i] = k, e.Text
 				break
 			}
 		}
@@ -271,6 +287,11 @@ func (r *replayer) run() Outcome {
 			if s.kind == fire && s.at > m.now {
 				m.now = s.at
 			}
+			// A simulated run delivered a message at its recv's virtual
+			// time (after the link's delay); a timer fires when due.
+			if e := r.next(s.node); r.simulated && s.kind == deliver && e != nil && e.T > m.now {
+				m.now = e.T
+			}
 		} else {
 			var ok bool
 			if s, ok = r.loose(); !ok {
@@ -282,11 +303,7 @@ func (r *replayer) run() Outcome {
 			n := len(m.w.ids)
 			from := m.w.ids[s.ch/n]
 			if e := r.nextRecv(s.node); e != nil && e.Ev == trace.Drop && e.From == from && e.Seq == s.seq {
-				m.steps++
-				p := m.take(s)
-				m.inbound = p.seq
-				m.nodes[s.node].Drop(p.m)
-				m.inbound = 0
+				m.drop(s)
 			} else {
 				err = m.exec(s)
 			}
@@ -299,6 +316,23 @@ func (r *replayer) run() Outcome {
 			return Failed
 		}
 	}
+}
+
+// stop stops the nodes after the replay. A simulated recording that was
+// followed to its end ends each node as recorded (stalled, say), so that
+// the replay repeats it byte for byte.
+func (r *replayer) stop(out Outcome) {
+	m := r.m
+	if out != Ended || !r.simulated || r.div != nil {
+		m.stopAfter(out)
+		return
+	}
+	m.stop(func(i int) string {
+		if r.exits[i] != "" {
+			return r.exits[i]
+		}
+		return trace.ExitStopped
+	})
 }
 
 // loose picks the next step once the replay has left its recording:

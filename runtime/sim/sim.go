@@ -79,6 +79,10 @@ type Options struct {
 	// what completed (Shrink cuts a counterexample right after its
 	// failure shows).
 	Cut int
+	// State records each node's algorithm state on every event it
+	// records (trace.Event.State, docs/trace.md), for the diagram's
+	// state panel. It costs time: off unless asked for.
+	State bool
 }
 
 // Result is one schedule's outcome and trace.

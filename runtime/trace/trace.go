@@ -105,6 +105,11 @@ type Event struct {
 	Text    string          `json:"text,omitempty"`
 	On      string          `json:"on,omitempty"`   // block: the wait as text, for people
 	Wait    *Wait           `json:"wait,omitempty"` // block: the wait as data
+	// State is the node's algorithm state after the event, field by
+	// field (the algorithm module's table without its functions, each
+	// value as inspect shows it); only simulated runs asked for it
+	// record it (--state).
+	State map[string]string `json:"state,omitempty"`
 
 	// Line is the event's line number in the file it was read from.
 	Line int `json:"-"`

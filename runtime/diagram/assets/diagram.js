@@ -472,6 +472,7 @@
     gConc.innerHTML = '';
     gHl.innerHTML = '';
     var i = pinned >= 0 ? pinned : hover;
+    emit('select', i);
     if (i < 0) return 0;
     if (!dotMap) {
       dotMap = new Map();
@@ -591,6 +592,7 @@
     root.setAttribute('data-mode', mode);
     root.setAttribute('data-detail', detail ? '1' : '0');
     root.setAttribute('data-ready', '1');
+    emit('render');
   }
   function schedule() {
     if (!pending) { pending = true; window.requestAnimationFrame(render); }
@@ -729,6 +731,30 @@
     });
   });
   window.addEventListener('resize', schedule);
+
+  // Hooks for the step panel (state.js, state.go): it hears what is
+  // selected and drawn, and pins events.
+  var hooks = { select: [], render: [] };
+  function emit(name, x) { if (hooks) hooks[name].forEach(function (f) { f(x); }); }
+  window.mutexlabDiagram = {
+    data: D, laneEv: laneEv, lane: lane, laneY: laneY, laneID: laneID, describe: describe, line: line,
+    on: function (name, f) { hooks[name].push(f); },
+    pinned: function () { return pinned; },
+    x: function (i) { return X(P[i]); },
+    plot: byId('plot'), width: function () { return W; },
+    // pin pins event i (-1: none), bringing it into view.
+    pin: function (i) {
+      pinned = i;
+      hover = -1;
+      hideTip();
+      if (i >= 0 && (P[i] < v0 || P[i] > v1)) {
+        var s = v1 - v0;
+        v0 = P[i] - s / 2;
+        v1 = P[i] + s / 2;
+      }
+      render();
+    }
+  };
 
   W = svg.getBoundingClientRect().width || W;
   focusFailure();
