@@ -46,7 +46,10 @@ return M
 `
 	scen := `return { name = "stubborn", token = "token",
   groups = { { id = "A", algorithm = "stubborn", lightweights = 3 }, { id = "B", algorithm = "stubborn", lightweights = 2 } },
-  cs = { prints = 1, interval = 0 }, rounds = 1 }`
+  cs = { prints = 1, interval = 0 }, rounds = 1,
+  -- Every request crosses the others: each lightweight has asked before
+  -- a peer's REQUEST reaches it, however fast the nodes start.
+  network = { delay = 0.02 } }`
 	for name, body := range map[string]string{"stubborn.lua": algo, "scenario.lua": scen} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
 			t.Fatal(err)
