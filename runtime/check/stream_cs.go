@@ -167,7 +167,7 @@ func (c *csState) event(s *stream) {
 func (c *csState) forget(s *stream) {
 	kept := c.live[:0]
 	for _, k := range c.live {
-		if k.exit == nil || c.heardByAll(s, k) == false {
+		if k.exit == nil || !c.heardByAll(s, k) {
 			kept = append(kept, k)
 		}
 	}

@@ -79,20 +79,6 @@ func (cr *chunkReader) read(dst [][]byte) ([][]byte, int, error) {
 	return dst, n, err
 }
 
-// readLine reads until one line is complete and returns it; lines read
-// past it are kept for the next read.
-func (cr *chunkReader) readLine() ([]byte, [][]byte, error) {
-	for {
-		lines, _, err := cr.read(nil)
-		if len(lines) > 0 {
-			return lines[0], lines[1:], nil
-		}
-		if err != nil {
-			return nil, nil, err
-		}
-	}
-}
-
 // connWatch is what Stop and exited know of a control connection's
 // reading, without a lock.
 type connWatch struct {
