@@ -271,7 +271,22 @@ func TestSteerNodesAndPartition(t *testing.T) {
 	c := l.c
 
 	// A paused node handles nothing: what is sent to it waits, its clock
-	// stands still.
+	// stands still. Paused while it waits for its grant, something is
+	// sure to come for it (paused inside its critical section, nobody
+	// might send it anything).
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		st, err := c.Status(ctx, "A1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.State == "waiting for grant" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("A1 never waited for its grant: %s", st.State)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	if err := c.Pause(ctx, "A1"); err != nil {
 		t.Fatal(err)
 	}
