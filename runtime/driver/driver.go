@@ -42,6 +42,9 @@ type Driver struct {
 	// Commands are applied between events (control.go); nil when nobody
 	// controls the node.
 	Commands <-chan Request
+	// Faults is the driver's share of the scenario's fault plan
+	// (faults.go).
+	Faults Faults
 
 	node   *node.Node
 	rng    *rand.Rand
@@ -50,6 +53,17 @@ type Driver struct {
 	order  int64 // arrival counter: ties go to the first arrival
 	paused bool
 	wake   *time.Timer
+	start  int64 // when Run started, on the run's clock: timed faults count from it
+
+	// inbound is the number on its channel of the message being
+	// delivered or dropped, for its event: the driver numbers what
+	// arrives, so that a duplicate keeps its original's number and the
+	// numbering stays in step with the sender's.
+	inbound    int64
+	dupIn      bool   // the message being delivered is a duplicate
+	dropReason string // why the message being dropped is lost
+	afterSend  *Trigger
+	crashed    bool
 }
 
 type timer struct {
@@ -61,6 +75,9 @@ type pending struct {
 	m     wire.Message
 	at    int64 // deliverable from
 	order int64
+	seq   int64 // its number on the link, from 1
+	lost  bool  // lost by the link's loss probability: dropped in its turn
+	dup   bool  // the second delivery of a duplicated message
 }
 
 // link is one incoming channel (from -> this node).
@@ -73,24 +90,67 @@ type link struct {
 	cut     bool
 	delay   *float64 // REPL override, seconds
 	dropped int
+	arrived int64      // messages that came in on the link so far
+	rng     *rand.Rand // loss and duplication draws (faults.go); nil until needed
 }
 
 // Now implements Host.
 func (d *Driver) Now() int64 { return time.Since(d.Epoch).Nanoseconds() }
 
-// Send implements Host.
-func (d *Driver) Send(to string, m wire.Message) error { return d.Transport.Send(to, m) }
+// Send implements Host. A send that completes a crash or pause trigger
+// (Faults) is carried out once its message has left.
+func (d *Driver) Send(to string, m wire.Message) error {
+	if d.crashed {
+		return nil
+	}
+	err := d.Transport.Send(to, m)
+	if t := d.afterSend; t != nil {
+		d.afterSend = nil
+		d.act(t)
+	}
+	return err
+}
 
 // SetTimer implements Host.
 func (d *Driver) SetTimer(at int64, id uint64) {
 	d.timers = append(d.timers, timer{at, id})
 }
 
-// Record implements Host.
+// Record implements Host. A receive or drop gets the number the driver
+// gave its message and, for a duplicate or a loss, says so.
 func (d *Driver) Record(e trace.Event) {
+	if d.crashed {
+		return // the process is dead: what it would do after is not
+	}
+	if d.inbound != 0 && (e.Ev == trace.Recv || e.Ev == trace.Drop) {
+		e.Seq, d.inbound = d.inbound, 0
+		if e.Ev == trace.Recv {
+			e.Dup = d.dupIn
+		} else {
+			e.Reason = d.dropReason
+		}
+	}
 	if d.Sink != nil {
 		d.Sink.Record(e)
 	}
+	if len(d.Faults.Own) > 0 {
+		d.noteEvent(&e)
+	}
+}
+
+// deliver hands p to the node, numbered.
+func (d *Driver) deliver(p pending) error {
+	d.inbound, d.dupIn = p.seq, p.dup
+	err := d.node.Deliver(p.m)
+	d.inbound, d.dupIn = 0, false
+	return err
+}
+
+// drop has the node record p as lost, numbered, for reason.
+func (d *Driver) drop(p pending, reason string) {
+	d.inbound, d.dropReason = p.seq, reason
+	d.node.Drop(p.m)
+	d.inbound, d.dropReason = 0, ""
 }
 
 // Run starts n and drives it until ctx ends or the node fails. On return
@@ -106,13 +166,31 @@ func (d *Driver) Run(ctx context.Context, n *node.Node) error {
 	}
 	d.wake = time.NewTimer(time.Hour)
 	defer d.wake.Stop()
-	if err := n.Start(); err != nil {
+	d.start = d.Now()
+	// A fault at 0 comes before anything else.
+	for t := d.dueTrigger(d.start); t != nil && !d.crashed; t = d.dueTrigger(d.start) {
+		d.act(t)
+	}
+	if d.crashed {
+		n.Stop(trace.Crash)
+		return ErrCrashed
+	}
+	if err := n.Start(); err != nil || d.crashed {
+		if d.crashed {
+			n.Stop(trace.Crash)
+			return ErrCrashed
+		}
 		n.Stop("error")
 		return err
 	}
 	in := d.Transport.Incoming()
 	for {
-		if err := d.step(); err != nil {
+		err := d.step()
+		if d.crashed {
+			n.Stop(trace.Crash) // records nothing: only closes the VM
+			return ErrCrashed
+		}
+		if err != nil {
 			n.Stop("error")
 			return err
 		}
@@ -151,14 +229,17 @@ func (d *Driver) link(from string) *link {
 	return l
 }
 
-// arrive queues a message on its link with the link's delay.
+// arrive queues a message on its link with the link's delay; a lost
+// one is queued too, and dropped in its turn, so the link's order holds.
 func (d *Driver) arrive(m wire.Message) {
 	l := d.link(m.Sender)
 	now := d.Now()
+	l.arrived++
 	if l.cut {
-		d.node.Drop(m)
+		d.drop(pending{m: m, seq: l.arrived}, trace.ReasonCut)
 		return
 	}
+	lost, dup := d.fate(m.Sender, l)
 	shape := d.Network.LinkFor(m.Sender, d.node.ID())
 	delay := shape.Delay
 	if l.delay != nil {
@@ -173,13 +254,21 @@ func (d *Driver) arrive(m wire.Message) {
 	}
 	l.last = at
 	d.order++
-	l.queue = append(l.queue, pending{m: m, at: at, order: d.order})
+	l.queue = append(l.queue, pending{m: m, at: at, order: d.order, seq: l.arrived, lost: lost})
+	if dup {
+		d.order++
+		l.queue = append(l.queue, pending{m: m, at: at, order: d.order, seq: l.arrived, dup: true})
+	}
 }
 
 // step handles everything due now, earliest first.
 func (d *Driver) step() error {
-	for !d.paused {
+	for !d.paused && !d.crashed {
 		now := d.Now()
+		if t := d.dueTrigger(now); t != nil {
+			d.act(t)
+			continue
+		}
 		var (
 			best   *link
 			bestAt int64
@@ -210,13 +299,19 @@ func (d *Driver) step() error {
 			if best.held {
 				best.credit--
 			}
-			if best.drops > 0 {
+			switch {
+			case p.dup && best.drops > 0:
+				continue // its original's fate was drawn; a copy is not a message of its own
+			case p.lost:
+				d.drop(p, trace.ReasonLoss)
+				continue
+			case best.drops > 0:
 				best.drops--
 				best.dropped++
-				d.node.Drop(p.m)
+				d.drop(p, trace.ReasonSteered)
 				continue
 			}
-			if err := d.node.Deliver(p.m); err != nil {
+			if err := d.deliver(p); err != nil {
 				return err
 			}
 		case ti >= 0:
@@ -245,6 +340,9 @@ func (d *Driver) rearm() {
 			if next < 0 || t.at < next {
 				next = t.at
 			}
+		}
+		if at := d.nextTrigger(); at >= 0 && (next < 0 || at < next) {
+			next = at
 		}
 	}
 	if !d.wake.Stop() {

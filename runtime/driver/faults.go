@@ -1,0 +1,158 @@
+package driver
+
+import (
+	"math/rand"
+
+	"mutexlab/runtime/scenario"
+	"mutexlab/runtime/trace"
+)
+
+// The part of a scenario's fault plan (docs/scenario.md, Faults) that a
+// node's own driver carries out, so that it is exact with respect to the
+// node's events: the loss and duplication of its incoming links, drawn
+// at the receiver like the delay, and its own crashes and pauses, at a
+// time or right after its Count-th event of a kind. The launcher
+// (runtime/cluster) carries out the rest: cuts and partitions through the
+// link commands, the SIGCONT that ends a pause, restarts.
+
+// Faults configures the driver's share of the plan; the zero value has none.
+type Faults struct {
+	// Link returns the loss and duplicate probabilities of the link from
+	// -> this node; nil: neither.
+	Link func(from string) LinkFaults
+	// Own are this node's crashes and pauses.
+	Own []Trigger
+	// Crash ends the process for good (SIGKILL), once the driver has
+	// recorded the crash event and the messages already sent have left;
+	// it flushes the trace first. A Crash that returns (a test's) stops
+	// the driver as if the process had died: nothing more is recorded or
+	// sent, and Run returns ErrCrashed.
+	Crash func()
+	// Pause stops the process (SIGSTOP) after the pause event is
+	// recorded and flushed, and returns once it is continued; the driver
+	// then records the resume event. Duration is the planned pause in
+	// run nanoseconds (someone else continues the process).
+	Pause func(duration int64)
+}
+
+// LinkFaults are a link's probabilities of losing a message and of
+// delivering it twice, each in [0, 1].
+type LinkFaults struct{ Loss, Duplicate float64 }
+
+// Trigger is one crash or pause of this node.
+type Trigger struct {
+	Kind string // trace.Crash or trace.Pause
+	// At is when, in run nanoseconds after the driver starts (speed
+	// applied), when After is "".
+	At int64
+	// After is an event kind of this node (cs_enter, cs_exit, send,
+	// recv): the fault comes right after its Count-th such event.
+	After string
+	Count int
+	// Duration of a pause, in run nanoseconds.
+	Duration int64
+
+	seen  int
+	fired bool
+}
+
+// ErrCrashed is Run's error when the node crashed by plan and Faults.Crash
+// returned (only in tests: a real crash never returns).
+var ErrCrashed = errorString("crashed by the scenario's fault plan")
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
+
+// linkRand is the random stream of one incoming link: the receiver's
+// seed mixed with the sender's id, so the k-th message on a link is lost
+// or duplicated the same way in every run of the seed, whatever the
+// other links do.
+func (d *Driver) linkRand(from string) *rand.Rand {
+	return rand.New(rand.NewSource(scenario.NodeSeed(d.Seed, from)))
+}
+
+// fate draws, for a message arriving on l, whether it is lost and
+// whether it is delivered twice.
+func (d *Driver) fate(from string, l *link) (lost, dup bool) {
+	if d.Faults.Link == nil {
+		return false, false
+	}
+	f := d.Faults.Link(from)
+	if f.Loss <= 0 && f.Duplicate <= 0 {
+		return false, false
+	}
+	if l.rng == nil {
+		l.rng = d.linkRand(from)
+	}
+	// Two draws per message, always: what one link's k-th message gets
+	// does not depend on the probabilities' being zero or not.
+	a, b := l.rng.Float64(), l.rng.Float64()
+	return a < f.Loss, a >= f.Loss && b < f.Duplicate
+}
+
+// noteEvent counts e for the triggers waiting for its kind and carries
+// out the one it completes: at once, or for a send once its message has
+// left (Send).
+func (d *Driver) noteEvent(e *trace.Event) {
+	for i := range d.Faults.Own {
+		t := &d.Faults.Own[i]
+		if t.fired || t.After == "" || t.After != e.Ev {
+			continue
+		}
+		t.seen++
+		if t.seen < max(t.Count, 1) {
+			continue
+		}
+		t.fired = true
+		if e.Ev == trace.Send {
+			d.afterSend = t
+			return
+		}
+		d.act(t)
+		return
+	}
+}
+
+// dueTrigger returns the earliest timed trigger due by now, or nil.
+func (d *Driver) dueTrigger(now int64) *Trigger {
+	var best *Trigger
+	for i := range d.Faults.Own {
+		t := &d.Faults.Own[i]
+		if !t.fired && t.After == "" && d.start+t.At <= now && (best == nil || t.At < best.At) {
+			best = t
+		}
+	}
+	return best
+}
+
+// nextTrigger returns when the next timed trigger is due, or -1.
+func (d *Driver) nextTrigger() int64 {
+	next := int64(-1)
+	for _, t := range d.Faults.Own {
+		if !t.fired && t.After == "" && (next < 0 || d.start+t.At < next) {
+			next = d.start + t.At
+		}
+	}
+	return next
+}
+
+// act carries out a trigger: records its event and crashes or pauses.
+func (d *Driver) act(t *Trigger) {
+	t.fired = true
+	e := trace.Event{Ev: t.Kind, T: d.Now(), Node: d.node.ID(), LC: d.node.Clock()}
+	switch t.Kind {
+	case trace.Crash:
+		d.Record(e)
+		d.crashed = true
+		if d.Faults.Crash != nil {
+			d.Faults.Crash()
+		}
+	case trace.Pause:
+		d.Record(e)
+		if d.Faults.Pause != nil {
+			d.Faults.Pause(t.Duration)
+		}
+		d.Record(trace.Event{Ev: trace.Resume, T: d.Now(), Node: d.node.ID(), LC: d.node.Clock()})
+	}
+}
