@@ -315,11 +315,11 @@ func fromLua(file string, err error) error {
 
 // The fields a scenario table may have, in the order they are documented.
 var (
-	topFields     = []string{"name", "token", "groups", "cs", "rounds", "speed", "network", "seed", "host", "port", "addresses", "session"}
+	topFields     = []string{"name", "token", "groups", "cs", "rounds", "speed", "network", "faults", "seed", "host", "port", "addresses", "session"}
 	groupFields   = []string{"id", "algorithm", "lightweights"}
 	csFields      = []string{"prints", "interval"}
-	networkFields = []string{"delay", "jitter", "reorder", "links"}
-	linkFields    = []string{"delay", "jitter"}
+	networkFields = []string{"delay", "jitter", "loss", "duplicate", "reorder", "links"}
+	linkFields    = []string{"delay", "jitter", "loss", "duplicate"}
 )
 
 // What a field must hold, shared by the decoder (wrong type) and check
@@ -342,9 +342,9 @@ const (
 	wantHost       = `an IP address or "localhost"`
 	wantAddress    = `"host:port" with an IP address or "localhost" and a port from 1 to 65535`
 	wantCS         = "a table {prints = 10, interval = 1.0}"
-	wantNetwork    = "a table {delay = 0, jitter = 0, reorder = false, links = {...}}"
+	wantNetwork    = "a table {delay = 0, jitter = 0, loss = 0, duplicate = 0, reorder = false, links = {...}}"
 	wantLinks      = `a table { ["A1->A2"] = {delay = 0.5, jitter = 0}, ... }`
-	wantLink       = "a table {delay = 0.5, jitter = 0}"
+	wantLink       = "a table {delay = 0.5, jitter = 0, loss = 0, duplicate = 0}"
 	wantLinkName   = `a link "FROM->TO" between two nodes of the scenario, like "A1->A2"`
 	wantAddresses  = `a table { A1 = "127.0.0.1:7101", ... }`
 )
@@ -398,6 +398,7 @@ func (d *decoder) scenario(t *lua.LTable, name string) *Scenario {
 	}
 	s.Speed = d.number(t, "", "speed", wantSpeed, 1)
 	s.Network = d.network(t)
+	s.Faults = d.faults(t)
 	s.Seed = d.integer(t, "", "seed", wantSeed, 1)
 	s.Host = d.str(t, "", "host", wantHost, "127.0.0.1")
 	s.Port = int(d.integer(t, "", "port", s.wantPort(), 0))
@@ -448,6 +449,8 @@ func (d *decoder) network(t *lua.LTable) Network {
 		Jitter:  d.number(nt, "network", "jitter", wantSeconds, 0),
 		Reorder: d.boolean(nt, "network", "reorder"),
 	}
+	n.Loss = d.number(nt, "network", "loss", wantProb, 0)
+	n.Duplicate = d.number(nt, "network", "duplicate", wantProb, 0)
 	lt := d.table(nt, "network", "links", wantLinks)
 	if lt == nil || d.err != nil {
 		return n
@@ -473,8 +476,10 @@ func (d *decoder) network(t *lua.LTable) Network {
 		}
 		d.known(l, field, linkFields)
 		n.Links[name] = Link{
-			Delay:  d.number(l, field, "delay", wantSeconds, n.Delay),
-			Jitter: d.number(l, field, "jitter", wantSeconds, n.Jitter),
+			Delay:     d.number(l, field, "delay", wantSeconds, n.Delay),
+			Jitter:    d.number(l, field, "jitter", wantSeconds, n.Jitter),
+			Loss:      d.number(l, field, "loss", wantProb, n.Loss),
+			Duplicate: d.number(l, field, "duplicate", wantProb, n.Duplicate),
 		}
 	}
 	return n
@@ -841,6 +846,9 @@ func (s *Scenario) check(afterFlags bool) error {
 	if err := s.checkNetwork(fail); err != nil {
 		return err
 	}
+	if err := s.checkFaults(fail); err != nil {
+		return err
+	}
 	if !validHost(s.Host) {
 		return fail("host", wantHost, s.Host)
 	}
@@ -869,7 +877,7 @@ func (s *Scenario) checkSize() error {
 		return nil
 	}
 	field, size := "groups", 0
-	for name, v := range map[string]any{"network.links": s.Network.Links, "addresses": s.Addresses, "groups": s.Groups} {
+	for name, v := range map[string]any{"network.links": s.Network.Links, "addresses": s.Addresses, "groups": s.Groups, "faults": s.Faults} {
 		if vb, _ := json.Marshal(v); len(vb) > size {
 			field, size = name, len(vb)
 		}
@@ -889,6 +897,12 @@ func (s *Scenario) checkNetwork(fail func(field, want string, v any) error) erro
 	if !seconds(n.Jitter) {
 		return fail("network.jitter", wantSeconds, n.Jitter)
 	}
+	if !checkProb(n.Loss) {
+		return fail("network.loss", wantProb, n.Loss)
+	}
+	if !checkProb(n.Duplicate) {
+		return fail("network.duplicate", wantProb, n.Duplicate)
+	}
 	for _, name := range slices.Sorted(maps.Keys(n.Links)) {
 		field := "network.links" + bracket(lua.LString(name))
 		from, to, ok := strings.Cut(name, "->")
@@ -906,6 +920,12 @@ func (s *Scenario) checkNetwork(fail func(field, want string, v any) error) erro
 		}
 		if !seconds(l.Jitter) {
 			return fail(field+".jitter", wantSeconds, l.Jitter)
+		}
+		if !checkProb(l.Loss) {
+			return fail(field+".loss", wantProb, l.Loss)
+		}
+		if !checkProb(l.Duplicate) {
+			return fail(field+".duplicate", wantProb, l.Duplicate)
 		}
 	}
 	return nil

@@ -25,7 +25,8 @@ func sameAsJSON(t *testing.T, d *Decoder, line []byte) (fast bool) {
 }
 
 func randomEvent(r *rand.Rand) Event {
-	kinds := []string{Start, Exit, Send, Recv, Drop, CSEnter, Print, CSExit, Block, Unblock, Log, Error, Tick, Finish}
+	kinds := []string{Start, Exit, Send, Recv, Drop, CSEnter, Print, CSExit, Block, Unblock, Log, Error, Tick, Finish,
+		Crash, Restart, Pause, Resume, Cut, Heal}
 	ids := []string{"A", "B", "A1", "A2", "B12", "Z64"}
 	texts := []string{"", "I'm lightweight process A1", "stopped", "lamport.lua:13: boom", "ünïcode ✓", `quote " and \ slash`, "tab\there", "<html>&"}
 	e := Event{Ev: kinds[r.Intn(len(kinds))], T: r.Int63n(1 << 50), Node: ids[r.Intn(len(ids))], LC: r.Int63n(100000)}
@@ -42,6 +43,18 @@ func randomEvent(r *rand.Rand) Event {
 		}
 		e.Type = []string{"REQUEST", "REPLY", "CS_GRANT"}[r.Intn(3)]
 		e.TS, e.Seq = r.Int63n(1000), 1+r.Int63n(1000)
+		if r.Intn(4) == 0 {
+			e.Seq += SeqBase(1 + r.Intn(3))
+		}
+		switch e.Ev {
+		case Recv:
+			e.Dup = r.Intn(3) == 0
+		case Drop:
+			e.Reason = []string{"", ReasonLoss, ReasonCut, ReasonCrashed, ReasonSteered}[r.Intn(5)]
+		}
+	case Cut, Heal:
+		e.From, e.To = ids[r.Intn(len(ids))], ids[r.Intn(len(ids))]
+	case Crash, Restart, Pause, Resume:
 	case CSEnter, CSExit:
 		e.Round = r.Intn(100)
 	case Block:
@@ -91,6 +104,16 @@ func TestDecodeOddLines(t *testing.T) {
 		`{"EV":"log"}`,
 		`{"ev":"log","line":7}`,
 		`{"ev":"log","wait":{"kind":"receive"}}`,
+		`{"ev":"recv","dup":true}`,
+		`{"ev":"recv","dup":false,"reason":"loss"}`,
+		`{"ev":"recv","dup":true,"dup":false}`,
+		`{"ev":"recv","dup":null}`,
+		`{"ev":"recv","dup":truex}`,
+		`{"ev":"recv","dup":tru}`,
+		`{"ev":"recv","dup":"true"}`,
+		`{"ev":"recv","dup":1}`,
+		`{"ev":"drop","reason":"cut","reason":"loss"}`,
+		`{"ev":"drop","reason":7}`,
 		`{"ev":"a","ev":"b"}`,
 		`{"ev":"send","payload":null}`,
 		`{"ev":"send","payload":[1,{"a":"]}"}]}`,
