@@ -3,6 +3,7 @@ package driver
 import (
 	"fmt"
 	"math"
+	"slices"
 	"mutexlab/runtime/node"
 	"mutexlab/runtime/trace"
 )
@@ -224,12 +225,17 @@ func (d *Driver) doCut(c Command) Result {
 			d.Record(trace.Event{Ev: trace.Cut, T: d.Now(), Node: d.node.ID(), LC: d.node.Clock(), From: from, To: d.node.ID()})
 		}
 		l.cut = true
+		if c.Fault {
+			// A cut of the plan loses what is sent from now on, as in the
+			// simulator: what arrived already is on its way still.
+			return
+		}
 		for _, p := range l.queue {
-			if !p.dup {
+			if !p.dup && p.renumber == 0 {
 				d.drop(p, trace.ReasonCut)
 			}
 		}
-		l.queue = nil
+		l.queue = slices.DeleteFunc(l.queue, func(p pending) bool { return p.renumber == 0 })
 	})
 }
 

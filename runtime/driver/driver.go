@@ -55,15 +55,8 @@ type Driver struct {
 	wake   *time.Timer
 	start  int64 // when Run started, on the run's clock: timed faults count from it
 
-	// inbound is the number on its channel of the message being
-	// delivered or dropped, for its event: the driver numbers what
-	// arrives, so that a duplicate keeps its original's number and the
-	// numbering stays in step with the sender's.
-	inbound    int64
-	dupIn      bool   // the message being delivered is a duplicate
-	dropReason string // why the message being dropped is lost
-	afterSend  *Trigger
-	crashed    bool
+	afterSend *Trigger
+	crashed   bool
 }
 
 type timer struct {
@@ -75,9 +68,11 @@ type pending struct {
 	m     wire.Message
 	at    int64 // deliverable from
 	order int64
-	seq   int64 // its number on the link, from 1
 	lost  bool  // lost by the link's loss probability: dropped in its turn
 	dup   bool  // the second delivery of a duplicated message
+	// renumber, when not 0, is no message but a mark in the link's order:
+	// from here on the sender numbers from renumber+1 (it restarted).
+	renumber int64
 }
 
 // link is one incoming channel (from -> this node).
@@ -90,8 +85,7 @@ type link struct {
 	cut     bool
 	delay   *float64 // REPL override, seconds
 	dropped int
-	arrived int64      // messages that came in on the link so far
-	rng     *rand.Rand // loss and duplication draws (faults.go); nil until needed
+	arrived int64 // messages that came in on the link so far: the next one's place
 }
 
 // Now implements Host.
@@ -116,19 +110,10 @@ func (d *Driver) SetTimer(at int64, id uint64) {
 	d.timers = append(d.timers, timer{at, id})
 }
 
-// Record implements Host. A receive or drop gets the number the driver
-// gave its message and, for a duplicate or a loss, says so.
+// Record implements Host.
 func (d *Driver) Record(e trace.Event) {
 	if d.crashed {
 		return // the process is dead: what it would do after is not
-	}
-	if d.inbound != 0 && (e.Ev == trace.Recv || e.Ev == trace.Drop) {
-		e.Seq, d.inbound = d.inbound, 0
-		if e.Ev == trace.Recv {
-			e.Dup = d.dupIn
-		} else {
-			e.Reason = d.dropReason
-		}
 	}
 	if d.Sink != nil {
 		d.Sink.Record(e)
@@ -138,20 +123,16 @@ func (d *Driver) Record(e trace.Event) {
 	}
 }
 
-// deliver hands p to the node, numbered.
+// deliver hands p to the node.
 func (d *Driver) deliver(p pending) error {
-	d.inbound, d.dupIn = p.seq, p.dup
-	err := d.node.Deliver(p.m)
-	d.inbound, d.dupIn = 0, false
-	return err
+	if p.dup {
+		return d.node.DeliverDup(p.m)
+	}
+	return d.node.Deliver(p.m)
 }
 
-// drop has the node record p as lost, numbered, for reason.
-func (d *Driver) drop(p pending, reason string) {
-	d.inbound, d.dropReason = p.seq, reason
-	d.node.Drop(p.m)
-	d.inbound, d.dropReason = 0, ""
-}
+// drop has the node record p as lost, for reason.
+func (d *Driver) drop(p pending, reason string) { d.node.DropBecause(p.m, reason) }
 
 // Run starts n and drives it until ctx ends or the node fails. On return
 // the node has recorded its exit (reason "stopped" when ctx ended) and its
@@ -236,10 +217,10 @@ func (d *Driver) arrive(m wire.Message) {
 	now := d.Now()
 	l.arrived++
 	if l.cut {
-		d.drop(pending{m: m, seq: l.arrived}, trace.ReasonCut)
+		d.drop(pending{m: m}, trace.ReasonCut)
 		return
 	}
-	lost, dup := d.fate(m.Sender, l)
+	lost, dup := d.fate(m.Sender, l.arrived)
 	shape := d.Network.LinkFor(m.Sender, d.node.ID())
 	delay := shape.Delay
 	if l.delay != nil {
@@ -254,10 +235,10 @@ func (d *Driver) arrive(m wire.Message) {
 	}
 	l.last = at
 	d.order++
-	l.queue = append(l.queue, pending{m: m, at: at, order: d.order, seq: l.arrived, lost: lost})
+	l.queue = append(l.queue, pending{m: m, at: at, order: d.order, lost: lost})
 	if dup {
 		d.order++
-		l.queue = append(l.queue, pending{m: m, at: at, order: d.order, seq: l.arrived, dup: true})
+		l.queue = append(l.queue, pending{m: m, at: at, order: d.order, dup: true})
 	}
 }
 
@@ -275,7 +256,7 @@ func (d *Driver) step() error {
 			bestO  int64
 		)
 		for _, l := range d.links {
-			if len(l.queue) == 0 || (l.held && l.credit == 0) {
+			if len(l.queue) == 0 || (l.held && l.credit == 0 && l.queue[0].renumber == 0) {
 				continue
 			}
 			h := l.queue[0]
@@ -296,6 +277,10 @@ func (d *Driver) step() error {
 		case best != nil && (ti < 0 || bestAt <= d.timers[ti].at):
 			p := best.queue[0]
 			best.queue = best.queue[1:]
+			if p.renumber != 0 {
+				d.node.Renumber(p.m.Sender, p.renumber)
+				continue
+			}
 			if best.held {
 				best.credit--
 			}
@@ -332,7 +317,7 @@ func (d *Driver) rearm() {
 	next := int64(-1)
 	if !d.paused {
 		for _, l := range d.links {
-			if len(l.queue) > 0 && !(l.held && l.credit == 0) && (next < 0 || l.queue[0].at < next) {
+			if len(l.queue) > 0 && !(l.held && l.credit == 0 && l.queue[0].renumber == 0) && (next < 0 || l.queue[0].at < next) {
 				next = l.queue[0].at
 			}
 		}

@@ -1,9 +1,8 @@
 package driver
 
 import (
-	"math/rand"
+	"slices"
 
-	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/trace"
 )
 
@@ -20,6 +19,11 @@ type Faults struct {
 	// Link returns the loss and duplicate probabilities of the link from
 	// -> this node; nil: neither.
 	Link func(from string) LinkFaults
+	// Seed is the run's seed: with the link and the message's place on
+	// it, it decides a loss or a duplicate exactly as the simulator does
+	// (draw), so a real run and a simulated one of the same seed lose
+	// and duplicate the same messages.
+	Seed int64
 	// Own are this node's crashes and pauses.
 	Own []Trigger
 	// Crash ends the process for good (SIGKILL), once the driver has
@@ -64,17 +68,12 @@ type errorString string
 
 func (e errorString) Error() string { return string(e) }
 
-// linkRand is the random stream of one incoming link: the receiver's
-// seed mixed with the sender's id, so the k-th message on a link is lost
-// or duplicated the same way in every run of the seed, whatever the
-// other links do.
-func (d *Driver) linkRand(from string) *rand.Rand {
-	return rand.New(rand.NewSource(scenario.NodeSeed(d.Seed, from)))
-}
-
-// fate draws, for a message arriving on l, whether it is lost and
-// whether it is delivered twice.
-func (d *Driver) fate(from string, l *link) (lost, dup bool) {
+// fate draws, for the k-th message arriving from `from`, whether it is
+// lost and whether it is delivered twice: a function of the seed, the
+// link and k alone, whatever the other links do, and the simulator's
+// own (runtime/sim, sendFault): the channel is numbered from*n+to in the
+// scenario's order of the nodes.
+func (d *Driver) fate(from string, k int64) (lost, dup bool) {
 	if d.Faults.Link == nil {
 		return false, false
 	}
@@ -82,13 +81,35 @@ func (d *Driver) fate(from string, l *link) (lost, dup bool) {
 	if f.Loss <= 0 && f.Duplicate <= 0 {
 		return false, false
 	}
-	if l.rng == nil {
-		l.rng = d.linkRand(from)
+	ids := d.node.Nodes()
+	ci := uint64(slices.Index(ids, from)*len(ids) + slices.Index(ids, d.node.ID()))
+	if f.Loss > 0 && draw(d.Faults.Seed, ci, k, drawLoss) < f.Loss {
+		return true, false
 	}
-	// Two draws per message, always: what one link's k-th message gets
-	// does not depend on the probabilities' being zero or not.
-	a, b := l.rng.Float64(), l.rng.Float64()
-	return a < f.Loss, a >= f.Loss && b < f.Duplicate
+	return false, f.Duplicate > 0 && draw(d.Faults.Seed, ci, k, drawDup) < f.Duplicate
+}
+
+// What a draw decides, mixed into it (the simulator's constants).
+const (
+	drawLoss = 0x6c6f7373
+	drawDup  = 0x647570
+)
+
+// draw is a uniform number in [0, 1) fixed by the seed, the channel, the
+// message's place on it and what is drawn: the simulator's draw.
+func draw(seed int64, ci uint64, k int64, what uint64) float64 {
+	return float64(mix(uint64(seed)^what, ci, uint64(k))>>11) / (1 << 53)
+}
+
+// mix is the simulator's hash of three words (splitmix64's finalizer).
+func mix(a, b, c uint64) uint64 {
+	x := a*0x9e3779b97f4a7c15 ^ b*0xbf58476d1ce4e5b9 ^ c*0x94d049bb133111eb
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
 }
 
 // noteEvent counts e for the triggers waiting for its kind and carries
