@@ -3,9 +3,9 @@ package driver
 import (
 	"fmt"
 	"math"
-	"slices"
 	"mutexlab/runtime/node"
 	"mutexlab/runtime/trace"
+	"slices"
 )
 
 // Control commands are what a running node is asked from outside (the

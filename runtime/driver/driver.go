@@ -68,8 +68,8 @@ type pending struct {
 	m     wire.Message
 	at    int64 // deliverable from
 	order int64
-	lost  bool  // lost by the link's loss probability: dropped in its turn
-	dup   bool  // the second delivery of a duplicated message
+	lost  bool // lost by the link's loss probability: dropped in its turn
+	dup   bool // the second delivery of a duplicated message
 	// renumber, when not 0, is no message but a mark in the link's order:
 	// from here on the sender numbers from renumber+1 (it restarted).
 	renumber int64
