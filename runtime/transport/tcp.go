@@ -51,8 +51,23 @@ type TCP struct {
 	waiting []net.Conn // not yet authenticated, oldest first
 
 	mu    sync.Mutex
-	out   map[string]*queue[[]byte] // encoded frames per peer
+	out   map[string]*peerOut // per peer: its frames and their writer
 	conns map[net.Conn]struct{}
+
+	// unsent counts the frames handed to Send and not yet written (or
+	// given up); Flush waits for it to reach 0.
+	unsent  int
+	written *sync.Cond // on mu
+}
+
+// peerOut is what goes to one peer: the queue its writer takes from, and
+// the writer's state, which Reset ends.
+type peerOut struct {
+	q  *queue[[]byte]
+	mu sync.Mutex // held while the writer dials or writes
+	// gone is set by Reset: the writer writes nothing more and ends.
+	gone bool
+	conn net.Conn
 }
 
 // NewTCP starts accepting on cfg.Listener.
@@ -62,8 +77,9 @@ func NewTCP(cfg TCPConfig) *TCP {
 	}
 	t := &TCP{
 		cfg: cfg, in: make(chan wire.Message, 1024), closed: make(chan struct{}),
-		out: map[string]*queue[[]byte]{}, conns: map[net.Conn]struct{}{},
+		out: map[string]*peerOut{}, conns: map[net.Conn]struct{}{},
 	}
+	t.written = sync.NewCond(&t.mu)
 	t.refused.Logf = cfg.Logf
 	t.wg.Add(1)
 	go t.accept()
@@ -85,7 +101,7 @@ func (t *TCP) Send(to string, m wire.Message) error {
 		return err
 	}
 	t.mu.Lock()
-	q, ok := t.out[to]
+	po, ok := t.out[to]
 	if !ok {
 		select {
 		case <-t.closed:
@@ -93,14 +109,69 @@ func (t *TCP) Send(to string, m wire.Message) error {
 			return errors.New("transport closed")
 		default:
 		}
-		q = newQueue[[]byte]()
-		t.out[to] = q
+		po = &peerOut{q: newQueue[[]byte]()}
+		t.out[to] = po
 		t.wg.Add(1)
-		go t.writer(to, addr, q)
+		go t.writer(to, addr, po)
 	}
+	t.unsent++
 	t.mu.Unlock()
-	q.push(frame)
+	po.q.push(frame)
 	return nil
+}
+
+// settled counts n frames written or given up.
+func (t *TCP) settled(n int) {
+	if n == 0 {
+		return
+	}
+	t.mu.Lock()
+	t.unsent -= n
+	t.written.Broadcast()
+	t.mu.Unlock()
+}
+
+// Flush waits until every frame handed to Send so far has been written
+// to its connection (or given up: its peer is gone), or until timeout.
+// It reports whether everything was written. A node about to crash by
+// its scenario's plan flushes first: a message it recorded as sent left
+// it, as in the simulator.
+func (t *TCP) Flush(timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	stop := time.AfterFunc(timeout, func() {
+		t.mu.Lock()
+		t.written.Broadcast()
+		t.mu.Unlock()
+	})
+	defer stop.Stop()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for t.unsent > 0 && time.Now().Before(deadline) {
+		t.written.Wait()
+	}
+	return t.unsent == 0
+}
+
+// Reset forgets what is queued for peer to and its connection: nothing
+// handed to Send before Reset reaches to, not even once it is up again
+// (a restarted node, fresh on the same address); what is sent after goes
+// over a new connection. When Reset returns, the old writer dials and
+// writes no more.
+func (t *TCP) Reset(to string) {
+	t.mu.Lock()
+	po := t.out[to]
+	delete(t.out, to)
+	t.mu.Unlock()
+	if po == nil {
+		return
+	}
+	po.mu.Lock()
+	po.gone = true
+	if po.conn != nil {
+		po.conn.Close()
+	}
+	po.mu.Unlock()
+	po.q.push(nil) // wake the writer: it sees gone and ends
 }
 
 // Close stops accepting, closes every connection and waits for the
@@ -310,8 +381,9 @@ func (t *TCP) reject(c net.Conn, peer string, err error) {
 }
 
 // writer owns the connection to one peer.
-func (t *TCP) writer(to, addr string, q *queue[[]byte]) {
+func (t *TCP) writer(to, addr string, po *peerOut) {
 	defer t.wg.Done()
+	q := po.q
 	var (
 		c  net.Conn
 		bw *bufio.Writer
@@ -320,6 +392,8 @@ func (t *TCP) writer(to, addr string, q *queue[[]byte]) {
 		if c != nil {
 			t.untrack(c)
 		}
+		// Whatever is left will not be written.
+		t.settled(countFrames(q.take()))
 	}()
 	hello, _ := wire.Encode(wire.NewHello(t.cfg.ID, t.cfg.Session))
 	backoff := 10 * time.Millisecond
@@ -331,9 +405,16 @@ func (t *TCP) writer(to, addr string, q *queue[[]byte]) {
 		}
 		items := q.take()
 		for len(items) > 0 {
+			po.mu.Lock()
+			if po.gone {
+				po.mu.Unlock()
+				t.settled(countFrames(items))
+				return
+			}
 			if c == nil {
 				conn, err := net.DialTimeout("tcp", addr, 2*time.Second)
 				if err != nil {
+					po.mu.Unlock()
 					// The peer may not be up yet (nodes started by hand):
 					// wait and try again, keeping the messages in order.
 					select {
@@ -347,11 +428,16 @@ func (t *TCP) writer(to, addr string, q *queue[[]byte]) {
 					continue
 				}
 				if !t.track(conn) {
+					po.mu.Unlock()
+					conn.Close()
+					t.settled(countFrames(items))
 					return
 				}
 				backoff = 10 * time.Millisecond
 				c, bw = conn, bufio.NewWriter(conn)
+				po.conn = c
 				if _, err := bw.Write(hello); err != nil {
+					po.mu.Unlock()
 					t.untrack(c)
 					c = nil
 					continue
@@ -366,6 +452,8 @@ func (t *TCP) writer(to, addr string, q *queue[[]byte]) {
 			if err == nil {
 				err = bw.Flush()
 			}
+			po.mu.Unlock()
+			t.settled(countFrames(items))
 			if err != nil {
 				select {
 				case <-t.closed:
@@ -384,4 +472,15 @@ func (t *TCP) writer(to, addr string, q *queue[[]byte]) {
 			items = q.take()
 		}
 	}
+}
+
+// countFrames counts the frames of a batch (Reset's wake-up is none).
+func countFrames(items [][]byte) int {
+	n := 0
+	for _, f := range items {
+		if f != nil {
+			n++
+		}
+	}
+	return n
 }
