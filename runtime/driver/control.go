@@ -3,9 +3,10 @@ package driver
 import (
 	"fmt"
 	"math"
+	"slices"
+
 	"mutexlab/runtime/node"
 	"mutexlab/runtime/trace"
-	"slices"
 )
 
 // Control commands are what a running node is asked from outside (the
@@ -35,6 +36,10 @@ const (
 	OpCut     Op = "cut"     // Links: lose what waits and what comes, until heal
 	OpHeal    Op = "heal"    // Links: undo cut
 	OpPending Op = "pending" // Result.Pending
+	// OpPeerRestart: Links.From is one peer, restarted as incarnation N
+	// (a fault of the plan); Result.Seq is the seq of the last message
+	// this node sent it before.
+	OpPeerRestart Op = "peer_restart"
 
 	// Start and Stop are for the process that hosts the driver
 	// (runtime/cluster's node process): start lets the run begin, stop
@@ -62,6 +67,9 @@ type Command struct {
 	Delay  *float64 `json:"delay,omitempty"`
 	Expr   string   `json:"expr,omitempty"`   // eval: a Lua expression
 	Reason string   `json:"reason,omitempty"` // stop: the exit event's text
+	// Origin, on start, is when the run begins on its clock (ns): the
+	// plan's timed faults count from it.
+	Origin int64 `json:"origin,omitempty"`
 	// Fault marks a cut or heal of the scenario's fault plan: the node
 	// records it in the trace, one event per link (the REPL's own
 	// steering records none).
@@ -77,6 +85,7 @@ type Result struct {
 	Value   string        `json:"value,omitempty"`   // eval
 	Moved   int           `json:"moved,omitempty"`   // deliver: messages let through
 	Pending []PendingLink `json:"pending,omitempty"` // pending
+	Seq     int64         `json:"seq,omitempty"`     // peer_restart
 }
 
 // PendingLink is an incoming link with messages waiting on it: held,
@@ -118,6 +127,8 @@ var driverOps = map[Op]handler{
 	OpCut:     (*Driver).doCut,
 	OpHeal:    (*Driver).doHeal,
 	OpPending: (*Driver).doPending,
+
+	OpPeerRestart: (*Driver).doPeerRestart,
 }
 
 // apply runs a command's handler.

@@ -53,7 +53,8 @@ type Driver struct {
 	order  int64 // arrival counter: ties go to the first arrival
 	paused bool
 	wake   *time.Timer
-	start  int64 // when Run started, on the run's clock: timed faults count from it
+	// lastSent is, per peer, the seq of the last message sent to it.
+	lastSent map[string]int64
 
 	afterSend *Trigger
 	crashed   bool
@@ -115,6 +116,9 @@ func (d *Driver) Record(e trace.Event) {
 	if d.crashed {
 		return // the process is dead: what it would do after is not
 	}
+	if e.Ev == trace.Send {
+		d.lastSent[e.To] = e.Seq
+	}
 	if d.Sink != nil {
 		d.Sink.Record(e)
 	}
@@ -141,15 +145,18 @@ func (d *Driver) Run(ctx context.Context, n *node.Node) error {
 	d.node = n
 	d.rng = rand.New(rand.NewSource(d.Seed))
 	d.links = map[string]*link{}
+	d.lastSent = map[string]int64{}
 	if !(d.Speed > 0) {
 		n.Stop("error")
 		return fmt.Errorf("driver: speed %v: expected a number > 0", d.Speed)
 	}
 	d.wake = time.NewTimer(time.Hour)
 	defer d.wake.Stop()
-	d.start = d.Now()
-	// A fault at 0 comes before anything else.
-	for t := d.dueTrigger(d.start); t != nil && !d.crashed; t = d.dueTrigger(d.start) {
+	if d.Faults.Incarnation > 0 {
+		d.restarted()
+	}
+	// A fault due already comes before anything else.
+	for t := d.dueTrigger(d.Now()); t != nil && !d.crashed; t = d.dueTrigger(d.Now()) {
 		d.act(t)
 	}
 	if d.crashed {

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"mutexlab/runtime/trace"
+	"mutexlab/runtime/wire"
 )
 
 // The part of a scenario's fault plan (docs/scenario.md, Faults) that a
@@ -24,8 +25,28 @@ type Faults struct {
 	// (draw), so a real run and a simulated one of the same seed lose
 	// and duplicate the same messages.
 	Seed int64
+	// Origin is when the run began, on the run's clock (ns): a timed
+	// fault's At counts from it.
+	Origin int64
 	// Own are this node's crashes and pauses.
 	Own []Trigger
+	// Incarnation is 0, or k for the node restarted for the k-th time;
+	// then Received gives, per peer, the seq of the last message on the
+	// peer's channel to this node that the node's earlier incarnations
+	// received or lost (the numbering goes on from there), and Counts,
+	// per event kind, the events they recorded (a fault after the
+	// Count-th event counts them too). The driver records the restart
+	// event before the node starts.
+	Incarnation int
+	Received    map[string]int64
+	Counts      map[string]int
+	// PeerRestarted is told, from the driver's goroutine, when the node
+	// has taken in that peer restarted (OpPeerRestart): last is the seq
+	// of its last message to the peer before (the dead incarnation lost
+	// every one up to it it had not received). It is called before the
+	// node records anything more, so whoever reads the node's record
+	// learns it in order.
+	PeerRestarted func(peer string, last int64)
 	// Crash ends the process for good (SIGKILL), once the driver has
 	// recorded the crash event and the messages already sent have left;
 	// it flushes the trace first. A Crash that returns (a test's) stops
@@ -140,7 +161,7 @@ func (d *Driver) dueTrigger(now int64) *Trigger {
 	var best *Trigger
 	for i := range d.Faults.Own {
 		t := &d.Faults.Own[i]
-		if !t.fired && t.After == "" && d.start+t.At <= now && (best == nil || t.At < best.At) {
+		if !t.fired && t.After == "" && d.Faults.Origin+t.At <= now && (best == nil || t.At < best.At) {
 			best = t
 		}
 	}
@@ -151,11 +172,66 @@ func (d *Driver) dueTrigger(now int64) *Trigger {
 func (d *Driver) nextTrigger() int64 {
 	next := int64(-1)
 	for _, t := range d.Faults.Own {
-		if !t.fired && t.After == "" && (next < 0 || d.start+t.At < next) {
-			next = d.start + t.At
+		if at := d.Faults.Origin + t.At; !t.fired && t.After == "" && (next < 0 || at < next) {
+			next = at
 		}
 	}
 	return next
+}
+
+// restarted prepares a restarted incarnation before its node starts: the
+// restart event, its channels' numbering, the events its earlier
+// incarnations counted; a timed fault whose time has passed belonged to
+// them.
+func (d *Driver) restarted() {
+	f := &d.Faults
+	d.Record(trace.Event{Ev: trace.Restart, T: d.Now(), Node: d.node.ID()})
+	for _, from := range d.node.Nodes() {
+		if seq, ok := f.Received[from]; ok {
+			d.node.Renumber(from, seq)
+		}
+	}
+	now := d.Now()
+	for i := range f.Own {
+		t := &f.Own[i]
+		if t.After != "" {
+			t.seen = f.Counts[t.After]
+			t.fired = t.seen >= max(t.Count, 1)
+		} else if f.Origin+t.At <= now {
+			t.fired = true
+		}
+	}
+}
+
+// lastSentTo is the seq of the last message this node sent to peer.
+func (d *Driver) lastSentTo(peer string) int64 {
+	if seq, ok := d.lastSent[peer]; ok {
+		return seq
+	}
+	return trace.SeqBase(d.Faults.Incarnation)
+}
+
+// doPeerRestart takes in that a peer restarted as incarnation c.N: what
+// waits in the transport for its dead incarnation is forgotten, and its
+// new sends are numbered from SeqBase(c.N)+1, in the link's order.
+func (d *Driver) doPeerRestart(c Command) Result {
+	if len(c.Links.From) != 1 || !d.node.Knows(c.Links.From[0]) || c.N < 1 {
+		return refuse("peer_restart: expected one peer and its incarnation ≥ 1")
+	}
+	peer := c.Links.From[0]
+	if r, ok := d.Transport.(interface{ Reset(string) }); ok {
+		r.Reset(peer)
+	}
+	l := d.link(peer)
+	mark := pending{m: wire.Message{Sender: peer}, at: l.last, renumber: trace.SeqBase(c.N)}
+	d.order++
+	mark.order = d.order
+	l.queue = append(l.queue, mark)
+	last := d.lastSentTo(peer)
+	if d.Faults.PeerRestarted != nil {
+		d.Faults.PeerRestarted(peer, last)
+	}
+	return Result{Seq: last}
 }
 
 // act carries out a trigger: records its event and crashes or pauses.
