@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -112,6 +111,16 @@ type Cluster struct {
 	refused   transport.Refusals // strangers on the control listener
 	connected chan string
 	ctlClosed map[string]chan struct{} // closed when a node's control connection ends
+
+	// The fault plan (faults.go, plan.go).
+	env         []string        // the nodes' environment
+	origin      int64           // when the run began, on its clock: timed faults count from it
+	horizon     int64           // when the plan's last timed fault is over, after origin
+	faults      faultState      // under mergeMu: follows the merged trace
+	restartsDue map[string]int  // under mu: restarts of the plan still to come
+	incarn      map[string]int  // under mu: restarts so far
+	planCut     map[Link]bool   // under mu: links cut by the plan
+	sigstopped  map[string]bool // under mu: processes stopped by a pause of the plan
 }
 
 // Start launches every node of the scenario. It returns once all are
@@ -147,7 +156,14 @@ func Start(opts Options) (*Cluster, error) {
 	}
 	c.steer = newSteering()
 	c.refused.Logf = func(f string, a ...any) { fmt.Fprintf(os.Stderr, "mutexlab: control listener: "+f+"\n", a...) }
-	c.refused.Logf = func(f string, a ...any) { fmt.Fprintf(os.Stderr, "mutexlab: control listener: "+f+"\n", a...) }
+	c.faults = newFaultState(s)
+	c.horizon = planHorizon(s)
+	c.restartsDue, c.incarn, c.planCut, c.sigstopped = map[string]int{}, map[string]int{}, map[Link]bool{}, map[string]bool{}
+	for _, ft := range s.Faults {
+		if ft.Kind == scenario.Restart {
+			c.restartsDue[ft.Node]++
+		}
+	}
 	if opts.HoldLinks {
 		for _, l := range c.Links() {
 			c.steer.held[l] = true
@@ -233,43 +249,18 @@ func Start(opts Options) (*Cluster, error) {
 	if opts.HoldLinks {
 		env = append(env, envHold+"=1")
 	}
+	c.env = env
 	c.ctlWG.Add(1)
 	go c.acceptControl()
 	go c.flushLoop()
 
-	arg := opts.ScenarioArg
-	if arg == "" {
-		arg = s.Name
-	}
+	c.opts = opts
 	for _, id := range c.ids {
-		cmd := exec.Command(opts.Binary, "node", "--id", id, arg)
-		cmd.Env = env
-		cmd.ExtraFiles = []*os.File{files[id]}
-		cmd.SysProcAttr = childAttr()
-		stdout, _ := cmd.StdoutPipe()
-		stderr, _ := cmd.StderrPipe()
-		if err := cmd.Start(); err != nil {
+		if err := c.spawn(id, env, files[id]); err != nil {
 			c.killAll()
 			ctl.Close()
-			return nil, fmt.Errorf("start %s: %w", id, err)
+			return nil, err
 		}
-		p := &proc{id: id, cmd: cmd, exited: make(chan struct{})}
-		c.mu.Lock() // a process that has exited already may be settled meanwhile
-		c.procs[id] = p
-		c.mu.Unlock()
-		c.wg.Add(2)
-		var pipes sync.WaitGroup
-		pipes.Add(2)
-		go func() { defer c.wg.Done(); defer pipes.Done(); c.relay(id, stdout, opts.OnScreen, nil) }()
-		go func() { defer c.wg.Done(); defer pipes.Done(); c.relay(id, stderr, opts.OnStderr, p) }()
-		c.wg.Add(1)
-		go func() {
-			defer c.wg.Done()
-			pipes.Wait() // Wait closes the pipes: read them to the end first
-			p.status = cmd.Wait()
-			close(p.exited)
-			c.exited(p)
-		}()
 	}
 	closeFiles()
 	files = nil
@@ -293,10 +284,14 @@ func Start(opts Options) (*Cluster, error) {
 		conns = append(conns, cc)
 	}
 	c.mu.Unlock()
+	c.origin = c.now()
 	for _, cc := range conns {
-		c.write(cc, 0, driver.Command{Op: driver.OpStart})
+		c.write(cc, 0, driver.Command{Op: driver.OpStart, Origin: c.origin})
 	}
 	go c.watchStall()
+	if steps := launcherSteps(s); len(steps) > 0 {
+		go c.runPlan(steps)
+	}
 	return c, nil
 }
 

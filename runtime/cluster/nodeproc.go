@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"mutexlab/runtime/driver"
@@ -193,6 +194,12 @@ func runLaunched(ctx context.Context, opts NodeOptions) error {
 		return fail(err)
 	}
 	cfg.PID = os.Getpid()
+	again, err := restartFromEnv()
+	if err != nil {
+		ln.Close()
+		return fail(err)
+	}
+	cfg.Incarnation = again.Incarnation
 
 	conn, err := net.DialTimeout("tcp", os.Getenv(envControl), 5*time.Second)
 	if err != nil {
@@ -207,7 +214,8 @@ func runLaunched(ctx context.Context, opts NodeOptions) error {
 	defer cancel(nil)
 	cmds := make(chan driver.Request)
 	begin := make(chan struct{})
-	go ctl.readCommands(ctx, cancel, cmds, begin)
+	var origin int64 // set before begin is closed
+	go ctl.readCommands(ctx, cancel, cmds, begin, &origin)
 
 	tr := transport.NewTCP(transport.TCPConfig{ID: opts.ID, Session: session, Listener: ln, Addresses: addrs,
 		Logf: func(f string, a ...any) {
@@ -227,6 +235,24 @@ func runLaunched(ctx context.Context, opts NodeOptions) error {
 	}
 	d := &driver.Driver{Transport: links, Sink: sink, Epoch: epoch, Network: s.Network, Speed: s.Speed,
 		Seed: scenario.NodeSeed(s.Seed, opts.ID), Commands: cmds}
+	d.Faults = planFor(s, opts.ID, again)
+	d.Faults.Crash = func() {
+		// What the node sent leaves, what it recorded reaches the
+		// launcher; then it dies as a crash does, with no goodbye.
+		tr.Flush(flushBeforeCrash)
+		ctl.flush()
+		syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		select {}
+	}
+	d.Faults.Pause = func(duration int64) {
+		// The launcher continues the process (SIGCONT) after duration.
+		ctl.send(encodeFault(opts.ID, faultFrame{Kind: trace.Pause, Duration: duration}))
+		ctl.flush()
+		syscall.Kill(os.Getpid(), syscall.SIGSTOP)
+	}
+	d.Faults.PeerRestarted = func(peer string, last int64) {
+		ctl.send(encodeFault(opts.ID, faultFrame{Kind: trace.Restart, Peer: peer, Seq: last}))
+	}
 	n, err := node.New(cfg, d)
 	if err != nil {
 		sink.Record(trace.Event{Ev: trace.Error, Node: opts.ID, Text: err.Error(), T: time.Since(epoch).Nanoseconds()})
@@ -235,6 +261,7 @@ func runLaunched(ctx context.Context, opts NodeOptions) error {
 	// Wait until every node is up and connected to the launcher.
 	select {
 	case <-begin:
+		d.Faults.Origin = origin
 		err = d.Run(ctx, n)
 	case <-ctx.Done():
 		n.Stop("stopped")
@@ -261,10 +288,12 @@ type controlClient struct {
 	buf  []byte     // encoded lines and frames not yet written
 	enc  trace.LineEncoder
 	dead bool // the connection failed: nothing more can be sent
-	wake chan struct{}
-	quit chan struct{}
-	done chan struct{}
-	id   string
+	// writing is true while the writer writes what it took from buf.
+	writing bool
+	wake    chan struct{}
+	quit    chan struct{}
+	done    chan struct{}
+	id      string
 }
 
 const (
@@ -343,23 +372,40 @@ func (c *controlClient) writer() {
 		for {
 			c.mu.Lock()
 			out, c.buf = c.buf, out[:0]
+			c.writing = len(out) > 0
 			c.room.Broadcast()
 			c.mu.Unlock()
 			if len(out) == 0 {
 				break
 			}
 			c.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
-			if _, err := c.conn.Write(out); err != nil {
-				c.mu.Lock()
-				c.dead = true
-				c.room.Broadcast()
-				c.mu.Unlock()
+			_, err := c.conn.Write(out)
+			c.mu.Lock()
+			c.writing = false
+			c.dead = c.dead || err != nil
+			c.room.Broadcast()
+			c.mu.Unlock()
+			if err != nil {
 				return
 			}
 		}
 		if closing {
 			return
 		}
+	}
+}
+
+// flush returns once everything queued so far is written to the
+// connection (or the connection failed).
+func (c *controlClient) flush() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+	for (len(c.buf) > 0 || c.writing) && !c.dead {
+		c.room.Wait()
 	}
 }
 
@@ -373,7 +419,7 @@ func (c *controlClient) close() {
 
 // readCommands applies the launcher's commands; the connection closing
 // means the launcher is gone, and the node stops.
-func (c *controlClient) readCommands(ctx context.Context, stop context.CancelCauseFunc, cmds chan<- driver.Request, begin chan struct{}) {
+func (c *controlClient) readCommands(ctx context.Context, stop context.CancelCauseFunc, cmds chan<- driver.Request, begin chan struct{}, origin *int64) {
 	r := wire.NewReader(c.conn)
 	for {
 		m, err := r.Read()
@@ -390,6 +436,7 @@ func (c *controlClient) readCommands(ctx context.Context, stop context.CancelCau
 		}
 		switch cmd.Op {
 		case driver.OpStart:
+			*origin = cmd.Origin
 			close(begin)
 			continue
 		case driver.OpStop:
