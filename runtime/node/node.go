@@ -351,6 +351,20 @@ func (n *Node) Stop(reason string) {
 	n.L.Close()
 }
 
+// Kill ends the node as a crash does: nothing is recorded, and its Lua
+// state is closed. Call it between calls, never from inside one.
+func (n *Node) Kill() {
+	if n.stopped {
+		return
+	}
+	n.stopped = true
+	n.guard.Stop()
+	n.L.Close()
+}
+
+// Killed reports whether the node has ended (Stop or Kill).
+func (n *Node) Killed() bool { return n.stopped }
+
 // pump re-tests what the main coroutine waits for after an event, and
 // lets it go on when it is there. A blocking call tests its own condition
 // before it yields, so one test per event is enough.

@@ -21,6 +21,16 @@
 // if the network delayed it arbitrarily; without it, delays are exactly
 // the scenario's.
 //
+// Faults (faults.go): the scenario's plan happens at its virtual times
+// (before any step due at the same time) or right after the event it
+// follows; a crashed node records nothing more, the messages to it are
+// dropped; a paused node takes no step; a cut link drops what is sent
+// over it. Loss and duplicate are drawn per message from a hash of
+// (seed, link, place on it), like the jitter: a lost message is delivered
+// as a drop, a duplicate's copy follows its message on the channel.
+// Faults are not choices of the scheduler: a seed names one schedule,
+// faults included. A replay takes the faults from the recording.
+//
 // Everything that decides is seeded: the scheduler draws from its own PCG
 // source, jitter is a hash of (seed, link, seq), nodes and channels are
 // visited in scenario order, and events carry virtual time. The same
