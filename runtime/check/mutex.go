@@ -46,6 +46,8 @@ func (h *history) collectCritical() {
 				} else {
 					open.prints = append(open.prints, i)
 				}
+			case trace.Crash:
+				open = nil // the section ends with the node, never left
 			case trace.CSExit:
 				if open == nil {
 					h.warnf(e.Line, "%s leaves a critical section it did not enter", node)

@@ -150,6 +150,11 @@ func (c *csState) event(s *stream) {
 		}
 	case trace.Print:
 		c.print(s)
+	case trace.Crash:
+		if o := c.open[s.ni]; o != nil { // the section ends with the node, never left
+			c.open[s.ni] = nil
+			c.resolve(s, o)
+		}
 	case trace.CSExit:
 		o := c.open[s.ni]
 		if o == nil {
