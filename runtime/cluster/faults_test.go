@@ -103,7 +103,7 @@ func TestFaultCrashAfterCSEnter(t *testing.T) {
 	if i < 1 || a1[i].Ev != trace.Crash || a1[i-1].Ev != trace.CSEnter {
 		t.Fatalf("A1 did not crash right after its cs_enter: %v", kinds(tr, "A1", trace.CSEnter, trace.Crash, trace.Print, trace.Exit))
 	}
-	if !out.Stalled || !strings.Contains(out.WaitFor, "A1 (crashed)") {
+	if !out.Stalled || !strings.Contains(out.WaitFor, "A1 (crashed at ") {
 		t.Fatalf("outcome %+v: want a stall that names A1 crashed", out)
 	}
 }

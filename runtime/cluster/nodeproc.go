@@ -248,7 +248,7 @@ func runLaunched(ctx context.Context, opts NodeOptions) error {
 		// The launcher continues the process (SIGCONT) after duration.
 		ctl.send(encodeFault(opts.ID, faultFrame{Kind: trace.Pause, Duration: duration}))
 		ctl.flush()
-		syscall.Kill(os.Getpid(), syscall.SIGSTOP)
+		stopSelf()
 	}
 	d.Faults.PeerRestarted = func(peer string, last int64) {
 		ctl.send(encodeFault(opts.ID, faultFrame{Kind: trace.Restart, Peer: peer, Seq: last}))

@@ -38,7 +38,8 @@ type nodeState struct {
 	blocked  *trace.Wait // what it waits for, nil when not blocked
 	finished bool
 	dead     bool
-	crashed  bool // by the plan; dead too
+	crashed  bool  // by the plan; dead too
+	crashT   int64 // when
 }
 
 // Outcome says how the run ended; valid once Done is closed.
@@ -73,7 +74,7 @@ func (c *Cluster) observe(e trace.Event) {
 		}
 		st.finished = true
 	case trace.Crash:
-		st.crashed, st.dead, st.blocked = true, true, nil
+		st.crashed, st.dead, st.blocked, st.crashT = true, true, nil, e.T
 	case trace.Restart:
 		if st.finished {
 			c.finished--
@@ -157,7 +158,8 @@ func (c *Cluster) goneLocked() map[string]string {
 				why = "killed"
 			}
 			if st.crashed {
-				why = "crashed"
+				// As the trace's fold says it (trace.NodeState).
+				why = (&trace.NodeState{Crashed: true, CrashT: st.crashT}).Gone()
 			}
 			gone[id] = why
 		}
