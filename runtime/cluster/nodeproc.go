@@ -151,6 +151,13 @@ func runByHand(ctx context.Context, opts NodeOptions) error {
 	sink := &screenSink{out: opts.Stdout, errw: opts.Stderr, logs: true, next: next, prefix: opts.ID}
 	// By hand every process reads its own wall clock: t is Unix time.
 	d := &driver.Driver{Transport: tr, Sink: sink, Epoch: time.Unix(0, 0), Network: s.Network, Speed: s.Speed, Seed: scenario.NodeSeed(s.Seed, opts.ID)}
+	// By hand there is no launcher to start, continue or restart anyone,
+	// nor a start shared by all: only the links' loss and duplicate apply.
+	d.Faults = planFor(s, opts.ID, restartInfo{})
+	d.Faults.Own = nil
+	if len(s.Faults) > 0 {
+		fmt.Fprintf(opts.Stderr, "%s: the scenario's faults are carried out by mutexlab run, not by nodes started by hand; only the network's loss and duplicate apply\n", opts.ID)
+	}
 	n, err := node.New(cfg, d)
 	if err != nil {
 		return err

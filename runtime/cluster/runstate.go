@@ -63,7 +63,9 @@ func (c *Cluster) observe(e trace.Event) {
 	case trace.Send:
 		c.inflight[[2]string{e.Node, e.To}]++
 	case trace.Recv, trace.Drop:
-		c.inflight[[2]string{e.From, e.Node}]--
+		if !e.Dup { // a duplicate's copy was never in flight of its own
+			c.inflight[[2]string{e.From, e.Node}]--
+		}
 	case trace.Block:
 		st.blocked = trace.WaitOf(&e)
 	case trace.Unblock:
