@@ -57,6 +57,7 @@ type Driver struct {
 	lastSent map[string]int64
 
 	afterSend *Trigger
+	pauseNext *Trigger // a pause after an event: at the end of the step, as in the simulator
 	crashed   bool
 }
 
@@ -160,12 +161,14 @@ func (d *Driver) Run(ctx context.Context, n *node.Node) error {
 		d.act(t)
 	}
 	if d.crashed {
-		n.Stop(trace.Crash)
+		n.Kill()
 		return ErrCrashed
 	}
-	if err := n.Start(); err != nil || d.crashed {
+	err := n.Start()
+	d.settle()
+	if err != nil || d.crashed {
 		if d.crashed {
-			n.Stop(trace.Crash)
+			n.Kill()
 			return ErrCrashed
 		}
 		n.Stop("error")
@@ -175,7 +178,7 @@ func (d *Driver) Run(ctx context.Context, n *node.Node) error {
 	for {
 		err := d.step()
 		if d.crashed {
-			n.Stop(trace.Crash) // records nothing: only closes the VM
+			n.Kill() // records nothing: only closes the VM
 			return ErrCrashed
 		}
 		if err != nil {
@@ -315,6 +318,7 @@ func (d *Driver) step() error {
 		default:
 			return nil
 		}
+		d.settle()
 	}
 	return nil
 }

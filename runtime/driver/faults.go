@@ -147,12 +147,24 @@ func (d *Driver) noteEvent(e *trace.Event) {
 			continue
 		}
 		t.fired = true
-		if e.Ev == trace.Send {
+		switch {
+		case t.Kind == trace.Pause:
+			d.pauseNext = t
+		case e.Ev == trace.Send:
 			d.afterSend = t
-			return
+		default:
+			d.act(t)
 		}
-		d.act(t)
 		return
+	}
+}
+
+// settle carries out, at the end of a step, the pause an event of it
+// called for.
+func (d *Driver) settle() {
+	if t := d.pauseNext; t != nil && !d.crashed {
+		d.pauseNext = nil
+		d.act(t)
 	}
 }
 
