@@ -141,6 +141,17 @@ func TestFaultCrashAndRestart(t *testing.T) {
 	if !sentAfter {
 		t.Fatal("the restarted B3 sent nothing")
 	}
+	// What B3 receives after its restart is numbered on from where the
+	// channel was: nothing came before, so from 1.
+	got = strings.Join(kinds(tr, "B3", trace.Restart, trace.Recv), " ")
+	if !strings.HasPrefix(got, "restart recv") {
+		t.Fatalf("B3 received nothing after its restart: %s", got)
+	}
+	for _, e := range tr.Events {
+		if e.Node == "B3" && e.Ev == trace.Recv && e.From == "B" && e.Seq != 1 {
+			t.Fatalf("B3's first message from B numbered %d", e.Seq)
+		}
+	}
 }
 
 // Loss and duplicates on every link: drops for "loss", recvs with dup,
@@ -195,5 +206,40 @@ func TestFaultPauseAndCut(t *testing.T) {
 		if got := fmt.Sprint(kinds(tr, id, trace.Cut, trace.Heal)); got != "[cut heal]" {
 			t.Fatalf("%s: %s", id, got)
 		}
+	}
+}
+
+// A lightweight crashed at once: what is sent to it (its grant, its
+// peers' requests) is dropped on its behalf, reason crashed, after the
+// crash and in each channel's order.
+func TestFaultDropsForTheCrashed(t *testing.T) {
+	_, tr := faultyRun(t, func(s *scenario.Scenario) {
+		s.Faults = []scenario.Fault{{Kind: scenario.Crash, Node: "A3", At: 0}}
+	})
+	crashed := false
+	var drops []string
+	last := map[string]int64{}
+	for _, e := range tr.Events {
+		if e.Node != "A3" {
+			continue
+		}
+		switch {
+		case e.Ev == trace.Crash:
+			crashed = true
+		case e.Ev == trace.Drop:
+			if !crashed || e.Reason != trace.ReasonCrashed {
+				t.Fatalf("A3's drop %+v (crashed %v)", e, crashed)
+			}
+			if e.Seq != last[e.From]+1 {
+				t.Fatalf("drop of %s seq %d after %d", e.From, e.Seq, last[e.From])
+			}
+			last[e.From] = e.Seq
+			drops = append(drops, e.From+":"+e.Type)
+		case e.Ev != trace.Start:
+			t.Fatalf("A3 recorded %s", e.Ev)
+		}
+	}
+	if !strings.Contains(strings.Join(drops, " "), "A:CS_GRANT") {
+		t.Fatalf("A3's drops: %v; want A's CS_GRANT among them", drops)
 	}
 }
