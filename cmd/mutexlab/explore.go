@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -73,7 +74,7 @@ func replExplore(ctx context.Context, w io.Writer, s *scenario.Scenario, dirs []
 		if errors.As(err, &ee) && ee.code == exitOK {
 			return nil
 		}
-		return errors.New("usage: explore [--runs N] [--seed S] [--rounds R] [--exhaustive] [--out DIR] [--trace FILE]")
+		return errors.New("usage: explore [--runs N] [--seed S] [--rounds R] [--exhaustive] [--faults N [--fault-kind K]] [--out DIR] [--trace FILE]")
 	}
 	if len(pos) > 0 {
 		return fmt.Errorf("explore takes flags only, not %q (it explores the loaded scenario)", pos[0])
@@ -106,8 +107,11 @@ type exploreFlags struct {
 	workers    int
 	asJSON     bool
 	noShrink   bool
-	state      bool // record the nodes' algorithm state on every event
-	color      bool // the report in colors
+	state      bool     // record the nodes' algorithm state on every event
+	color      bool     // the report in colors
+	faults     int      // up to this many faults chosen per schedule
+	faultKinds string   // as given: "crash,loss"
+	kinds      []string // faultKinds parsed
 
 	// For the replay command line.
 	scenarioArg string
@@ -127,7 +131,12 @@ func (f *exploreFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.asJSON, "json", false, "print the result as JSON")
 	fs.BoolVar(&f.noShrink, "no-shrink", false, "save the first failing schedule only, without looking for a shorter one")
 	fs.BoolVar(&f.state, "state", false, "record each node's algorithm state on every event, for the diagram's state panel (slower)")
+	intFlag(fs, &f.faults, "faults", 0, maxFaults, "each schedule also chooses 1 to `N` faults from its seed: a node's crash right after one of its events, a lost or a duplicated message (the failing schedule names them; its seed repeats them)")
+	fs.StringVar(&f.faultKinds, "fault-kind", "", "with --faults, the kinds to choose from, comma-separated: "+strings.Join(sim.PointKinds, ", ")+" (default all)")
 }
+
+// maxFaults is the most faults --faults may choose per schedule.
+const maxFaults = 100
 
 // maxRuns is the most schedules (or livelock steps) a flag may ask for.
 const maxRuns = 1_000_000_000
@@ -177,6 +186,20 @@ func runExplore(ctx context.Context, w io.Writer, s *scenario.Scenario, dirs []s
 	if xf.runs < 0 || xf.maxSteps < 0 || xf.workers < 0 {
 		return usageErr("--runs, --max-steps and --workers take a number >= 0")
 	}
+	xf.kinds = nil
+	if xf.faultKinds != "" {
+		if xf.faults == 0 {
+			return usageErr("--fault-kind %s: give --faults N too (how many faults a schedule chooses)", xf.faultKinds)
+		}
+		for _, k := range strings.Split(xf.faultKinds, ",") {
+			if k = strings.TrimSpace(k); k != "" && !slices.Contains(xf.kinds, k) {
+				xf.kinds = append(xf.kinds, k)
+			}
+		}
+		if err := sim.CheckPointKinds(xf.kinds); err != nil {
+			return usageErr("--fault-kind: %v", err)
+		}
+	}
 	// The heap stays small (a few MB per worker) and is mostly garbage
 	// from finished schedules: collecting less often is worth ~25%.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
@@ -189,6 +212,7 @@ func runExplore(ctx context.Context, w io.Writer, s *scenario.Scenario, dirs []s
 	var kept *trace.Trace
 	opts := sim.ExploreOptions{Scenario: s, Lib: lib, Version: Version, Runs: xf.runs, Seed: xf.seed,
 		Exhaustive: xf.exhaustive, MaxSteps: xf.maxSteps, Lag: xf.lag, Workers: xf.workers, State: xf.state,
+		Faults: xf.faults, FaultKinds: xf.kinds,
 		Judge: func(t *trace.Trace) *check.Report {
 			if single {
 				kept = &trace.Trace{Meta: t.Meta, Events: append([]trace.Event(nil), t.Events...)}
@@ -268,6 +292,16 @@ func exploreHeader(s *scenario.Scenario, xf *exploreFlags) string {
 	}
 	if xf.lag {
 		extra += ", messages may lag"
+	}
+	if xf.faults > 0 {
+		kinds := strings.Join(xf.kinds, ", ")
+		if kinds == "" {
+			kinds = strings.Join(sim.PointKinds, ", ")
+		}
+		extra += fmt.Sprintf(", up to %s per schedule (%s)", plural(xf.faults, "fault"), kinds)
+	}
+	if len(s.Faults) > 0 {
+		extra += fmt.Sprintf(", %s planned", plural(len(s.Faults), "fault"))
 	}
 	head := fmt.Sprintf("explore %s: %d processes, %s; %s%s", s.Name, len(s.NodeIDs()), plural(s.Rounds, "round"), what, extra)
 	if xf.exhaustive && !tinySystem(s) {
@@ -371,6 +405,12 @@ func replayCommand(s *scenario.Scenario, xf *exploreFlags, f *sim.Failure, trace
 	if xf.maxSteps > 0 {
 		args = append(args, "--max-steps", strconv.Itoa(xf.maxSteps))
 	}
+	if xf.faults > 0 {
+		args = append(args, "--faults", strconv.Itoa(xf.faults))
+		if len(xf.kinds) > 0 {
+			args = append(args, "--fault-kind", strings.Join(xf.kinds, ","))
+		}
+	}
 	args = append(args, "--trace", shellQuote(fmt.Sprintf("%s-seed%d.jsonl", s.Name, f.Seed)))
 	return strings.Join(args, " ")
 }
@@ -432,6 +472,9 @@ func printExplore(w io.Writer, s *scenario.Scenario, xf *exploreFlags, res *sim.
 	fmt.Fprintf(w, "%s FAILED (%s) after %s passed (%.1fs)\n", which, what, plural(res.Passed, "schedule"), res.Elapsed.Seconds())
 	if f.Detail != "" {
 		fmt.Fprintf(w, "  %s\n", f.Detail)
+	}
+	if len(f.Faults) > 0 {
+		fmt.Fprintf(w, "  faults chosen: %s\n", sim.PointsText(f.Faults))
 	}
 	report := f.Report
 	if sd := doc.Shortest; sd != nil {
