@@ -1,3 +1,5 @@
+//go:generate go test . -run TestFaultTable -args -update-fault-table
+
 package main
 
 import (
@@ -10,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -109,9 +112,12 @@ type exploreFlags struct {
 	noShrink   bool
 	state      bool     // record the nodes' algorithm state on every event
 	color      bool     // the report in colors
+	algorithm  string   // every group's lightweights run it
 	faults     int      // up to this many faults chosen per schedule
 	faultKinds string   // as given: "crash,loss"
 	kinds      []string // faultKinds parsed
+	faultNodes string   // as given: "A1,A2,A3"
+	only       []string // faultNodes parsed
 
 	// For the replay command line.
 	scenarioArg string
@@ -131,9 +137,14 @@ func (f *exploreFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.asJSON, "json", false, "print the result as JSON")
 	fs.BoolVar(&f.noShrink, "no-shrink", false, "save the first failing schedule only, without looking for a shorter one")
 	fs.BoolVar(&f.state, "state", false, "record each node's algorithm state on every event, for the diagram's state panel (slower)")
+	fs.StringVar(&f.algorithm, "algorithm", "", "every group's lightweights run this `ALGORITHM` (lamport, maekawa, ...) instead of the scenario's")
 	intFlag(fs, &f.faults, "faults", 0, maxFaults, "each schedule also chooses 1 to `N` faults from its seed: a node's crash right after one of its events, a lost or a duplicated message (the failing schedule names them; its seed repeats them)")
+	fs.StringVar(&f.faultNodes, "fault-nodes", "", "with --faults, the only nodes faults fall on, comma-separated: their crashes, the links between two of them (default: every node and link)")
 	fs.StringVar(&f.faultKinds, "fault-kind", "", "with --faults, the kinds to choose from, comma-separated: "+strings.Join(sim.PointKinds, ", ")+" (default all)")
 }
+
+// moduleName is what --algorithm takes: a Lua module's name.
+var moduleName = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
 
 // maxFaults is the most faults --faults may choose per schedule.
 const maxFaults = 100
@@ -180,6 +191,12 @@ func runExplore(ctx context.Context, w io.Writer, s *scenario.Scenario, dirs []s
 	if s.Rounds == 0 {
 		s.Rounds = 1 // a schedule has to end
 	}
+	if xf.algorithm != "" {
+		if !moduleName.MatchString(xf.algorithm) {
+			return usageErr("--algorithm %q: expected a Lua module name like \"lamport\"", xf.algorithm)
+		}
+		s = withAlgorithm(s, xf.algorithm)
+	}
 	if !xf.seedSet {
 		xf.seed = s.Seed
 	}
@@ -200,6 +217,22 @@ func runExplore(ctx context.Context, w io.Writer, s *scenario.Scenario, dirs []s
 			return usageErr("--fault-kind: %v", err)
 		}
 	}
+	xf.only = nil
+	if xf.faultNodes != "" {
+		if xf.faults == 0 {
+			return usageErr("--fault-nodes %s: give --faults N too (how many faults a schedule chooses)", xf.faultNodes)
+		}
+		ids := s.NodeIDs()
+		for _, id := range strings.Split(xf.faultNodes, ",") {
+			if id = strings.TrimSpace(id); id == "" || slices.Contains(xf.only, id) {
+				continue
+			}
+			if !slices.Contains(ids, id) {
+				return usageErr("--fault-nodes: no node %q (nodes: %s)", id, strings.Join(ids, " "))
+			}
+			xf.only = append(xf.only, id)
+		}
+	}
 	// The heap stays small (a few MB per worker) and is mostly garbage
 	// from finished schedules: collecting less often is worth ~25%.
 	defer debug.SetGCPercent(debug.SetGCPercent(400))
@@ -212,7 +245,7 @@ func runExplore(ctx context.Context, w io.Writer, s *scenario.Scenario, dirs []s
 	var kept *trace.Trace
 	opts := sim.ExploreOptions{Scenario: s, Lib: lib, Version: Version, Runs: xf.runs, Seed: xf.seed,
 		Exhaustive: xf.exhaustive, MaxSteps: xf.maxSteps, Lag: xf.lag, Workers: xf.workers, State: xf.state,
-		Faults: xf.faults, FaultKinds: xf.kinds,
+		Faults: xf.faults, FaultKinds: xf.kinds, FaultNodes: xf.only,
 		Judge: func(t *trace.Trace) *check.Report {
 			if single {
 				kept = &trace.Trace{Meta: t.Meta, Events: append([]trace.Event(nil), t.Events...)}
@@ -298,7 +331,11 @@ func exploreHeader(s *scenario.Scenario, xf *exploreFlags) string {
 		if kinds == "" {
 			kinds = strings.Join(sim.PointKinds, ", ")
 		}
-		extra += fmt.Sprintf(", up to %s per schedule (%s)", plural(xf.faults, "fault"), kinds)
+		on := ""
+		if len(xf.only) > 0 {
+			on = " on " + strings.Join(xf.only, ",")
+		}
+		extra += fmt.Sprintf(", up to %s per schedule (%s%s)", plural(xf.faults, "fault"), kinds, on)
 	}
 	if len(s.Faults) > 0 {
 		extra += fmt.Sprintf(", %s planned", plural(len(s.Faults), "fault"))
@@ -392,6 +429,9 @@ func replayCommand(s *scenario.Scenario, xf *exploreFlags, f *sim.Failure, trace
 	if xf.scenarioArg != "" {
 		args = append(args, shellQuote(xf.scenarioArg))
 	}
+	if xf.algorithm != "" {
+		args = append(args, "--algorithm", xf.algorithm)
+	}
 	args = append(args, "--runs", "1", "--seed", strconv.FormatInt(f.Seed, 10), "--rounds", strconv.Itoa(s.Rounds))
 	if xf.speedSet {
 		args = append(args, "--speed", strconv.FormatFloat(s.Speed, 'g', -1, 64))
@@ -409,6 +449,9 @@ func replayCommand(s *scenario.Scenario, xf *exploreFlags, f *sim.Failure, trace
 		args = append(args, "--faults", strconv.Itoa(xf.faults))
 		if len(xf.kinds) > 0 {
 			args = append(args, "--fault-kind", strings.Join(xf.kinds, ","))
+		}
+		if len(xf.only) > 0 {
+			args = append(args, "--fault-nodes", strings.Join(xf.only, ","))
 		}
 	}
 	args = append(args, "--trace", shellQuote(fmt.Sprintf("%s-seed%d.jsonl", s.Name, f.Seed)))

@@ -44,10 +44,11 @@ type ExploreOptions struct {
 	// State records each node's algorithm state on its events
 	// (Options.State), in every schedule.
 	State bool
-	// Faults and FaultKinds have each schedule choose faults from its
-	// seed (Options.Faults); the failing schedule names them.
+	// Faults, FaultKinds and FaultNodes have each schedule choose faults
+	// from its seed (Options.Faults); the failing schedule names them.
 	Faults     int
 	FaultKinds []string
+	FaultNodes []string
 	// Workers run a random walk's schedules in parallel; 0: GOMAXPROCS.
 	// The result does not depend on it.
 	Workers int
@@ -224,7 +225,7 @@ func (x *explorer) judge(m *machine, out Outcome) *Failure {
 
 func (x *explorer) machineOptions(seed int64) Options {
 	return Options{Seed: seed, MaxSteps: x.opts.MaxSteps, Lag: x.opts.Lag, State: x.opts.State,
-		Faults: x.opts.Faults, FaultKinds: x.opts.FaultKinds}
+		Faults: x.opts.Faults, FaultKinds: x.opts.FaultKinds, FaultNodes: x.opts.FaultNodes}
 }
 
 // random runs schedules Seed, Seed+1, ... on parallel workers. Indices

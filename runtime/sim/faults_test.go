@@ -338,16 +338,16 @@ func TestSessionFaults(t *testing.T) {
 // a schedule run again with its seed repeats its faults.
 func TestChosenFaults(t *testing.T) {
 	s := load(t, "seed", 2)
-	a := ChooseFaults(s, 7, 3, nil)
-	b := ChooseFaults(s, 7, 3, nil)
+	a := ChooseFaults(s, 7, 3, nil, nil)
+	b := ChooseFaults(s, 7, 3, nil, nil)
 	if len(a) == 0 || len(a) > 3 || PointsText(a) != PointsText(b) {
 		t.Fatalf("seed 7: %s, then %s", PointsText(a), PointsText(b))
 	}
 	kinds := map[string]bool{}
 	for seed := int64(0); seed < 200; seed++ {
-		for _, p := range ChooseFaults(s, seed, 2, []string{PointLoss}) {
+		for _, p := range ChooseFaults(s, seed, 2, []string{PointLoss}, []string{"A1", "A2", "A3"}) {
 			kinds[p.Kind] = true
-			if p.Kind != PointLoss || p.Nth < 1 {
+			if p.Kind != PointLoss || p.Nth < 1 || p.From[0] != 'A' || p.To[0] != 'A' || len(p.From) != 2 || len(p.To) != 2 {
 				t.Fatalf("seed %d chose %s", seed, p)
 			}
 		}

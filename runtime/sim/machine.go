@@ -123,6 +123,7 @@ type machine struct {
 	// (Options.Points).
 	choose int
 	kinds  []string
+	only   []string
 	fixed  []FaultPoint
 }
 
@@ -185,7 +186,7 @@ func newMachine(w *world, opts Options) *machine {
 	for i := range m.hosts {
 		m.hosts[i] = host{m: m, i: i}
 	}
-	m.choose, m.kinds, m.fixed = opts.Faults, opts.FaultKinds, opts.Points
+	m.choose, m.kinds, m.only, m.fixed = opts.Faults, opts.FaultKinds, opts.FaultNodes, opts.Points
 	m.reset(opts.Seed)
 	return m
 }
@@ -206,7 +207,7 @@ func (m *machine) reset(seed int64) {
 	clear(m.hist)
 	pts := m.fixed
 	if m.choose > 0 {
-		pts = ChooseFaults(m.w.s, seed, m.choose, m.kinds)
+		pts = ChooseFaults(m.w.s, seed, m.choose, m.kinds, m.only)
 	}
 	m.usePoints(pts)
 	m.resetFaults()

@@ -82,11 +82,13 @@ func CheckPointKinds(kinds []string) error {
 }
 
 // ChooseFaults draws from seed between 1 and n faults of the kinds given
-// (all when none) for a schedule of s: crash points among every node and
-// the events it may follow, lost and duplicated messages among the links
-// the topology uses (a node to its parent, children, peers and ring
-// successor), counts within what a run of s's rounds makes.
-func ChooseFaults(s *scenario.Scenario, seed int64, n int, kinds []string) []FaultPoint {
+// (all when none) for a schedule of s: crash points among the nodes and
+// the events they may follow, lost and duplicated messages among the
+// links the topology uses (a node to its parent, children, peers and
+// ring successor), counts within what a run of s's rounds makes. When
+// only is not empty, faults fall on those nodes and the links between
+// them alone.
+func ChooseFaults(s *scenario.Scenario, seed int64, n int, kinds, only []string) []FaultPoint {
 	if n <= 0 {
 		return nil
 	}
@@ -96,6 +98,16 @@ func ChooseFaults(s *scenario.Scenario, seed int64, n int, kinds []string) []Fau
 	r := &random{src: rand.NewPCG(uint64(seed), 0x6661756c7473)} // "faults"
 	ids := s.NodeIDs()
 	links := topologyLinks(s)
+	if len(only) > 0 {
+		ids = slices.DeleteFunc(ids, func(id string) bool { return !slices.Contains(only, id) })
+		links = slices.DeleteFunc(links, func(l [2]string) bool { return !slices.Contains(only, l[0]) || !slices.Contains(only, l[1]) })
+		if len(ids) == 0 {
+			return nil
+		}
+		if len(links) == 0 {
+			kinds = []string{PointCrash}
+		}
+	}
 	rounds := int64(max(s.Rounds, 1))
 	k := 1 + int(r.below(uint64(n)))
 	out := make([]FaultPoint, 0, k)

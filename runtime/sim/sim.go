@@ -98,6 +98,9 @@ type Options struct {
 	// (ChooseFaults): crash points, lost and duplicated messages.
 	Faults     int
 	FaultKinds []string
+	// FaultNodes, when set, are the only nodes chosen faults fall on:
+	// their crashes, and the links between two of them.
+	FaultNodes []string
 	// Points are faults every schedule has (Shrink keeps a failure's).
 	Points []FaultPoint
 }
