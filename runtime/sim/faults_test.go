@@ -103,16 +103,6 @@ func TestSimCrashAtTime(t *testing.T) {
 	}
 }
 
-func count(evs []trace.Event, kind string) int {
-	n := 0
-	for _, e := range evs {
-		if e.Ev == kind {
-			n++
-		}
-	}
-	return n
-}
-
 // A crash after an event comes right after it: nothing of the node
 // between the two, whatever the rest of its step would have done.
 func TestSimCrashAfterEvent(t *testing.T) {
