@@ -60,6 +60,10 @@ func Default() (*Scenario, error) { return LoadEmbedded("seed") }
 // folder each with a scenario.lua and the broken module(s) beside it.
 const exercisesDir = "exercises"
 
+// faultsDir is the folder of examples.FS that holds the fault plans
+// (docs/faults.md): "faults/crash" names faults/crash.lua.
+const faultsDir = "faults"
+
 // scenarioFile is the scenario of a scenario folder (an exercise).
 const scenarioFile = "scenario.lua"
 
@@ -122,7 +126,21 @@ func embeddedList() string {
 	if ex := exercises(); len(ex) > 0 {
 		list += ", " + exercisesDir + "/{" + strings.Join(ex, ",") + "}"
 	}
+	if fp := faultPlans(); len(fp) > 0 {
+		list += ", " + faultsDir + "/{" + strings.Join(fp, ",") + "}"
+	}
 	return list
+}
+
+// faultPlans returns the embedded fault plans' names, sorted.
+func faultPlans() []string {
+	files, _ := fs.Glob(examples.FS, faultsDir+"/*.lua")
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = strings.TrimSuffix(path.Base(f), ".lua")
+	}
+	sort.Strings(names)
+	return names
 }
 
 // Embedded returns the names of the embedded examples, without ".lua",
@@ -132,6 +150,9 @@ func Embedded() []string {
 	names := examplesNames()
 	for _, ex := range exercises() {
 		names = append(names, exercisesDir+"/"+ex)
+	}
+	for _, fp := range faultPlans() {
+		names = append(names, faultsDir+"/"+fp)
 	}
 	return names
 }
@@ -172,6 +193,12 @@ func embeddedFile(name string) (file, dir string, ok bool) {
 		}
 		dir = exercisesDir + "/" + ex
 		file = dir + "/" + scenarioFile
+	} else if fp, found := strings.CutPrefix(name, faultsDir+"/"); found {
+		fp = strings.TrimSuffix(fp, ".lua")
+		if fp == "" || strings.Contains(fp, "/") {
+			return "", "", false
+		}
+		file = faultsDir + "/" + fp + ".lua"
 	} else {
 		if name == "" || strings.Contains(name, "/") {
 			return "", "", false

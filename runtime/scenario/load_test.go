@@ -91,19 +91,21 @@ func TestThreeGroups(t *testing.T) {
 }
 
 // The embedded scenarios, as the error messages list them.
-const embeddedNames = "central, maekawa, naimi_trehel, raymond, roucairol_carvalho, seed, suzuki_kasami, three_groups, tiny, exercises/{after_you,eager_entry,own_clock,right_now,ring_of_four}"
+const embeddedNames = "central, maekawa, naimi_trehel, raymond, roucairol_carvalho, seed, suzuki_kasami, three_groups, tiny, exercises/{after_you,eager_entry,no_inquire,own_clock,right_now,ring_of_four}, faults/{calm,crash,crash_in_cs,cut,lossy,partition,pause,restart,ring_crash,ring_cut,ring_pause}"
 
 func TestEmbeddedExamplesLoad(t *testing.T) {
 	names := Embedded()
 	want := []string{"central", "maekawa", "naimi_trehel", "raymond", "roucairol_carvalho", "seed", "suzuki_kasami",
-		"three_groups", "tiny", "exercises/after_you", "exercises/eager_entry",
-		"exercises/own_clock", "exercises/right_now", "exercises/ring_of_four"}
+		"three_groups", "tiny", "exercises/after_you", "exercises/eager_entry", "exercises/no_inquire",
+		"exercises/own_clock", "exercises/right_now", "exercises/ring_of_four",
+		"faults/calm", "faults/crash", "faults/crash_in_cs", "faults/cut", "faults/lossy", "faults/partition",
+		"faults/pause", "faults/restart", "faults/ring_crash", "faults/ring_cut", "faults/ring_pause"}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("Embedded() = %v, want %v", names, want)
 	}
 	for _, name := range names {
 		s := must(t)(LoadEmbedded(name))
-		if s.Name != strings.TrimPrefix(name, "exercises/") {
+		if s.Name != strings.TrimPrefix(strings.TrimPrefix(name, "exercises/"), "faults/") {
 			t.Errorf("%s: name %q", name, s.Name)
 		}
 	}

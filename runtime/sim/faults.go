@@ -38,7 +38,12 @@ type faultState struct {
 	lastMsg   []wire.Message
 	// replay: the faults come from the recording (replayer), not the plan;
 	// crashAfter[node] lists the counts of events after which it crashes.
-	replay     bool
+	replay bool
+	// points are the faults explore chose for the schedule; marks the
+	// lost ("loss") and duplicated ("duplicate") messages among them, by
+	// (channel, place on it).
+	points     []FaultPoint
+	marks      map[[2]int64]string
 	crashPlan  [][]int // as the recording shows them
 	crashAfter [][]int // what is left of them in this run
 }
@@ -62,7 +67,7 @@ type agendaItem struct {
 func (m *machine) resetFaults() {
 	f := &m.f
 	n := len(m.w.ids)
-	f.on = f.replay || len(f.plan) > 0 || m.w.lossy
+	f.on = f.replay || len(f.plan) > 0 || m.w.lossy || len(f.marks) > 0
 	if !f.on {
 		return
 	}
@@ -391,7 +396,11 @@ func (m *machine) sendFault(from, ci int, msg wire.Message, c *channel) (p pendi
 		m.put(to, trace.Event{Ev: trace.Drop, LC: m.clockOf(to), From: msg.Sender, Type: msg.Type, TS: msg.TS, Seq: p.seq, Reason: reason})
 		return pending{}, false, false
 	}
-	if loss := m.w.loss[ci]; loss > 0 && draw(m.seed, ci, c.sent, 0x6c6f7373) < loss {
+	if mark := f.marks[[2]int64{int64(ci), c.sent}]; mark == PointLoss {
+		p.lost = true
+	} else if mark == PointDuplicate {
+		dup = true
+	} else if loss := m.w.loss[ci]; loss > 0 && draw(m.seed, ci, c.sent, 0x6c6f7373) < loss {
 		p.lost = true
 	} else if d := m.w.dup[ci]; d > 0 && draw(m.seed, ci, c.sent, 0x647570) < d {
 		dup = true

@@ -103,16 +103,6 @@ func TestSimCrashAtTime(t *testing.T) {
 	}
 }
 
-func count(evs []trace.Event, kind string) int {
-	n := 0
-	for _, e := range evs {
-		if e.Ev == kind {
-			n++
-		}
-	}
-	return n
-}
-
 // A crash after an event comes right after it: nothing of the node
 // between the two, whatever the rest of its step would have done.
 func TestSimCrashAfterEvent(t *testing.T) {
@@ -330,5 +320,54 @@ func TestSessionFaults(t *testing.T) {
 	}
 	if st, err := ss.Status("A2"); err != nil || st.State == "crashed" {
 		t.Errorf("A2 at the end: %+v, %v (restarted)", st, err)
+	}
+}
+
+// The faults explore chooses are a function of the seed: the same seed
+// chooses the same, a loss point drops the Nth message of its link, and
+// a schedule run again with its seed repeats its faults.
+func TestChosenFaults(t *testing.T) {
+	s := load(t, "seed", 2)
+	a := ChooseFaults(s, 7, 3, nil, nil)
+	b := ChooseFaults(s, 7, 3, nil, nil)
+	if len(a) == 0 || len(a) > 3 || PointsText(a) != PointsText(b) {
+		t.Fatalf("seed 7: %s, then %s", PointsText(a), PointsText(b))
+	}
+	kinds := map[string]bool{}
+	for seed := int64(0); seed < 200; seed++ {
+		for _, p := range ChooseFaults(s, seed, 2, []string{PointLoss}, []string{"A1", "A2", "A3"}) {
+			kinds[p.Kind] = true
+			if p.Kind != PointLoss || p.Nth < 1 || p.From[0] != 'A' || p.To[0] != 'A' || len(p.From) != 2 || len(p.To) != 2 {
+				t.Fatalf("seed %d chose %s", seed, p)
+			}
+		}
+	}
+	if len(kinds) != 1 {
+		t.Fatalf("kinds %v", kinds)
+	}
+	// A fixed loss point: the 1st message A->A1 (A's first CS_GRANT).
+	r := runSeed(t, s, 1, Options{Points: []FaultPoint{{Kind: PointLoss, From: "A", To: "A1", Nth: 1}}})
+	var first *trace.Event
+	for i, e := range r.Trace.Events {
+		if e.Node == "A1" && (e.Ev == trace.Recv || e.Ev == trace.Drop) && e.From == "A" {
+			first = &r.Trace.Events[i]
+			break
+		}
+	}
+	if first == nil || first.Ev != trace.Drop || first.Reason != trace.ReasonLoss || first.Seq != 1 {
+		t.Fatalf("A1's first message from A: %+v", first)
+	}
+	// Chosen per schedule: Run with the seed repeats what Explore ran.
+	res, err := Explore(t.Context(), ExploreOptions{Scenario: s, Lib: libFor(s), Version: "test", Runs: 30, Seed: 1, Faults: 2, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := res.Failure
+	if f == nil || len(f.Faults) == 0 {
+		t.Fatalf("30 schedules with up to 2 faults each found nothing: %+v", res)
+	}
+	again := runSeed(t, s, f.Seed, Options{Faults: 2})
+	if !bytes.Equal(traceBytes(t, again.Trace), traceBytes(t, f.Trace)) {
+		t.Fatal("the failing schedule's seed does not repeat it")
 	}
 }

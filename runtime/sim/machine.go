@@ -118,6 +118,13 @@ type machine struct {
 	taken func(s step, drop string)
 
 	f faultState // faults.go
+	// choose: up to this many faults chosen per schedule from its seed,
+	// of kinds (Options.Faults); fixed: the faults of every schedule
+	// (Options.Points).
+	choose int
+	kinds  []string
+	only   []string
+	fixed  []FaultPoint
 }
 
 type channel struct {
@@ -179,7 +186,7 @@ func newMachine(w *world, opts Options) *machine {
 	for i := range m.hosts {
 		m.hosts[i] = host{m: m, i: i}
 	}
-	m.f.plan = append(m.f.plan, w.s.Faults...)
+	m.choose, m.kinds, m.only, m.fixed = opts.Faults, opts.FaultKinds, opts.FaultNodes, opts.Points
 	m.reset(opts.Seed)
 	return m
 }
@@ -198,6 +205,11 @@ func (m *machine) reset(seed int64) {
 	m.picks = m.picks[:0]
 	clear(m.counts)
 	clear(m.hist)
+	pts := m.fixed
+	if m.choose > 0 {
+		pts = ChooseFaults(m.w.s, seed, m.choose, m.kinds, m.only)
+	}
+	m.usePoints(pts)
 	m.resetFaults()
 }
 

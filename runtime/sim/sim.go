@@ -93,6 +93,16 @@ type Options struct {
 	// records (trace.Event.State, docs/trace.md), for the diagram's
 	// state panel. It costs time: off unless asked for.
 	State bool
+	// Faults, when > 0, has each schedule choose between 1 and Faults
+	// faults of FaultKinds (all PointKinds when empty) from its seed
+	// (ChooseFaults): crash points, lost and duplicated messages.
+	Faults     int
+	FaultKinds []string
+	// FaultNodes, when set, are the only nodes chosen faults fall on:
+	// their crashes, and the links between two of them.
+	FaultNodes []string
+	// Points are faults every schedule has (Shrink keeps a failure's).
+	Points []FaultPoint
 }
 
 // Result is one schedule's outcome and trace.
