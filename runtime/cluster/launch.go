@@ -310,6 +310,8 @@ func (c *Cluster) Nodes() []string { return c.ids }
 
 // PIDs returns each node's process id.
 func (c *Cluster) PIDs() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	m := map[string]int{}
 	for id, p := range c.procs {
 		m[id] = p.cmd.Process.Pid

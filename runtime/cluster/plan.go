@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -222,7 +223,9 @@ func (c *Cluster) startIncarnation(id string, k int, received map[string]int64, 
 	c.mu.Lock()
 	c.ctlClosed[id] = make(chan struct{})
 	c.mu.Unlock()
-	if err := c.spawn(id, env, f); err != nil {
+	if err := c.spawn(id, env, f); err == errStopping {
+		return nil
+	} else if err != nil {
 		return err
 	}
 	// Wait for it to dial back, then let it begin.
@@ -264,6 +267,8 @@ func (c *Cluster) startIncarnation(id string, k int, received map[string]int64, 
 	return nil
 }
 
+var errStopping = errors.New("the run is stopping")
+
 // spawn starts node id's process with env and its listener, and watches it.
 func (c *Cluster) spawn(id string, env []string, listener *os.File) error {
 	arg := c.opts.ScenarioArg
@@ -276,11 +281,19 @@ func (c *Cluster) spawn(id string, env []string, listener *os.File) error {
 	cmd.SysProcAttr = childAttr()
 	stdout, _ := cmd.StdoutPipe()
 	stderr, _ := cmd.StderrPipe()
+	// Under mu: a run that is stopping starts nothing more (Stop waits for
+	// the processes it knows), and a process that has exited already may
+	// be settled meanwhile.
+	c.mu.Lock()
+	if c.stopping {
+		c.mu.Unlock()
+		return errStopping
+	}
 	if err := cmd.Start(); err != nil {
+		c.mu.Unlock()
 		return fmt.Errorf("start %s: %w", id, err)
 	}
 	p := &proc{id: id, cmd: cmd, exited: make(chan struct{}), settled: make(chan struct{})}
-	c.mu.Lock() // a process that has exited already may be settled meanwhile
 	c.procs[id] = p
 	c.mu.Unlock()
 	c.wg.Add(3)

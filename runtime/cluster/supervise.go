@@ -277,7 +277,9 @@ func (c *Cluster) killAll() {
 // without it (the others wait on it; the stall detector stays off) until
 // Stop, or until every process is gone.
 func (c *Cluster) Kill(id string) error {
-	p, ok := c.procs[id]
+	c.mu.Lock()
+	p, ok := c.procs[id] // a restart of the plan replaces it
+	c.mu.Unlock()
 	if !ok {
 		return fmt.Errorf("no node %q", id)
 	}
