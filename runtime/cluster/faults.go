@@ -169,6 +169,7 @@ func (c *Cluster) followFaults(e *trace.Event) {
 		}
 	case trace.Crash:
 		f.down[e.Node] = true
+		c.tellDown(e.Node)
 		for l := range f.lost {
 			if l[1] == e.Node {
 				delete(f.lost, l) // of an earlier incarnation

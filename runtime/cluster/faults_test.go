@@ -40,8 +40,12 @@ func faultyRun(t *testing.T, plan func(s *scenario.Scenario)) (Outcome, *trace.T
 	select {
 	case <-c.Done():
 	case <-time.After(60 * time.Second):
+		st := c.Steering()
+		c.mu.Lock()
+		why := fmt.Sprintf("steering %+v, in flight %v, finished %d, plan ahead %v, stopping %v", st, c.inflight, c.finished, c.planAhead(), c.stopping)
+		c.mu.Unlock()
 		c.Stop("stopped")
-		t.Fatal("the run did not end within 60 s")
+		t.Fatalf("the run did not end within 60 s: %s", why)
 	}
 	tr := readTrace(t, path)
 	data, _ := os.ReadFile(path)

@@ -113,14 +113,15 @@ type Cluster struct {
 	ctlClosed map[string]chan struct{} // closed when a node's control connection ends
 
 	// The fault plan (faults.go, plan.go).
-	env         []string        // the nodes' environment
-	origin      int64           // when the run began, on its clock: timed faults count from it
-	horizon     int64           // when the plan's last timed fault is over, after origin
-	faults      faultState      // under mergeMu: follows the merged trace
-	restartsDue map[string]int  // under mu: restarts of the plan still to come
-	incarn      map[string]int  // under mu: restarts so far
-	planCut     map[Link]bool   // under mu: links cut by the plan
-	sigstopped  map[string]bool // under mu: processes stopped by a pause of the plan
+	env         []string                 // the nodes' environment
+	origin      int64                    // when the run began, on its clock: timed faults count from it
+	horizon     int64                    // when the plan's last timed fault is over, after origin
+	faults      faultState               // under mergeMu: follows the merged trace
+	restartsDue map[string]int           // under mu: restarts of the plan still to come
+	incarn      map[string]int           // under mu: restarts so far
+	planCut     map[Link]bool            // under mu: links cut by the plan
+	sigstopped  map[string]bool          // under mu: processes stopped by a pause of the plan
+	downTold    map[string]chan struct{} // under mu: closed once a crashed node's peers know
 }
 
 // Start launches every node of the scenario. It returns once all are
@@ -159,6 +160,7 @@ func Start(opts Options) (*Cluster, error) {
 	c.faults = newFaultState(s)
 	c.horizon = planHorizon(s)
 	c.restartsDue, c.incarn, c.planCut, c.sigstopped = map[string]int{}, map[string]int{}, map[Link]bool{}, map[string]bool{}
+	c.downTold = map[string]chan struct{}{}
 	for _, ft := range s.Faults {
 		if ft.Kind == scenario.Restart {
 			c.restartsDue[ft.Node]++

@@ -129,6 +129,40 @@ func (c *Cluster) pausedByPlan(id string, d time.Duration) {
 	})
 }
 
+// tellDown tells every live peer of a node that it crashed, so that
+// none queues messages for a process that is gone (OpPeerDown); a
+// restart waits until they have all taken it in. Called under mergeMu,
+// from the crash event: the commands go out from a goroutine.
+func (c *Cluster) tellDown(id string) {
+	told := c.downChan(id)
+	go func() {
+		defer close(told)
+		var peers []string
+		for _, other := range c.running(c.ids) {
+			if other != id {
+				peers = append(peers, other)
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		c.each(ctx, peers, func(string) driver.Command {
+			return driver.Command{Op: driver.OpPeerDown, Links: driver.Links{From: []string{id}}}
+		})
+	}()
+}
+
+// downChan is closed once node id's peers have taken in its crash.
+func (c *Cluster) downChan(id string) chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ch := c.downTold[id]
+	if ch == nil {
+		ch = make(chan struct{})
+		c.downTold[id] = ch
+	}
+	return ch
+}
+
 // restartsPending counts the plan's restarts still to come. The caller
 // holds mu.
 func (c *Cluster) restartsPending() int {
@@ -160,11 +194,18 @@ func (c *Cluster) restart(ctx context.Context, id string) error {
 	if !down {
 		return nil
 	}
-	// Its end is settled: its stream read, its state dead.
+	// Its end is settled (its stream read, its state dead), and its
+	// peers have taken in its crash: none will take it back from now on
+	// but by the restart.
 	select {
 	case <-p.settled:
 	case <-ctx.Done():
 		return fmt.Errorf("%s crashed but its process did not end", id)
+	}
+	select {
+	case <-c.downChan(id):
+	case <-ctx.Done():
+		return fmt.Errorf("the peers of %s did not take in its crash", id)
 	}
 	c.mu.Lock()
 	c.incarn[id]++
@@ -188,6 +229,9 @@ func (c *Cluster) restart(ctx context.Context, id string) error {
 	c.mergeMu.Lock()
 	counts := c.faults.counts[id]
 	c.mergeMu.Unlock()
+	c.mu.Lock()
+	delete(c.downTold, id) // a later crash is news again
+	c.mu.Unlock()
 	return c.startIncarnation(id, k, received, counts)
 }
 

@@ -40,6 +40,11 @@ const (
 	// (a fault of the plan); Result.Seq is the seq of the last message
 	// this node sent it before.
 	OpPeerRestart Op = "peer_restart"
+	// OpPeerDown: Links.From is one peer that crashed: what waits for it
+	// in the transport is forgotten, and what is sent to it until its
+	// restart is not handed to the transport (the launcher records it
+	// lost), rather than queued for a process that is gone.
+	OpPeerDown Op = "peer_down"
 
 	// Start and Stop are for the process that hosts the driver
 	// (runtime/cluster's node process): start lets the run begin, stop
@@ -129,6 +134,7 @@ var driverOps = map[Op]handler{
 	OpPending: (*Driver).doPending,
 
 	OpPeerRestart: (*Driver).doPeerRestart,
+	OpPeerDown:    (*Driver).doPeerDown,
 }
 
 // apply runs a command's handler.

@@ -55,6 +55,7 @@ type Driver struct {
 	wake   *time.Timer
 	// lastSent is, per peer, the seq of the last message sent to it.
 	lastSent map[string]int64
+	down     map[string]bool // peers crashed, not restarted (OpPeerDown)
 
 	afterSend *Trigger
 	pauseNext *Trigger // a pause after an event: at the end of the step, as in the simulator
@@ -99,7 +100,10 @@ func (d *Driver) Send(to string, m wire.Message) error {
 	if d.crashed {
 		return nil
 	}
-	err := d.Transport.Send(to, m)
+	var err error
+	if !d.down[to] {
+		err = d.Transport.Send(to, m)
+	}
 	if t := d.afterSend; t != nil {
 		d.afterSend = nil
 		d.act(t)
@@ -147,6 +151,7 @@ func (d *Driver) Run(ctx context.Context, n *node.Node) error {
 	d.rng = rand.New(rand.NewSource(d.Seed))
 	d.links = map[string]*link{}
 	d.lastSent = map[string]int64{}
+	d.down = map[string]bool{}
 	if !(d.Speed > 0) {
 		n.Stop("error")
 		return fmt.Errorf("driver: speed %v: expected a number > 0", d.Speed)

@@ -223,6 +223,23 @@ func (d *Driver) lastSentTo(peer string) int64 {
 	return trace.SeqBase(d.Faults.Incarnation)
 }
 
+// doPeerDown takes in that a peer crashed.
+func (d *Driver) doPeerDown(c Command) Result {
+	if len(c.Links.From) != 1 || !d.node.Knows(c.Links.From[0]) {
+		return refuse("peer_down: expected one peer")
+	}
+	d.down[c.Links.From[0]] = true
+	d.resetPeer(c.Links.From[0])
+	return Result{}
+}
+
+// resetPeer has the transport forget what waits for peer, if it can.
+func (d *Driver) resetPeer(peer string) {
+	if r, ok := d.Transport.(interface{ Reset(string) }); ok {
+		r.Reset(peer)
+	}
+}
+
 // doPeerRestart takes in that a peer restarted as incarnation c.N: what
 // waits in the transport for its dead incarnation is forgotten, and its
 // new sends are numbered from SeqBase(c.N)+1, in the link's order.
@@ -231,9 +248,8 @@ func (d *Driver) doPeerRestart(c Command) Result {
 		return refuse("peer_restart: expected one peer and its incarnation ≥ 1")
 	}
 	peer := c.Links.From[0]
-	if r, ok := d.Transport.(interface{ Reset(string) }); ok {
-		r.Reset(peer)
-	}
+	d.resetPeer(peer)
+	delete(d.down, peer)
 	l := d.link(peer)
 	mark := pending{m: wire.Message{Sender: peer}, at: l.last, renumber: trace.SeqBase(c.N)}
 	d.order++
