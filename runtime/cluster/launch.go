@@ -122,6 +122,9 @@ type Cluster struct {
 	planCut     map[Link]bool            // under mu: links cut by the plan
 	sigstopped  map[string]bool          // under mu: processes stopped by a pause of the plan
 	downTold    map[string]chan struct{} // under mu: closed once a crashed node's peers know
+	// begun is closed once every node has been told to start: a node
+	// takes no other command before (it would wait for its driver).
+	begun chan struct{}
 }
 
 // Start launches every node of the scenario. It returns once all are
@@ -161,6 +164,7 @@ func Start(opts Options) (*Cluster, error) {
 	c.horizon = planHorizon(s)
 	c.restartsDue, c.incarn, c.planCut, c.sigstopped = map[string]int{}, map[string]int{}, map[Link]bool{}, map[string]bool{}
 	c.downTold = map[string]chan struct{}{}
+	c.begun = make(chan struct{})
 	for _, ft := range s.Faults {
 		if ft.Kind == scenario.Restart {
 			c.restartsDue[ft.Node]++
@@ -290,6 +294,7 @@ func Start(opts Options) (*Cluster, error) {
 	for _, cc := range conns {
 		c.write(cc, 0, driver.Command{Op: driver.OpStart, Origin: c.origin})
 	}
+	close(c.begun)
 	go c.watchStall()
 	if steps := launcherSteps(s); len(steps) > 0 {
 		go c.runPlan(steps)

@@ -137,6 +137,11 @@ func (c *Cluster) tellDown(id string) {
 	told := c.downChan(id)
 	go func() {
 		defer close(told)
+		select {
+		case <-c.begun: // a node crashed at 0: the others are being started
+		case <-c.done:
+			return
+		}
 		var peers []string
 		for _, other := range c.running(c.ids) {
 			if other != id {
