@@ -2,14 +2,8 @@
 
 package cluster
 
-import (
-	"os"
-	"syscall"
-)
+import "syscall"
 
 // childAttr puts each node in its own process group; elsewhere than Linux
 // a node notices a dead launcher by its control connection closing.
 func childAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }
-
-// peakRSS is not measured on this system.
-func peakRSS(*os.ProcessState) int64 { return 0 }

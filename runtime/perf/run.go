@@ -18,9 +18,15 @@ type Run struct {
 	// connected to the launcher (Start returns just before the start
 	// barrier lifts).
 	Startup time.Duration
-	// RSS is each node process's peak resident set size in bytes.
+	// RSS is each node process's peak resident set size in bytes: the
+	// kernel's high-water mark (VmHWM), sampled every rssEvery while the
+	// run goes. (A child's rusage will not do: Linux counts the parent's
+	// peak in it, the memory it was forked from.)
 	RSS map[string]int64
 }
+
+// rssEvery is how often a run's node processes' memory is sampled.
+const rssEvery = 5 * time.Millisecond
 
 // Launch runs the scenario in file with binary's node processes until it
 // completes (an error if it does not within limit, or fails).
@@ -43,11 +49,30 @@ func Launch(binary, file string, limit time.Duration) (*Run, error) {
 		return nil, err
 	}
 	r.Startup = time.Since(t0)
-	select {
-	case <-c.Done():
-	case <-time.After(limit):
-		c.Stop("stopped")
-		return nil, fmt.Errorf("%s: not complete within %v", s.Name, limit)
+	r.RSS = map[string]int64{}
+	pids := c.PIDs()
+	sample := func() {
+		for id, pid := range pids {
+			if v := readKB(fmt.Sprintf("/proc/%d/status", pid), "VmHWM:"); v > r.RSS[id] {
+				r.RSS[id] = v
+			}
+		}
+	}
+	sample()
+	tick := time.NewTicker(rssEvery)
+	defer tick.Stop()
+	timeout := time.After(limit)
+wait:
+	for {
+		select {
+		case <-c.Done():
+			break wait
+		case <-tick.C:
+			sample()
+		case <-timeout:
+			c.Stop("stopped")
+			return nil, fmt.Errorf("%s: not complete within %v", s.Name, limit)
+		}
 	}
 	out := c.Outcome()
 	if !out.Complete {
@@ -57,7 +82,6 @@ func Launch(binary, file string, limit time.Duration) (*Run, error) {
 		}
 		return nil, fmt.Errorf("%s did not complete: %s", s.Name, why)
 	}
-	r.RSS = c.PeakRSS()
 	return r, nil
 }
 
