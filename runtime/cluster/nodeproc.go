@@ -249,11 +249,13 @@ var errLauncherGone = errors.New("the launcher went away")
 
 // controlClient is the node's end of the control connection. Recording
 // an event encodes its trace line once, here, and appends it to a
-// buffer; a writer goroutine sends the buffer whenever it has something,
-// so the launcher gets events in batches and writes the lines unchanged
-// (docs/trace.md). When the launcher falls behind by more than
-// maxQueued bytes, Record waits: the node slows down rather than the
-// buffer growing without end.
+// buffer; a writer goroutine sends the buffer flushDelay after the first
+// line joined it (or at once past flushSize, and for a control frame), so
+// the launcher gets events in batches and writes the lines unchanged
+// (docs/trace.md). Recording costs no system call and wakes nobody: the
+// trace stays off the path of the node's messages. When the launcher
+// falls behind by more than maxQueued bytes, Record waits: the node slows
+// down rather than the buffer growing without end.
 type controlClient struct {
 	conn net.Conn
 	mu   sync.Mutex
@@ -261,7 +263,8 @@ type controlClient struct {
 	buf  []byte     // encoded lines and frames not yet written
 	enc  trace.LineEncoder
 	dead bool // the connection failed: nothing more can be sent
-	wake chan struct{}
+	wake chan struct{} // the buffer has lines: send them within flushDelay
+	now  chan struct{} // send the buffer at once
 	quit chan struct{}
 	done chan struct{}
 	id   string
@@ -273,10 +276,16 @@ const (
 	// writeTimeout ends the node's wait for a launcher that has stopped
 	// reading altogether.
 	writeTimeout = 10 * time.Second
+	// flushDelay is how long a trace line may wait for others to join
+	// it; the launcher is that much behind the node at most.
+	flushDelay = 2 * time.Millisecond
+	// flushSize sends a batch before its time.
+	flushSize = 64 << 10
 )
 
 func newControlClient(conn net.Conn) *controlClient {
-	c := &controlClient{conn: conn, wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
+	c := &controlClient{conn: conn, wake: make(chan struct{}, 1), now: make(chan struct{}, 1),
+		quit: make(chan struct{}), done: make(chan struct{})}
 	c.room = sync.NewCond(&c.mu)
 	go c.writer()
 	return c
@@ -291,21 +300,33 @@ func (c *controlClient) send(m wire.Message) {
 		return
 	}
 	c.mu.Lock()
-	c.queue(b)
+	c.queue(b, true)
 	c.mu.Unlock()
 }
 
-// queue appends one encoded line; the caller holds mu.
-func (c *controlClient) queue(b []byte) {
+// queue appends one encoded line, to be sent within flushDelay or, when
+// urgent, at once; the caller holds mu.
+func (c *controlClient) queue(b []byte, urgent bool) {
 	for len(c.buf) > maxQueued && !c.dead {
 		c.room.Wait()
 	}
 	if c.dead {
 		return
 	}
+	first := len(c.buf) == 0
 	c.buf = append(c.buf, b...)
+	switch {
+	case urgent || len(c.buf) >= flushSize:
+		signal(c.now)
+	case first:
+		signal(c.wake)
+	}
+}
+
+// signal leaves a mark in a channel of one, without waiting.
+func signal(ch chan struct{}) {
 	select {
-	case c.wake <- struct{}{}:
+	case ch <- struct{}{}:
 	default:
 	}
 }
@@ -327,16 +348,29 @@ func (c *controlClient) Record(e trace.Event) {
 	if err != nil || len(line) > wire.MaxLine {
 		return
 	}
-	c.queue(line)
+	c.queue(line, false)
 }
 
 func (c *controlClient) writer() {
 	defer close(c.done)
 	var out []byte
+	delay := time.NewTimer(time.Hour)
+	delay.Stop()
 	for {
 		closing := false
 		select {
 		case <-c.wake:
+			// Let the lines that follow join the batch.
+			delay.Reset(flushDelay)
+			select {
+			case <-delay.C:
+			case <-c.now:
+				delay.Stop()
+			case <-c.quit:
+				delay.Stop()
+				closing = true
+			}
+		case <-c.now:
 		case <-c.quit:
 			closing = true
 		}

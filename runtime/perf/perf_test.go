@@ -11,6 +11,15 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(clustertest.Main(m)) }
 
+// binary is the mutexlab measured: $MUTEXLAB_BENCH_BINARY when set (to
+// compare builds with benchstat), else one built from this tree.
+func binary(b *testing.B) string {
+	if p := os.Getenv("MUTEXLAB_BENCH_BINARY"); p != "" {
+		return p
+	}
+	return clustertest.Binary(b)
+}
+
 func TestSummarize(t *testing.T) {
 	s := Summarize([]float64{5, 1, 3, 9})
 	if s.Median != 4 || s.Min != 1 || s.Max != 9 || s.N != 4 {
@@ -61,7 +70,7 @@ func TestPingRTTs(t *testing.T) {
 // figure as a metric of its own (µs/rtt, ms/round, ...).
 
 func BenchmarkRawPingPong(b *testing.B) {
-	bin := clustertest.Binary(b)
+	bin := binary(b)
 	rtts, err := RawPingPong(bin, b.N, time.Minute)
 	if err != nil {
 		b.Fatal(err)
@@ -70,7 +79,7 @@ func BenchmarkRawPingPong(b *testing.B) {
 }
 
 func benchLua(b *testing.B, handler bool) {
-	bin := clustertest.Binary(b)
+	bin := binary(b)
 	file, err := PingPongScenario(b.TempDir(), handler, b.N+10)
 	if err != nil {
 		b.Fatal(err)
@@ -88,7 +97,7 @@ func BenchmarkLuaPingPongHandler(b *testing.B) { benchLua(b, true) }
 
 // BenchmarkSeedRound launches the seed's one round b.N times.
 func BenchmarkSeedRound(b *testing.B) {
-	bin := clustertest.Binary(b)
+	bin := binary(b)
 	file, err := SeedScenario(b.TempDir(), 1)
 	if err != nil {
 		b.Fatal(err)
@@ -111,7 +120,7 @@ func BenchmarkSeedRound(b *testing.B) {
 }
 
 func BenchmarkSaturationLamport8(b *testing.B) {
-	bin := clustertest.Binary(b)
+	bin := binary(b)
 	file, err := SaturationScenario(b.TempDir(), "lamport", 8, max(1, b.N))
 	if err != nil {
 		b.Fatal(err)
