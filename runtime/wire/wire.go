@@ -100,6 +100,12 @@ func Encode(m Message) ([]byte, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
+	if b, ok := appendFast(make([]byte, 0, 48+len(m.Type)+len(m.Sender)+len(m.Payload)), m); ok {
+		if len(b) > MaxLine {
+			return nil, fmt.Errorf("encode %s: frame of %d bytes exceeds %d", m.Type, len(b), MaxLine)
+		}
+		return b, nil
+	}
 	b, err := json.Marshal(m)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", m.Type, err)
@@ -119,8 +125,17 @@ type strict struct {
 	Payload *json.RawMessage `json:"payload"`
 }
 
-// Decode parses one frame (with or without its newline).
+// Decode parses one frame (with or without its newline): Encode's form
+// on the fast path (fast.go), anything else strictly.
 func Decode(line []byte) (Message, error) {
+	if m, ok := decodeFast(line); ok {
+		return m, nil
+	}
+	return decodeStrict(line)
+}
+
+// decodeStrict is the decoder with the last word on what a frame is.
+func decodeStrict(line []byte) (Message, error) {
 	dec := json.NewDecoder(bytes.NewReader(line))
 	dec.DisallowUnknownFields()
 	var s strict
