@@ -337,13 +337,13 @@ func signal(ch chan struct{}) {
 func (c *controlClient) Record(e trace.Event) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	line, err := c.enc.Encode(e)
+	line, err := c.enc.EncodeEvent(&e)
 	if err == nil && len(line) > wire.MaxLine {
 		e.Payload = json.RawMessage(`{"truncated":true}`)
 		if len(e.Text) > wire.MaxLine/4 {
 			e.Text = e.Text[:wire.MaxLine/4] + " [truncated]"
 		}
-		line, err = c.enc.Encode(e)
+		line, err = c.enc.EncodeEvent(&e)
 	}
 	if err != nil || len(line) > wire.MaxLine {
 		return
