@@ -262,7 +262,7 @@ type controlClient struct {
 	room *sync.Cond // signalled when the writer takes the buffer
 	buf  []byte     // encoded lines and frames not yet written
 	enc  trace.LineEncoder
-	dead bool // the connection failed: nothing more can be sent
+	dead bool          // the connection failed: nothing more can be sent
 	wake chan struct{} // the buffer has lines: send them within flushDelay
 	now  chan struct{} // send the buffer at once
 	quit chan struct{}
