@@ -194,21 +194,8 @@ func runLaunched(ctx context.Context, opts NodeOptions) error {
 	}
 	cfg.PID = os.Getpid()
 
-	conn, err := net.DialTimeout("tcp", os.Getenv(envControl), 5*time.Second)
-	if err != nil {
-		ln.Close()
-		return fail(fmt.Errorf("dial launcher: %v", err))
-	}
-	ctl := newControlClient(conn)
-	defer ctl.close()
-	ctl.send(wire.NewHello(opts.ID, session))
-
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	cmds := make(chan driver.Request)
-	begin := make(chan struct{})
-	go ctl.readCommands(ctx, cancel, cmds, begin)
-
 	tr := transport.NewTCP(transport.TCPConfig{ID: opts.ID, Session: session, Listener: ln, Addresses: addrs,
 		Logf: func(f string, a ...any) {
 			// Once the run stops, peers exit at their own pace: a link
@@ -218,6 +205,22 @@ func runLaunched(ctx context.Context, opts NodeOptions) error {
 			}
 		}})
 	defer tr.Close()
+	// Every link the node's role sends on is dialled before the node
+	// reports to the launcher, so before the start barrier: the first
+	// messages wait for no dial (the listeners are bound already).
+	tr.Connect(linkPeers(cfg.Spec))
+
+	conn, err := net.DialTimeout("tcp", os.Getenv(envControl), 5*time.Second)
+	if err != nil {
+		return fail(fmt.Errorf("dial launcher: %v", err))
+	}
+	ctl := newControlClient(conn)
+	defer ctl.close()
+	ctl.send(wire.NewHello(opts.ID, session))
+
+	cmds := make(chan driver.Request)
+	begin := make(chan struct{})
+	go ctl.readCommands(ctx, cancel, cmds, begin)
 	// The launcher shows the critical section's lines from the trace, in
 	// happened-before order; the node does not print them itself.
 	sink := &screenSink{out: io.Discard, errw: opts.Stderr, next: ctl, prefix: opts.ID}
@@ -246,6 +249,18 @@ func runLaunched(ctx context.Context, opts NodeOptions) error {
 }
 
 var errLauncherGone = errors.New("the launcher went away")
+
+// linkPeers are the nodes a node's role sends to: its group's other
+// members and its heavyweight, or the ring and its lightweights.
+func linkPeers(n scenario.Node) []string {
+	peers := append(append([]string{}, n.Peers...), n.Children...)
+	for _, id := range []string{n.Parent, n.Next} {
+		if id != "" {
+			peers = append(peers, id)
+		}
+	}
+	return peers
+}
 
 // controlClient is the node's end of the control connection. Recording
 // an event encodes its trace line once, here, and appends it to a
