@@ -185,7 +185,7 @@ type stranger struct {
 const (
 	// crowdAfter is how long a connection may wait for its HELLO before
 	// a newer one can crowd it out.
-	crowdAfter = 20 * time.Millisecond
+	crowdAfter   = 20 * time.Millisecond
 	MaxStrangers = 64
 	HelloMax     = 512
 	HelloTimeout = 10 * time.Second
