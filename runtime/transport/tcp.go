@@ -51,7 +51,7 @@ type TCP struct {
 	waiting []stranger // not yet authenticated, oldest first
 
 	mu    sync.Mutex
-	out   map[string]*queue[[]byte] // encoded frames per peer
+	out   map[string]*outLink // per peer
 	conns map[net.Conn]struct{}
 }
 
@@ -62,7 +62,7 @@ func NewTCP(cfg TCPConfig) *TCP {
 	}
 	t := &TCP{
 		cfg: cfg, in: make(chan wire.Message, 1024), closed: make(chan struct{}),
-		out: map[string]*queue[[]byte]{}, conns: map[net.Conn]struct{}{},
+		out: map[string]*outLink{}, conns: map[net.Conn]struct{}{},
 	}
 	t.refused.Logf = cfg.Logf
 	t.wg.Add(1)
@@ -93,13 +93,13 @@ func (t *TCP) Send(to string, m wire.Message) error {
 			return errors.New("transport closed")
 		default:
 		}
-		q = newQueue[[]byte]()
+		q = newOutLink()
 		t.out[to] = q
 		t.wg.Add(1)
 		go t.writer(to, addr, q, nil)
 	}
 	t.mu.Unlock()
-	q.push(frame)
+	q.send(frame)
 	return nil
 }
 
@@ -141,7 +141,7 @@ func (t *TCP) Connect(ids []string) {
 				t.untrack(c)
 				return
 			}
-			q := newQueue[[]byte]()
+			q := newOutLink()
 			t.out[id] = q
 			t.wg.Add(1)
 			t.mu.Unlock()
@@ -386,7 +386,7 @@ func (t *TCP) reject(c net.Conn, peer string, err error) {
 
 // writer owns the connection to one peer: c when Connect dialled it,
 // else dialled when the first message comes.
-func (t *TCP) writer(to, addr string, q *queue[[]byte], c net.Conn) {
+func (t *TCP) writer(to, addr string, q *outLink, c net.Conn) {
 	defer t.wg.Done()
 	var bw *bufio.Writer
 	defer func() {
@@ -400,6 +400,8 @@ func (t *TCP) writer(to, addr string, q *queue[[]byte], c net.Conn) {
 		if _, err := bw.Write(hello); err != nil || bw.Flush() != nil {
 			t.untrack(c)
 			c = nil
+		} else {
+			q.connected(c)
 		}
 	}
 	backoff := 10 * time.Millisecond
@@ -436,6 +438,7 @@ func (t *TCP) writer(to, addr string, q *queue[[]byte], c net.Conn) {
 					c = nil
 					continue
 				}
+				q.connected(c)
 			}
 			var err error
 			for _, frame := range items {
@@ -456,6 +459,7 @@ func (t *TCP) writer(to, addr string, q *queue[[]byte], c net.Conn) {
 				// the peer has most likely died and is reported by the
 				// launcher. Start over on a fresh connection.
 				t.cfg.Logf("write to %s: %v", to, err)
+				q.connected(nil)
 				t.untrack(c)
 				c = nil
 				items = nil

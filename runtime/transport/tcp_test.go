@@ -220,3 +220,23 @@ func TestTCPConnectBeforeThePeerRuns(t *testing.T) {
 		t.Fatalf("%d connections after the first message, want the one Connect made", conns)
 	}
 }
+
+// Frames larger than the socket takes at once, sent faster than they are
+// read: Send writes part of one itself and queues the rest, and the
+// stream still carries every frame whole and in order.
+func TestTCPPartialWritesKeepFrames(t *testing.T) {
+	a, b, _ := pairTCP(t, nil)
+	big := `{"pad":"` + strings.Repeat("x", 50_000) + `"}`
+	const n = 300
+	for i := 1; i <= n; i++ {
+		if err := a.Send("B", wire.Message{Type: "BIG", Sender: "A", TS: int64(i), Payload: []byte(big)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 1; i <= n; i++ {
+		m := recvOne(t, b)
+		if m.TS != int64(i) || string(m.Payload) != big {
+			t.Fatalf("frame %d: ts %d, payload of %d bytes", i, m.TS, len(m.Payload))
+		}
+	}
+}
