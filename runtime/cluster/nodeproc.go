@@ -216,11 +216,9 @@ func runLaunched(ctx context.Context, opts NodeOptions) error {
 	}
 	ctl := newControlClient(conn)
 	defer ctl.close()
-	ctl.send(wire.NewHello(opts.ID, session))
 
 	cmds := make(chan driver.Request)
 	begin := make(chan struct{})
-	go ctl.readCommands(ctx, cancel, cmds, begin)
 	// The launcher shows the critical section's lines from the trace, in
 	// happened-before order; the node does not print them itself.
 	sink := &screenSink{out: io.Discard, errw: opts.Stderr, next: ctl, prefix: opts.ID}
@@ -230,11 +228,22 @@ func runLaunched(ctx context.Context, opts NodeOptions) error {
 	}
 	d := &driver.Driver{Transport: links, Sink: sink, Epoch: epoch, Network: s.Network, Speed: s.Speed,
 		Seed: scenario.NodeSeed(s.Seed, opts.ID), Commands: cmds}
+	// The VM is built and the role script and its algorithm compiled
+	// before the node reports to the launcher: after the start barrier
+	// only the script itself runs, not the start-up of eight processes
+	// competing for the cores. (A failure here is the node's to report,
+	// from node.New or the require.)
+	lib.Compile(cfg.Spec.Role)
+	if cfg.Spec.Algorithm != "" {
+		lib.Compile(cfg.Spec.Algorithm)
+	}
 	n, err := node.New(cfg, d)
+	ctl.send(wire.NewHello(opts.ID, session))
 	if err != nil {
 		sink.Record(trace.Event{Ev: trace.Error, Node: opts.ID, Text: err.Error(), T: time.Since(epoch).Nanoseconds()})
 		return err
 	}
+	go ctl.readCommands(ctx, cancel, cmds, begin)
 	// Wait until every node is up and connected to the launcher.
 	select {
 	case <-begin:
