@@ -165,11 +165,20 @@ func decodeStrict(line []byte) (Message, error) {
 // ErrTooLong is returned by Reader.Read for a line over MaxLine bytes.
 var ErrTooLong = fmt.Errorf("frame exceeds %d bytes", MaxLine)
 
-// Reader reads frames from a stream.
-type Reader struct{ br *bufio.Reader }
+// Reader reads frames from a stream. Its buffer starts small
+// (readBuffer) and a longer line is gathered in a second one, up to
+// MaxLine: a node holds a reader per incoming link, and most frames are
+// a hundred bytes.
+type Reader struct {
+	br   *bufio.Reader
+	long []byte
+}
+
+// readBuffer is a Reader's buffer for the frames that fit it.
+const readBuffer = 4 << 10
 
 // NewReader returns a Reader over r.
-func NewReader(r io.Reader) *Reader { return &Reader{br: bufio.NewReaderSize(r, MaxLine)} }
+func NewReader(r io.Reader) *Reader { return &Reader{br: bufio.NewReaderSize(r, readBuffer)} }
 
 // Read returns the next message. At the end of the stream it returns
 // io.EOF; a line cut short by the end of the stream is io.ErrUnexpectedEOF.
@@ -181,12 +190,23 @@ func (r *Reader) Read() (Message, error) {
 	return Decode(line)
 }
 
-// ReadLine returns the next raw line without its newline.
+// ReadLine returns the next raw line without its newline, valid until
+// the next call. A line over MaxLine bytes, newline included, is
+// ErrTooLong.
 func (r *Reader) ReadLine() ([]byte, error) {
 	line, err := r.br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		r.long = append(r.long[:0], line...)
+		for err == bufio.ErrBufferFull {
+			line, err = r.br.ReadSlice('\n')
+			if len(r.long)+len(line) > MaxLine {
+				return nil, ErrTooLong
+			}
+			r.long = append(r.long, line...)
+		}
+		line = r.long
+	}
 	switch {
-	case err == bufio.ErrBufferFull:
-		return nil, ErrTooLong
 	case err == io.EOF && len(line) > 0:
 		return nil, io.ErrUnexpectedEOF
 	case err != nil:
