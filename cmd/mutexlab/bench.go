@@ -51,6 +51,7 @@ func runBench(c *command, w io.Writer, args []string) error {
 	fs := newFlags(c)
 	quick := fs.Bool("quick", false, "fewer trials and runs: done within 30 s")
 	asJSON := fs.Bool("json", false, "print the figures as one JSON object")
+	binary := fs.String("binary", "", "measure the processes of this mutexlab build instead (compare before and after a change)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -67,6 +68,12 @@ func runBench(c *command, w io.Writer, args []string) error {
 	}
 	if cfg.Binary, err = benchBinary(); err != nil {
 		return runtimeErr("%v", err)
+	}
+	if *binary != "" {
+		if st, err := os.Stat(*binary); err != nil || st.IsDir() {
+			return usageErr("--binary %s: not a mutexlab executable", *binary)
+		}
+		cfg.Binary = *binary
 	}
 	cfg.Version = Version
 	prog := newBenchProgress(os.Stderr)
