@@ -1,6 +1,7 @@
 package perf
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -121,11 +122,11 @@ func Bench(cfg Config, nproc int) (*Report, error) {
 		}{{recvFile, &lua}, {handFile, &hand}} {
 			r, err := Launch(cfg.Binary, f.file, limit)
 			if err != nil {
-				return nil, fmt.Errorf("Lua ping-pong: %w", err)
+				return nil, fmt.Errorf("the Lua ping-pong: %w", err)
 			}
 			rtts := PingRTTs(r.Events, "A", 10)
 			if len(rtts) == 0 {
-				return nil, fmt.Errorf("Lua ping-pong: no round trip in the trace")
+				return nil, errors.New("the Lua ping-pong: no round trip in the trace")
 			}
 			*f.to = append(*f.to, MedianDuration(rtts))
 			rss = append(rss, float64(MaxRSS(r.RSS))/mb)
