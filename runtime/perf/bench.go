@@ -120,11 +120,12 @@ func Bench(cfg Config, nproc int) (*Report, error) {
 			file string
 			to   *[]float64
 		}{{recvFile, &lua}, {handFile, &hand}} {
-			r, err := Launch(cfg.Binary, f.file, limit)
+			p := &Pings{Pinger: "A", Skip: 10}
+			r, err := Launch(cfg.Binary, f.file, limit, p)
 			if err != nil {
 				return nil, fmt.Errorf("the Lua ping-pong: %w", err)
 			}
-			rtts := PingRTTs(r.Events, "A", 10)
+			rtts := p.RTTs
 			if len(rtts) == 0 {
 				return nil, errors.New("the Lua ping-pong: no round trip in the trace")
 			}
@@ -132,11 +133,12 @@ func Bench(cfg Config, nproc int) (*Report, error) {
 			rss = append(rss, float64(MaxRSS(r.RSS))/mb)
 		}
 		say("seed round, trial %d of %d", i+1, cfg.Trials)
-		r, err := Launch(cfg.Binary, seedFile, limit)
+		var path Path
+		r, err := Launch(cfg.Binary, seedFile, limit, &path)
 		if err != nil {
 			return nil, fmt.Errorf("seed round: %w", err)
 		}
-		h, span := CriticalPath(r.Events)
+		h, span := path.Result()
 		round = append(round, float64(span)/1e6)
 		hops = append(hops, float64(h))
 		if h > 0 {
@@ -172,11 +174,11 @@ func Bench(cfg Config, nproc int) (*Report, error) {
 			var rates, per []float64
 			var peak float64
 			for range cfg.SatTrials {
-				r, err := Launch(cfg.Binary, file, limit)
+				var s Saturation
+				r, err := Launch(cfg.Binary, file, limit, &s)
 				if err != nil {
 					return nil, fmt.Errorf("saturation %s N=%d: %w", alg, n, err)
 				}
-				s := Saturate(r.Events)
 				if s.Entries == 0 || s.Span <= 0 {
 					return nil, fmt.Errorf("saturation %s N=%d: no critical section in the trace", alg, n)
 				}

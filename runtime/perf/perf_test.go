@@ -84,11 +84,12 @@ func benchLua(b *testing.B, handler bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	r, err := Launch(bin, file, 5*time.Minute)
+	p := &Pings{Pinger: "A", Skip: 10}
+	r, err := Launch(bin, file, 5*time.Minute, p)
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ReportMetric(MedianDuration(PingRTTs(r.Events, "A", 10)), "µs/rtt")
+	b.ReportMetric(MedianDuration(p.RTTs), "µs/rtt")
 	b.ReportMetric(float64(MaxRSS(r.RSS))/(1<<20), "MB-rss")
 }
 
@@ -105,11 +106,12 @@ func BenchmarkSeedRound(b *testing.B) {
 	var rounds, startups []float64
 	hops := 0
 	for range b.N {
-		r, err := Launch(bin, file, time.Minute)
+		var path Path
+		r, err := Launch(bin, file, time.Minute, &path)
 		if err != nil {
 			b.Fatal(err)
 		}
-		h, span := CriticalPath(r.Events)
+		h, span := path.Result()
 		hops = h
 		rounds = append(rounds, float64(span)/1e6)
 		startups = append(startups, float64(r.Startup)/1e6)
@@ -125,11 +127,10 @@ func BenchmarkSaturationLamport8(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	r, err := Launch(bin, file, 5*time.Minute)
-	if err != nil {
+	var s Saturation
+	if _, err := Launch(bin, file, 5*time.Minute, &s); err != nil {
 		b.Fatal(err)
 	}
-	s := Saturate(r.Events)
 	b.ReportMetric(float64(s.Entries)/s.Span.Seconds(), "entries/s")
 	b.ReportMetric(float64(s.Messages)/float64(s.Entries), "msgs/entry")
 }

@@ -13,7 +13,6 @@ import (
 
 // Run is one launched run, as the bench reads it.
 type Run struct {
-	Events []trace.Event // the merged trace, payloads dropped
 	// Startup is from the call to cluster.Start until every process is
 	// connected to the launcher (Start returns just before the start
 	// barrier lifts).
@@ -28,9 +27,16 @@ type Run struct {
 // rssEvery is how often a run's node processes' memory is sampled.
 const rssEvery = 5 * time.Millisecond
 
+// Observer reads a run's merged trace as it is written, event by event
+// (the event's Payload is valid only during the call). The bench keeps no
+// copy of the trace, as a real launcher keeps none: its own work stays
+// that of `mutexlab run`.
+type Observer interface{ Observe(e *trace.Event) }
+
 // Launch runs the scenario in file with binary's node processes until it
-// completes (an error if it does not within limit, or fails).
-func Launch(binary, file string, limit time.Duration) (*Run, error) {
+// completes (an error if it does not within limit, or fails), showing
+// every event to each observer.
+func Launch(binary, file string, limit time.Duration, obs ...Observer) (*Run, error) {
 	s, err := scenario.Load(file)
 	if err != nil {
 		return nil, err
@@ -40,8 +46,9 @@ func Launch(binary, file string, limit time.Duration) (*Run, error) {
 	c, err := cluster.Start(cluster.Options{
 		Scenario: s, Binary: binary, Version: "bench", Trace: io.Discard,
 		OnEvent: func(e trace.Event) {
-			e.Payload = nil // valid only during the call
-			r.Events = append(r.Events, e)
+			for _, o := range obs {
+				o.Observe(&e)
+			}
 		},
 		OnStderr: func(id, line string) { fmt.Fprintln(os.Stderr, line) },
 	})
@@ -85,93 +92,135 @@ wait:
 	return r, nil
 }
 
-// PingRTTs returns the round trips the ring's first heavyweight (A)
-// measured on its own clock: from each PING it sent to the PONG that
-// answered it, the first skip left out (warm-up).
-func PingRTTs(evs []trace.Event, pinger string, skip int) []time.Duration {
-	var out []time.Duration
-	var sentAt int64 = -1
-	k := 0
-	for _, e := range evs {
-		if e.Node != pinger {
-			continue
-		}
-		switch {
-		case e.Ev == trace.Send && e.Type == "PING":
-			sentAt = e.T
-		case e.Ev == trace.Recv && e.Type == "PONG" && sentAt >= 0:
-			if k >= skip {
-				out = append(out, time.Duration(e.T-sentAt))
-			}
-			k++
-			sentAt = -1
-		}
-	}
-	return out
+// Pings collects the round trips the pinger measured on its own clock:
+// from each PING it sent to the PONG that answered it, the first Skip
+// left out (warm-up).
+type Pings struct {
+	Pinger string
+	Skip   int
+	RTTs   []time.Duration
+	sentAt int64
+	out    bool // a PING is out
+	k      int
 }
 
-// CriticalPath returns the number of messages on the longest
-// happened-before chain of messages in evs (a trace in causal order: a
-// receive after its send), and the span from the first send to the last
-// receive.
-func CriticalPath(evs []trace.Event) (hops int, span time.Duration) {
-	type key struct {
-		from, to string
-		seq      int64
+// Observe implements Observer.
+func (p *Pings) Observe(e *trace.Event) {
+	if e.Node != p.Pinger {
+		return
 	}
-	depth := map[string]int{} // per node: the longest chain that reached it
-	sent := map[key]int{}
-	first, last := int64(-1), int64(-1)
-	for _, e := range evs {
-		switch e.Ev {
-		case trace.Send:
-			sent[key{e.Node, e.To, e.Seq}] = depth[e.Node]
-			if first < 0 || e.T < first {
-				first = e.T
-			}
-		case trace.Recv:
-			if d, ok := sent[key{e.From, e.Node, e.Seq}]; ok && d+1 > depth[e.Node] {
-				depth[e.Node] = d + 1
-			}
-			last = max(last, e.T)
+	switch {
+	case e.Ev == trace.Send && e.Type == "PING":
+		p.sentAt, p.out = e.T, true
+	case e.Ev == trace.Recv && e.Type == "PONG" && p.out:
+		if p.k >= p.Skip {
+			p.RTTs = append(p.RTTs, time.Duration(e.T-p.sentAt))
 		}
+		p.k++
+		p.out = false
 	}
-	for _, d := range depth {
+}
+
+// PingRTTs is Pings over a whole trace.
+func PingRTTs(evs []trace.Event, pinger string, skip int) []time.Duration {
+	p := &Pings{Pinger: pinger, Skip: skip}
+	for i := range evs {
+		p.Observe(&evs[i])
+	}
+	return p.RTTs
+}
+
+// Path follows the longest happened-before chain of messages through a
+// trace in causal order (a receive after its send).
+type Path struct {
+	depth       map[string]int // per node: the longest chain that reached it
+	sent        map[msgKey]int // messages in flight: the chain they carry
+	first, last int64
+	started     bool
+}
+
+type msgKey struct {
+	from, to string
+	seq      int64
+}
+
+// Observe implements Observer.
+func (p *Path) Observe(e *trace.Event) {
+	if p.depth == nil {
+		p.depth, p.sent = map[string]int{}, map[msgKey]int{}
+	}
+	switch e.Ev {
+	case trace.Send:
+		p.sent[msgKey{e.Node, e.To, e.Seq}] = p.depth[e.Node]
+		if !p.started || e.T < p.first {
+			p.first, p.started = e.T, true
+		}
+	case trace.Recv:
+		k := msgKey{e.From, e.Node, e.Seq}
+		if d, ok := p.sent[k]; ok {
+			delete(p.sent, k)
+			if d+1 > p.depth[e.Node] {
+				p.depth[e.Node] = d + 1
+			}
+		}
+		p.last = max(p.last, e.T)
+	}
+}
+
+// Result returns the number of messages on the longest chain and the
+// span from the first send to the last receive.
+func (p *Path) Result() (hops int, span time.Duration) {
+	for _, d := range p.depth {
 		hops = max(hops, d)
 	}
-	if first >= 0 && last >= first {
-		span = time.Duration(last - first)
+	if p.started && p.last >= p.first {
+		span = time.Duration(p.last - p.first)
 	}
 	return hops, span
+}
+
+// CriticalPath is Path over a whole trace.
+func CriticalPath(evs []trace.Event) (hops int, span time.Duration) {
+	var p Path
+	for i := range evs {
+		p.Observe(&evs[i])
+	}
+	return p.Result()
 }
 
 // Saturation is what a saturated run shows: critical sections entered,
 // messages sent, and the span from the first send to the last exit.
 type Saturation struct {
-	Entries  int
-	Messages int
-	Span     time.Duration
+	Entries     int
+	Messages    int
+	Span        time.Duration
+	first, last int64
+	started     bool
 }
 
-// Saturate reads a run whose lightweights enter as often as they can.
+// Observe implements Observer.
+func (s *Saturation) Observe(e *trace.Event) {
+	switch e.Ev {
+	case trace.Send:
+		s.Messages++
+		if !s.started || e.T < s.first {
+			s.first, s.started = e.T, true
+		}
+	case trace.CSEnter:
+		s.Entries++
+	case trace.CSExit:
+		s.last = max(s.last, e.T)
+	}
+	if s.started && s.last > s.first {
+		s.Span = time.Duration(s.last - s.first)
+	}
+}
+
+// Saturate is Saturation over a whole trace.
 func Saturate(evs []trace.Event) Saturation {
 	var s Saturation
-	first, last := int64(-1), int64(-1)
-	for _, e := range evs {
-		switch e.Ev {
-		case trace.Send:
-			s.Messages++
-			if first < 0 || e.T < first {
-				first = e.T
-			}
-		case trace.CSEnter:
-			s.Entries++
-		case trace.CSExit:
-			last = max(last, e.T)
-		}
-	}
-	if first >= 0 && last > first {
-		s.Span = time.Duration(last - first)
+	for i := range evs {
+		s.Observe(&evs[i])
 	}
 	return s
 }
