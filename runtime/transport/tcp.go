@@ -172,8 +172,10 @@ func (t *TCP) Close() error {
 func (t *TCP) Refused() int { return t.refused.Total() }
 
 // writeBuffer is the buffer of a link's writer: a batch of frames taken
-// from the queue goes out in one system call.
-const writeBuffer = 32 << 10
+// from the queue goes out in few system calls. It is small because every
+// link a node may send on has one from the start (Connect): 64 of them
+// in a large group.
+const writeBuffer = 4 << 10
 
 // stranger is a connection waiting for its HELLO since a time.
 type stranger struct {
