@@ -56,6 +56,11 @@ type Config struct {
 	// exactly; ConfigFor derives it from the scenario's seed and the
 	// node's id (scenario.NodeSeed).
 	Seed int64
+	// Incarnation is 0, or k for the node restarted for the k-th time
+	// (a fault plan's restart): its sends on each channel are numbered
+	// from trace.SeqBase(k)+1, so they never take an earlier
+	// incarnation's seq (docs/trace.md, Faults).
+	Incarnation int
 	// Budget bounds every call into the node's Lua: a handler, a
 	// wait_until condition or reason function, a stretch of the main
 	// script between two blocking calls, an inspect expression. Zero:
@@ -248,6 +253,12 @@ func (n *Node) Deliver(m wire.Message) error {
 	n.recvSeq[m.Sender]++
 	lc := n.clock.Recv(m.TS)
 	n.rec(trace.Event{Ev: trace.Recv, LC: lc, From: m.Sender, Type: m.Type, TS: m.TS, Seq: n.recvSeq[m.Sender]})
+	return n.handle(m)
+}
+
+// handle runs m's handler or puts it in the mailbox, then the main script
+// if it was waiting for it.
+func (n *Node) handle(m wire.Message) error {
 	if n.err != nil {
 		return n.err
 	}
@@ -261,15 +272,45 @@ func (n *Node) Deliver(m wire.Message) error {
 	return n.pump()
 }
 
-// Drop records that a message to this node was lost on its link, so the
-// channel's numbering stays in step with the sender's.
-func (n *Node) Drop(m wire.Message) {
+// Drop records that a message to this node was lost on its link by the
+// REPL's steering (reason "steered"), so the channel's numbering stays
+// in step with the sender's.
+func (n *Node) Drop(m wire.Message) { n.DropBecause(m, trace.ReasonSteered) }
+
+// DropBecause records that a message to this node was lost on its link,
+// and why (trace.ReasonLoss, ReasonCut, ...), so the channel's numbering
+// stays in step with the sender's.
+func (n *Node) DropBecause(m wire.Message, reason string) {
 	if n.stopped {
 		return
 	}
 	n.recvSeq[m.Sender]++
-	n.rec(trace.Event{Ev: trace.Drop, From: m.Sender, Type: m.Type, TS: m.TS, Seq: n.recvSeq[m.Sender]})
+	n.rec(trace.Event{Ev: trace.Drop, From: m.Sender, Type: m.Type, TS: m.TS, Seq: n.recvSeq[m.Sender], Reason: reason})
 }
+
+// DeliverDup hands the node the network's duplicate of the message from
+// m.Sender it was last delivered (or dropped): the recv is recorded with
+// Dup and that message's seq, and the message is handled again like any
+// other. The channel's numbering does not move.
+func (n *Node) DeliverDup(m wire.Message) error {
+	if n.stopped {
+		return ErrStopped
+	}
+	lc := n.clock.Recv(m.TS)
+	n.rec(trace.Event{Ev: trace.Recv, LC: lc, From: m.Sender, Type: m.Type, TS: m.TS, Seq: n.recvSeq[m.Sender], Dup: true})
+	return n.handle(m)
+}
+
+// Renumber says that the last message from `from` the channel numbered
+// was seq last: the next delivered or dropped is last+1. Its driver calls
+// it when a fault moves the numbering: a peer restarted (its sends start
+// from trace.SeqBase(k)+1), or this node did (its peers' numbering went
+// on without it).
+func (n *Node) Renumber(from string, last int64) { n.recvSeq[from] = last }
+
+// Received returns the seq of the last message from `from` delivered or
+// dropped (0 for none).
+func (n *Node) Received(from string) int64 { return n.recvSeq[from] }
 
 // Fire is called by the driver when timer id falls due.
 func (n *Node) Fire(id uint64) error {
@@ -309,6 +350,20 @@ func (n *Node) Stop(reason string) {
 	n.guard.Stop()
 	n.L.Close()
 }
+
+// Kill ends the node as a crash does: nothing is recorded, and its Lua
+// state is closed. Call it between calls, never from inside one.
+func (n *Node) Kill() {
+	if n.stopped {
+		return
+	}
+	n.stopped = true
+	n.guard.Stop()
+	n.L.Close()
+}
+
+// Killed reports whether the node has ended (Stop or Kill).
+func (n *Node) Killed() bool { return n.stopped }
 
 // pump re-tests what the main coroutine waits for after an event, and
 // lets it go on when it is there. A blocking call tests its own condition

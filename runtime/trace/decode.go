@@ -49,7 +49,11 @@ func (d *Decoder) Decode(line []byte, e *Event) error {
 // by this (docs/trace.md).
 func IsEventLine(line []byte) bool { return bytes.HasPrefix(line, eventPrefix) }
 
-var eventPrefix = []byte(`{"ev":`)
+var (
+	eventPrefix = []byte(`{"ev":`)
+	litTrue     = []byte("true")
+	litFalse    = []byte("false")
+)
 
 // str returns b as a string, interned when short.
 func (d *Decoder) str(b []byte) string {
@@ -91,7 +95,7 @@ func (d *Decoder) fast(b []byte, e *Event) bool {
 		var s []byte
 		var n int64
 		switch string(key) {
-		case "ev", "node", "to", "from", "type", "text", "on":
+		case "ev", "node", "to", "from", "type", "text", "on", "reason":
 			if s, i, ok = rawString(b, i); !ok {
 				return false
 			}
@@ -111,6 +115,17 @@ func (d *Decoder) fast(b []byte, e *Event) bool {
 				e.Text = v
 			case "on":
 				e.On = v
+			case "reason":
+				e.Reason = v
+			}
+		case "dup":
+			switch {
+			case bytes.HasPrefix(b[i:], litTrue):
+				e.Dup, i = true, i+len(litTrue)
+			case bytes.HasPrefix(b[i:], litFalse):
+				e.Dup, i = false, i+len(litFalse)
+			default:
+				return false
 			}
 		case "t", "lc", "ts", "seq", "pid", "round":
 			if n, i, ok = integer(b, i); !ok {

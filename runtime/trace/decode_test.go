@@ -25,7 +25,8 @@ func sameAsJSON(t *testing.T, d *Decoder, line []byte) (fast bool) {
 }
 
 func randomEvent(r *rand.Rand) Event {
-	kinds := []string{Start, Exit, Send, Recv, Drop, CSEnter, Print, CSExit, Block, Unblock, Log, Error, Tick, Finish}
+	kinds := []string{Start, Exit, Send, Recv, Drop, CSEnter, Print, CSExit, Block, Unblock, Log, Error, Tick, Finish,
+		Crash, Restart, Pause, Resume, Cut, Heal}
 	ids := []string{"A", "B", "A1", "A2", "B12", "Z64"}
 	texts := []string{"", "I'm lightweight process A1", "stopped", "lamport.lua:13: boom", "ünïcode ✓", `quote " and \ slash`, "tab\there", "<html>&"}
 	e := Event{Ev: kinds[r.Intn(len(kinds))], T: r.Int63n(1 << 50), Node: ids[r.Intn(len(ids))], LC: r.Int63n(100000)}
@@ -42,6 +43,18 @@ func randomEvent(r *rand.Rand) Event {
 		}
 		e.Type = []string{"REQUEST", "REPLY", "CS_GRANT"}[r.Intn(3)]
 		e.TS, e.Seq = r.Int63n(1000), 1+r.Int63n(1000)
+		if r.Intn(4) == 0 {
+			e.Seq += SeqBase(1 + r.Intn(3))
+		}
+		switch e.Ev {
+		case Recv:
+			e.Dup = r.Intn(3) == 0
+		case Drop:
+			e.Reason = []string{"", ReasonLoss, ReasonCut, ReasonCrashed, ReasonSteered}[r.Intn(5)]
+		}
+	case Cut, Heal:
+		e.From, e.To = ids[r.Intn(len(ids))], ids[r.Intn(len(ids))]
+	case Crash, Restart, Pause, Resume:
 	case CSEnter, CSExit:
 		e.Round = r.Intn(100)
 	case Block:
@@ -106,6 +119,16 @@ func TestDecodeOddLines(t *testing.T) {
 		`{"ev":"block","wait":{"kind":"a","from":[1]}}`,
 		`{"ev":"block","wait":{"kind":"a",}}`,
 		`{"ev":"block","wait":{"kind":"a","x":1}}`,
+		`{"ev":"recv","dup":true}`,
+		`{"ev":"recv","dup":false,"reason":"loss"}`,
+		`{"ev":"recv","dup":true,"dup":false}`,
+		`{"ev":"recv","dup":null}`,
+		`{"ev":"recv","dup":truex}`,
+		`{"ev":"recv","dup":tru}`,
+		`{"ev":"recv","dup":"true"}`,
+		`{"ev":"recv","dup":1}`,
+		`{"ev":"drop","reason":"cut","reason":"loss"}`,
+		`{"ev":"drop","reason":7}`,
 		`{"ev":"a","ev":"b"}`,
 		`{"ev":"send","payload":null}`,
 		`{"ev":"send","payload":[1,{"a":"]}"}]}`,
@@ -154,6 +177,31 @@ func TestEncodeMatchesEncodingJSON(t *testing.T) {
 	e := Event{Ev: Send, State: map[string]string{"x": "1"}}
 	if _, ok := appendEvent(nil, &e); ok {
 		t.Error("an event with a State took the fast path")
+	}
+}
+
+// TestFastEncoderKnowsEveryField: a field added to Event must be added
+// to appendEvent too (and to this list), or its lines lose it.
+func TestFastEncoderKnowsEveryField(t *testing.T) {
+	known := map[string]bool{"ev": true, "t": true, "node": true, "lc": true, "pid": true, "to": true, "from": true,
+		"type": true, "ts": true, "seq": true, "payload": true, "round": true, "text": true, "on": true, "wait": true,
+		"reason": true, "dup": true, "state": true, "-": true}
+	ty := reflect.TypeOf(Event{})
+	for i := range ty.NumField() {
+		name, _, _ := strings.Cut(ty.Field(i).Tag.Get("json"), ",")
+		if !known[name] {
+			t.Errorf("Event.%s (%q) is not written by appendEvent", ty.Field(i).Name, name)
+		}
+	}
+	e := Event{Ev: Drop, Node: "A", From: "B", Reason: ReasonLoss}
+	d := Event{Ev: Recv, Node: "A", From: "B", Dup: true}
+	var enc LineEncoder
+	for _, ev := range []Event{e, d} {
+		got, _ := enc.Encode(ev)
+		want, _ := enc.encodeJSON(ev)
+		if string(got) != string(want) {
+			t.Errorf("fast %s\njson %s", got, want)
+		}
 	}
 }
 

@@ -155,6 +155,15 @@ func appendEvent(dst []byte, e *Event) ([]byte, bool) {
 		}
 		dst = append(dst, '}')
 	}
+	if e.Reason != "" {
+		dst = append(dst, `,"reason":`...)
+		if dst, ok = appendPlain(dst, e.Reason); !ok {
+			return dst, false
+		}
+	}
+	if e.Dup {
+		dst = append(dst, `,"dup":true`...)
+	}
 	return append(dst, '}', '\n'), true
 }
 
