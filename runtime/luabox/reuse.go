@@ -1,0 +1,297 @@
+package luabox
+
+import (
+	"maps"
+	"reflect"
+	"slices"
+	"strings"
+	"unsafe"
+
+	lua "github.com/yuin/gopher-lua"
+)
+
+// A VM made by New and set up by its owner (the node runtime adds its
+// `node` module, require and print) costs more to build than most
+// simulated schedules take to run. Pristine lets one VM serve schedule
+// after schedule: Snapshot records, right after the set-up, every table
+// a script can reach without having made it (the globals, the libraries,
+// the registry, the metatables of the built-in types, and what those
+// reach) down to gopher-lua's internal fields: the array part, both hash
+// parts, and the list of keys that fixes the order of pairs and next,
+// removed keys included. Restore puts every one of them back exactly as
+// recorded, the metatables, the environments of Lua functions, the
+// values of upvalues and the thread's environment too; what a script
+// made itself is then out of reach, as in a new VM. A script cannot tell
+// a restored VM from a new one: the same globals, library functions,
+// metatables and order of pairs (TestRestoreUndoesHostileScript).
+//
+// The owner remakes what lives outside the tables: the main coroutine
+// (a new thread), the guard's counts (Guard.Reset), and the state of
+// its Go functions (the node reseeds math.random).
+//
+// gopher-lua exports none of a table's parts: their layout is found by
+// reflection once, as peek.go does, and checked field by field; when it
+// is not the one expected, Snapshot returns nil, the owner builds a new
+// VM for every run, and TestReuseLayout fails so that nobody misses it.
+var restorable bool
+
+var tableLayout struct {
+	array, dict, strdict, keys, k2i uintptr
+}
+
+func init() {
+	t := reflect.TypeOf(lua.LTable{})
+	field := func(name string, want reflect.Type) (uintptr, bool) {
+		f, ok := t.FieldByName(name)
+		if !ok || f.Type != want {
+			return 0, false
+		}
+		return f.Offset, true
+	}
+	var ok [5]bool
+	tableLayout.array, ok[0] = field("array", reflect.TypeOf([]lua.LValue(nil)))
+	tableLayout.dict, ok[1] = field("dict", reflect.TypeOf(map[lua.LValue]lua.LValue(nil)))
+	tableLayout.strdict, ok[2] = field("strdict", reflect.TypeOf(map[string]lua.LValue(nil)))
+	tableLayout.keys, ok[3] = field("keys", reflect.TypeOf([]lua.LValue(nil)))
+	tableLayout.k2i, ok[4] = field("k2i", reflect.TypeOf(map[lua.LValue]int(nil)))
+	restorable = peekable && ok == [5]bool{true, true, true, true, true}
+}
+
+// parts are pointers to a table's internal fields.
+type parts struct {
+	array   *[]lua.LValue
+	dict    *map[lua.LValue]lua.LValue
+	strdict *map[string]lua.LValue
+	keys    *[]lua.LValue
+	k2i     *map[lua.LValue]int
+}
+
+func partsOf(t *lua.LTable) parts {
+	p := unsafe.Pointer(t)
+	return parts{
+		array:   (*[]lua.LValue)(unsafe.Add(p, tableLayout.array)),
+		dict:    (*map[lua.LValue]lua.LValue)(unsafe.Add(p, tableLayout.dict)),
+		strdict: (*map[string]lua.LValue)(unsafe.Add(p, tableLayout.strdict)),
+		keys:    (*[]lua.LValue)(unsafe.Add(p, tableLayout.keys)),
+		k2i:     (*map[lua.LValue]int)(unsafe.Add(p, tableLayout.k2i)),
+	}
+}
+
+// Pristine is a VM's reachable tables as they were when it was set up.
+type Pristine struct {
+	L      *lua.LState
+	env    *lua.LTable
+	tables []savedTable
+	funcs  []savedFunc
+}
+
+type savedTable struct {
+	t       *lua.LTable
+	meta    lua.LValue
+	array   []lua.LValue
+	dict    map[lua.LValue]lua.LValue
+	strdict map[string]lua.LValue
+	keys    []lua.LValue
+	k2i     map[lua.LValue]int
+}
+
+type savedFunc struct {
+	fn  *lua.LFunction
+	env *lua.LTable
+	up  []lua.LValue // the upvalues' values
+}
+
+// Snapshot records what a script can reach in L, which must be idle (no
+// call running); nil when tables cannot be restored in this build of
+// gopher-lua.
+func Snapshot(L *lua.LState) *Pristine {
+	if !restorable || !Idle(L) {
+		return nil
+	}
+	p := &Pristine{L: L, env: L.Env}
+	seen := map[any]bool{}
+	var todo []lua.LValue
+	push := func(v lua.LValue) {
+		switch v.(type) {
+		case *lua.LTable, *lua.LFunction, *lua.LUserData:
+			if !seen[v] {
+				seen[v] = true
+				todo = append(todo, v)
+			}
+		}
+	}
+	push(L.G.Global)
+	push(L.G.Registry)
+	push(L.Env)
+	// The built-in types' metatables (the string library's, in the
+	// sandbox): a script reaches them with getmetatable("").
+	for _, v := range []lua.LValue{lua.LNil, lua.LFalse, lua.LNumber(0), lua.LString(""),
+		L.NewFunction(func(*lua.LState) int { return 0 }), L, lua.LChannel(nil)} {
+		push(L.GetMetatable(v))
+	}
+	for len(todo) > 0 {
+		v := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		switch v := v.(type) {
+		case *lua.LTable:
+			in := partsOf(v)
+			p.tables = append(p.tables, savedTable{t: v, meta: v.Metatable,
+				array: slices.Clone(*in.array), dict: maps.Clone(*in.dict), strdict: maps.Clone(*in.strdict),
+				keys: slices.Clone(*in.keys), k2i: maps.Clone(*in.k2i)})
+			push(v.Metatable)
+			for k, x := v.Next(lua.LNil); k != lua.LNil; k, x = v.Next(k) {
+				push(k)
+				push(x)
+			}
+		case *lua.LFunction:
+			f := savedFunc{fn: v, env: v.Env}
+			for _, uv := range v.Upvalues {
+				var x lua.LValue = lua.LNil
+				if uv != nil {
+					x = uv.Value()
+				}
+				f.up = append(f.up, x)
+				push(x)
+			}
+			p.funcs = append(p.funcs, f)
+			if v.Env != nil {
+				push(v.Env)
+			}
+		case *lua.LUserData:
+			push(v.Metatable)
+			if v.Env != nil {
+				push(v.Env)
+			}
+		}
+	}
+	return p
+}
+
+// Restore puts back every table, function environment and upvalue that
+// Snapshot recorded, empties L's value stack and gives it back its
+// environment. L must be idle: no call running in it.
+func (p *Pristine) Restore() {
+	for i := range p.tables {
+		s := &p.tables[i]
+		if s.unchanged() {
+			continue
+		}
+		in := partsOf(s.t)
+		s.t.Metatable = s.meta
+		*in.array = slices.Clone(s.array)
+		*in.dict = maps.Clone(s.dict)
+		*in.strdict = maps.Clone(s.strdict)
+		*in.keys = slices.Clone(s.keys)
+		*in.k2i = maps.Clone(s.k2i)
+	}
+	for _, f := range p.funcs {
+		f.fn.Env = f.env
+		for i, uv := range f.fn.Upvalues {
+			if uv != nil && uv.Value() != f.up[i] {
+				uv.SetValue(f.up[i])
+			}
+		}
+	}
+	p.L.SetTop(0)
+	p.L.Env = p.env
+	p.L.G.CurrentThread = p.L
+}
+
+// unchanged reports whether the table holds what was recorded, in the
+// same order: then it is left as it is. Keys are only ever appended to
+// the list (a removed key stays, so that next can go on past it), and
+// k2i changes with the list, so equal lists mean equal orders.
+func (s *savedTable) unchanged() bool {
+	in := partsOf(s.t)
+	array, keys, strdict, dict := *in.array, *in.keys, *in.strdict, *in.dict
+	if s.t.Metatable != s.meta || len(array) != len(s.array) || len(keys) != len(s.keys) ||
+		len(strdict) != len(s.strdict) || len(dict) != len(s.dict) || len(*in.k2i) != len(s.k2i) ||
+		(strdict == nil) != (s.strdict == nil) || (dict == nil) != (s.dict == nil) ||
+		(keys == nil) != (s.keys == nil) || (array == nil) != (s.array == nil) {
+		return false
+	}
+	for i, v := range s.array {
+		if array[i] != v {
+			return false
+		}
+	}
+	for i, k := range s.keys {
+		if keys[i] != k {
+			return false
+		}
+	}
+	for k, v := range s.strdict {
+		if w, ok := strdict[k]; !ok || w != v {
+			return false
+		}
+	}
+	for k, v := range s.dict {
+		if w, ok := dict[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+// sortKeys puts the string keys of every table a script can reach in L
+// in sorted order, the order pairs and next walk them, and forgets the
+// keys of removed entries: gopher-lua fills its libraries from Go maps,
+// in an order that changes from one VM to the next, and a simulated
+// schedule must repeat exactly. Without the table layout (restorable)
+// the order is left as it is.
+func sortKeys(L *lua.LState) {
+	if !restorable {
+		return
+	}
+	seen := map[*lua.LTable]bool{}
+	todo := []*lua.LTable{L.G.Global, L.G.Registry}
+	if mt, ok := L.GetMetatable(lua.LString("")).(*lua.LTable); ok {
+		todo = append(todo, mt)
+	}
+	for len(todo) > 0 {
+		t := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		if seen[t] {
+			continue
+		}
+		seen[t] = true
+		in := partsOf(t)
+		var strs, others []lua.LValue
+		for _, k := range *in.keys {
+			if t.RawGet(k) == lua.LNil {
+				continue
+			}
+			if _, ok := k.(lua.LString); ok {
+				strs = append(strs, k)
+			} else {
+				others = append(others, k)
+			}
+		}
+		slices.SortFunc(strs, func(a, b lua.LValue) int { return strings.Compare(string(a.(lua.LString)), string(b.(lua.LString))) })
+		keys := append(strs, others...)
+		if *in.keys != nil {
+			*in.keys = keys
+			*in.k2i = make(map[lua.LValue]int, len(keys))
+			for i, k := range keys {
+				(*in.k2i)[k] = i
+			}
+		}
+		t.ForEach(func(_, v lua.LValue) {
+			if x, ok := v.(*lua.LTable); ok {
+				todo = append(todo, x)
+			}
+		})
+		if mt, ok := t.Metatable.(*lua.LTable); ok {
+			todo = append(todo, mt)
+		}
+	}
+}
+
+// Idle reports whether no call is running in L: the state between two
+// events, where a VM may be restored.
+func Idle(L *lua.LState) bool {
+	if !peekable || L == nil {
+		return false
+	}
+	return *(*unsafe.Pointer)(unsafe.Add(unsafe.Pointer(L), layout.frame)) == nil
+}
