@@ -93,7 +93,18 @@ type savedTable struct {
 	strdict map[string]lua.LValue
 	keys    []lua.LValue
 	k2i     map[lua.LValue]int
+	// The hash parts again as lists, for unchanged: walking a list is
+	// cheaper than walking a map.
+	strs  []strEntry
+	other []entry
 }
+
+type strEntry struct {
+	k string
+	v lua.LValue
+}
+
+type entry struct{ k, v lua.LValue }
 
 type savedFunc struct {
 	fn  *lua.LFunction
@@ -135,9 +146,16 @@ func Snapshot(L *lua.LState) *Pristine {
 		switch v := v.(type) {
 		case *lua.LTable:
 			in := partsOf(v)
-			p.tables = append(p.tables, savedTable{t: v, meta: v.Metatable,
+			st := savedTable{t: v, meta: v.Metatable,
 				array: slices.Clone(*in.array), dict: maps.Clone(*in.dict), strdict: maps.Clone(*in.strdict),
-				keys: slices.Clone(*in.keys), k2i: maps.Clone(*in.k2i)})
+				keys: slices.Clone(*in.keys), k2i: maps.Clone(*in.k2i)}
+			for k, x := range st.strdict {
+				st.strs = append(st.strs, strEntry{k, x})
+			}
+			for k, x := range st.dict {
+				st.other = append(st.other, entry{k, x})
+			}
+			p.tables = append(p.tables, st)
 			push(v.Metatable)
 			for k, x := v.Next(lua.LNil); k != lua.LNil; k, x = v.Next(k) {
 				push(k)
@@ -220,13 +238,13 @@ func (s *savedTable) unchanged() bool {
 			return false
 		}
 	}
-	for k, v := range s.strdict {
-		if w, ok := strdict[k]; !ok || w != v {
+	for _, e := range s.strs {
+		if w, ok := strdict[e.k]; !ok || w != e.v {
 			return false
 		}
 	}
-	for k, v := range s.dict {
-		if w, ok := dict[k]; !ok || w != v {
+	for _, e := range s.other {
+		if w, ok := dict[e.k]; !ok || w != e.v {
 			return false
 		}
 	}
@@ -294,4 +312,50 @@ func Idle(L *lua.LState) bool {
 		return false
 	}
 	return *(*unsafe.Pointer)(unsafe.Add(unsafe.Pointer(L), layout.frame)) == nil
+}
+
+// threadLayout locates the fields of an LState that say a finished
+// coroutine left nothing behind.
+var threadLayout struct {
+	ok                    bool
+	uvcache, stop         uintptr
+	wrapped, hasErrorFunc uintptr
+}
+
+func init() {
+	t := reflect.TypeOf(lua.LState{})
+	field := func(name string, want reflect.Type) (uintptr, bool) {
+		f, ok := t.FieldByName(name)
+		if !ok || f.Type != want {
+			return 0, false
+		}
+		return f.Offset, true
+	}
+	var ok [4]bool
+	threadLayout.uvcache, ok[0] = field("uvcache", reflect.TypeOf((*lua.Upvalue)(nil)))
+	threadLayout.stop, ok[1] = field("stop", reflect.TypeOf(int32(0)))
+	threadLayout.wrapped, ok[2] = field("wrapped", reflect.TypeOf(false))
+	threadLayout.hasErrorFunc, ok[3] = field("hasErrorFunc", reflect.TypeOf(false))
+	threadLayout.ok = peekable && ok == [4]bool{true, true, true, true}
+}
+
+// Rewind makes co, a coroutine whose function has returned, ready to
+// start another function (Resume) as a new thread would, with env as its
+// environment: nothing of the finished run is left in it (no frame, no
+// value on its stack, no open upvalue). It reports false, and changes
+// nothing, when co has not returned or may hold something: make a new
+// thread then.
+func Rewind(co *lua.LState, env *lua.LTable) bool {
+	if !threadLayout.ok || co == nil || !co.Dead || co.Parent != nil || !Idle(co) {
+		return false
+	}
+	p := unsafe.Pointer(co)
+	if *(**lua.Upvalue)(unsafe.Add(p, threadLayout.uvcache)) != nil || *(*int32)(unsafe.Add(p, threadLayout.stop)) != 0 ||
+		*(*bool)(unsafe.Add(p, threadLayout.wrapped)) || *(*bool)(unsafe.Add(p, threadLayout.hasErrorFunc)) {
+		return false
+	}
+	co.SetTop(0)
+	co.Dead = false
+	co.Env = env
+	return true
 }

@@ -225,14 +225,18 @@ func (n *Node) Renew(seed int64) bool {
 	cfg.Seed = seed
 	n.init(cfg, n.host)
 	n.pristine.Restore()
-	// A new thread of a state with a context gets a context of its own,
-	// made from the guard's (which counts a step when asked): the thread
-	// is made without it, and the guard then watches both afresh.
-	ctx := n.L.RemoveContext()
-	old := n.co
-	n.co, _ = n.L.NewThread()
-	n.L.SetContext(ctx)
-	old.Close()
+	// The main coroutine of a script that ran to its end is rewound;
+	// one stopped half way is replaced. A new thread of a state with a
+	// context gets a context of its own, made from the guard's (which
+	// counts a step when asked): the thread is made without it, and the
+	// guard then watches both afresh.
+	if !luabox.Rewind(n.co, n.L.Env) {
+		ctx := n.L.RemoveContext()
+		old := n.co
+		n.co, _ = n.L.NewThread()
+		n.L.SetContext(ctx)
+		old.Close()
+	}
 	n.guard.Reset(n.L, n.co)
 	n.rng.Seed(uint64(seed), randomStream)
 	n.main = n.L.NewFunctionFromProto(n.proto)
