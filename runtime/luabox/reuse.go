@@ -305,6 +305,28 @@ func sortKeys(L *lua.LState) {
 	}
 }
 
+// presize gives an empty table the small part that its first key needs
+// (a map for a string key, an array for key 1) before the VM assigns
+// it: gopher-lua would make room for 32 entries there, and these rooms,
+// most of them never filled, were half of what a simulated schedule
+// allocated. A script cannot see a part's capacity. Without the table
+// layout (restorable) nothing is done.
+func presize(t *lua.LTable, key lua.LValue) {
+	if !restorable {
+		return
+	}
+	switch k := key.(type) {
+	case lua.LString:
+		if p := (*map[string]lua.LValue)(unsafe.Add(unsafe.Pointer(t), tableLayout.strdict)); *p == nil {
+			*p = map[string]lua.LValue{}
+		}
+	case lua.LNumber:
+		if p := (*[]lua.LValue)(unsafe.Add(unsafe.Pointer(t), tableLayout.array)); k == 1 && *p == nil {
+			*p = make([]lua.LValue, 0, 4)
+		}
+	}
+}
+
 // Idle reports whether no call is running in L: the state between two
 // events, where a VM may be restored.
 func Idle(L *lua.LState) bool {
