@@ -16,6 +16,8 @@ type BenchResult struct {
 	Elapsed time.Duration `json:"elapsed_ns"`
 	// PerSecond is the schedules run and judged per second on one core.
 	PerSecond float64 `json:"runs_per_s"`
+	// StepsPerRun is the mean number of steps of a schedule.
+	StepsPerRun float64 `json:"steps_per_run"`
 }
 
 // BenchSchedules measures how many schedules of s one core runs and
@@ -44,7 +46,7 @@ func BenchSchedules(ctx context.Context, s *scenario.Scenario, lib *node.Library
 	if res.Canceled {
 		return BenchResult{}, ctx.Err()
 	}
-	out := BenchResult{Runs: res.Runs, Elapsed: res.Elapsed}
+	out := BenchResult{Runs: res.Runs, Elapsed: res.Elapsed, StepsPerRun: float64(res.Steps) / float64(max(res.Runs, 1))}
 	if res.Elapsed > 0 {
 		out.PerSecond = float64(res.Runs) / res.Elapsed.Seconds()
 	}

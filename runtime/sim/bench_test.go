@@ -64,7 +64,7 @@ func TestBenchSchedules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Runs != 20 || !(r.PerSecond > 0) || r.Elapsed <= 0 {
+	if r.Runs != 20 || !(r.PerSecond > 0) || r.Elapsed <= 0 || r.StepsPerRun < 50 {
 		t.Fatalf("%+v", r)
 	}
 	if s.Rounds != 0 {
