@@ -327,6 +327,35 @@ func presize(t *lua.LTable, key lua.LValue) {
 	}
 }
 
+// NewRecord returns a table of the fields names[i] = values[i], which
+// pairs walks in that order, as if they had been assigned one by one,
+// but built at its final size: gopher-lua grows a table's parts key by
+// key, and the node builds one such table for every message delivered.
+// names are lua.LString values, made once by the caller.
+func NewRecord(names []lua.LValue, values []lua.LValue) *lua.LTable {
+	t := &lua.LTable{Metatable: lua.LNil}
+	if !restorable {
+		for i, k := range names {
+			t.RawSetString(string(k.(lua.LString)), values[i])
+		}
+		return t
+	}
+	strdict := make(map[string]lua.LValue, len(names))
+	keys := make([]lua.LValue, 0, len(names))
+	k2i := make(map[lua.LValue]int, len(names))
+	for i, k := range names {
+		if values[i] == lua.LNil {
+			continue
+		}
+		strdict[string(k.(lua.LString))] = values[i]
+		k2i[k] = len(keys)
+		keys = append(keys, k)
+	}
+	in := partsOf(t)
+	*in.strdict, *in.keys, *in.k2i = strdict, keys, k2i
+	return t
+}
+
 // Idle reports whether no call is running in L: the state between two
 // events, where a VM may be restored.
 func Idle(L *lua.LState) bool {

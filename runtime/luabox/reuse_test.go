@@ -184,3 +184,32 @@ func TestGuardResetCountsAsNew(t *testing.T) {
 		t.Fatalf("new: %d steps, %d bytes, check every %d; reset: %d, %d, %d", s1, u1, e1, s2, u2, e2)
 	}
 }
+
+// A record is the table its fields assigned one by one would be: the
+// same values, the same order for pairs, and it grows alike.
+func TestNewRecordIsAssignedTable(t *testing.T) {
+	names := []lua.LValue{lua.LString("type"), lua.LString("sender"), lua.LString("ts"), lua.LString("payload")}
+	values := []lua.LValue{lua.LString("REPLY"), lua.LString("A2"), lua.LNumber(7), lua.LNil}
+	const walk = `local t = ...
+t.extra = 1; t.type = nil; t.type = "again"
+local out = {}
+for k, v in pairs(t) do out[#out + 1] = k .. "=" .. tostring(v) end
+return table.concat(out, " ")`
+	show := func(tb *lua.LTable) string {
+		L := New()
+		L.Push(load(t, L, walk))
+		L.Push(tb)
+		if err := L.PCall(1, 1, nil); err != nil {
+			t.Fatal(err)
+		}
+		return L.Get(-1).String()
+	}
+	want := lua.LTable{Metatable: lua.LNil}
+	for i, k := range names {
+		want.RawSetString(string(k.(lua.LString)), values[i])
+	}
+	got := show(NewRecord(names, values))
+	if got != show(&want) || got != "type=again sender=A2 ts=7 extra=1" {
+		t.Fatalf("record: %s\nassigned: %s", got, show(&want))
+	}
+}

@@ -481,13 +481,13 @@ func (n *Node) take(i int) wire.Message {
 	return m
 }
 
+// msgFields are the fields of a message's table, in the order pairs
+// walks them.
+var msgFields = []lua.LValue{lua.LString("type"), lua.LString("sender"), lua.LString("ts"), lua.LString("payload")}
+
 func (n *Node) msgTable(m wire.Message) *lua.LTable {
-	t := n.L.CreateTable(0, 4)
-	t.RawSetString("type", lua.LString(m.Type))
-	t.RawSetString("sender", lua.LString(m.Sender))
-	t.RawSetString("ts", lua.LNumber(m.TS))
-	t.RawSetString("payload", jsonToLua(n.L, m.Payload))
-	return t
+	return luabox.NewRecord(msgFields, []lua.LValue{lua.LString(m.Type), lua.LString(m.Sender),
+		lua.LNumber(m.TS), jsonToLua(n.L, m.Payload)})
 }
 
 // block records what the main coroutine now waits for.
