@@ -144,6 +144,8 @@ type vm struct {
 	proto    *lua.FunctionProto
 	rng      *rand.PCG        // math.random's source
 	pristine *luabox.Pristine // nil: the VM cannot be reused
+	waits    waitCache
+	csLine   string // the critical section's line
 }
 
 // New builds the node's VM; nothing runs until Start.
@@ -492,8 +494,34 @@ func (n *Node) msgTable(m wire.Message) *lua.LTable {
 
 // block records what the main coroutine now waits for.
 func (n *Node) block(w *trace.Wait) {
+	w, on := n.waits.find(w)
 	n.w.on = w
-	n.rec(trace.Event{Ev: trace.Block, On: w.On(), Wait: w})
+	n.rec(trace.Event{Ev: trace.Block, On: on, Wait: w})
+}
+
+// waitCache holds the last waits a node recorded with their words: a
+// node waits for the same few things over and over, in every round and
+// every simulated schedule, and the words are made once for each. The
+// cached Wait is shared by the events that record it; nobody changes a
+// recorded Wait.
+type waitCache struct {
+	w    [8]*trace.Wait
+	on   [8]string
+	next int
+}
+
+// find returns the cached wait equal to w and its words, caching w if
+// there is none.
+func (c *waitCache) find(w *trace.Wait) (*trace.Wait, string) {
+	for i, x := range c.w {
+		if x != nil && x.Equal(w) {
+			return x, c.on[i]
+		}
+	}
+	i := c.next
+	c.w[i], c.on[i] = w, w.On()
+	c.next = (i + 1) % len(c.w)
+	return w, c.on[i]
 }
 
 // reblock re-records a wait_until block whose reason function now says
@@ -598,7 +626,10 @@ func (n *Node) newTimer(seconds float64) uint64 {
 // timer for the one after.
 func (n *Node) csPrint() {
 	n.w.printed++
-	n.rec(trace.Event{Ev: trace.Print, Text: "I'm lightweight process " + n.id})
+	if n.csLine == "" {
+		n.csLine = "I'm lightweight process " + n.id
+	}
+	n.rec(trace.Event{Ev: trace.Print, Text: n.csLine})
 	n.w.timer = n.newTimer(n.cfg.CS.Interval)
 }
 
