@@ -157,6 +157,10 @@ func (g *Guard) Reset(vms ...*lua.LState) {
 	g.mem = memory{vms: g.mem.vms[:0], roots: g.mem.roots}
 	g.mem.init(g.budget)
 	for _, L := range vms {
+		if c, ok := L.Context().(*vmContext); ok && c.g == g && c.L == L {
+			g.mem.vms = append(g.mem.vms, L) // watched already
+			continue
+		}
 		g.Watch(L)
 	}
 }

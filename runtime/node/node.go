@@ -193,12 +193,15 @@ func New(cfg Config, host Host) (*Node, error) {
 // keeps the VM.
 func (n *Node) init(cfg Config, host Host) {
 	known, handlers, sendSeq, recvSeq, modules := n.known, n.handlers, n.sendSeq, n.recvSeq, n.modules
-	*n = Node{vm: n.vm, cfg: cfg, host: host, id: cfg.Spec.ID,
-		known: cleared(known), handlers: cleared(handlers), sendSeq: cleared(sendSeq),
-		recvSeq: cleared(recvSeq), modules: cleared(modules), logs: logBudget{last: -1}}
-	for _, id := range cfg.Nodes {
-		n.known[id] = true
+	if known == nil || !slices.Equal(cfg.Nodes, n.cfg.Nodes) {
+		known = map[string]bool{}
+		for _, id := range cfg.Nodes {
+			known[id] = true
+		}
 	}
+	*n = Node{vm: n.vm, cfg: cfg, host: host, id: cfg.Spec.ID, known: known,
+		handlers: cleared(handlers), sendSeq: cleared(sendSeq), recvSeq: cleared(recvSeq),
+		modules: cleared(modules), logs: logBudget{last: -1}}
 }
 
 // cleared empties m, or makes it.
