@@ -251,13 +251,14 @@ func (s *savedTable) unchanged() bool {
 	return true
 }
 
-// sortKeys puts the string keys of every table a script can reach in L
+// SortKeys puts the string keys of every table a script can reach in L
 // in sorted order, the order pairs and next walk them, and forgets the
 // keys of removed entries: gopher-lua fills its libraries from Go maps,
 // in an order that changes from one VM to the next, and a simulated
-// schedule must repeat exactly. Without the table layout (restorable)
-// the order is left as it is.
-func sortKeys(L *lua.LState) {
+// schedule must repeat exactly. New calls it; an owner that adds
+// globals calls it again. Without the table layout (restorable) the
+// order is left as it is.
+func SortKeys(L *lua.LState) {
 	if !restorable {
 		return
 	}

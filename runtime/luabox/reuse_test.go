@@ -213,3 +213,25 @@ return table.concat(out, " ")`
 		t.Fatalf("record: %s\nassigned: %s", got, show(&want))
 	}
 }
+
+// pairs walks the globals and the libraries in the order of their names,
+// in every VM (gopher-lua fills them from Go maps).
+func TestLibrariesWalkSorted(t *testing.T) {
+	const src = `local out = {}
+for _, t in ipairs({ _G, string, table, math }) do
+  local prev = ""
+  for k in pairs(t) do
+    if type(k) == "string" then
+      if k < prev then out[#out + 1] = prev .. " before " .. k end
+      prev = k
+    end
+  end
+end
+return table.concat(out, ", ")`
+	L := New()
+	L.SetGlobal("added", lua.LTrue) // an owner's global, sorted by SortKeys
+	SortKeys(L)
+	if got := call(t, L, src); got != "" {
+		t.Fatalf("out of order: %s", got)
+	}
+}

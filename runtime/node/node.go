@@ -184,6 +184,7 @@ func New(cfg Config, host Host) (*Node, error) {
 		return nil, &ScriptError{Node: n.id, Msg: err.Error()}
 	}
 	n.proto = proto
+	luabox.SortKeys(n.L)
 	n.pristine = luabox.Snapshot(n.L)
 	n.main = n.L.NewFunctionFromProto(proto)
 	return n, nil
