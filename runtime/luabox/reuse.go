@@ -162,6 +162,9 @@ func Snapshot(L *lua.LState) *Pristine {
 				push(x)
 			}
 		case *lua.LFunction:
+			// A Lua function can change its upvalues, and setfenv its
+			// environment; a Go function neither (setfenv refuses it, and
+			// there is no debug library): only what it reaches is kept.
 			f := savedFunc{fn: v, env: v.Env}
 			for _, uv := range v.Upvalues {
 				var x lua.LValue = lua.LNil
@@ -171,7 +174,9 @@ func Snapshot(L *lua.LState) *Pristine {
 				f.up = append(f.up, x)
 				push(x)
 			}
-			p.funcs = append(p.funcs, f)
+			if !v.IsG {
+				p.funcs = append(p.funcs, f)
+			}
 			if v.Env != nil {
 				push(v.Env)
 			}
@@ -203,7 +208,9 @@ func (p *Pristine) Restore() {
 		*in.k2i = maps.Clone(s.k2i)
 	}
 	for _, f := range p.funcs {
-		f.fn.Env = f.env
+		if f.fn.Env != f.env {
+			f.fn.Env = f.env
+		}
 		for i, uv := range f.fn.Upvalues {
 			if uv != nil && uv.Value() != f.up[i] {
 				uv.SetValue(f.up[i])
