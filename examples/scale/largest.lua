@@ -1,0 +1,26 @@
+-- The largest scenario mutexlab accepts: 26 groups (A..Z) of 64
+-- lightweights, 1,690 processes. Run it once, fast:
+--   mutexlab run examples/scale/largest.lua
+-- (Not embedded: the tests that run every embedded example would take
+-- minutes over it.)
+-- It needs about 6 GB of memory; `run` says so up front when the machine
+-- has less. The groups take the family's algorithms in turn.
+local algorithms = { "ricart_agrawala", "lamport", "suzuki_kasami", "central" }
+local groups = {}
+for i = 1, 26 do
+  groups[i] = {
+    id = string.char(64 + i),
+    algorithm = algorithms[(i - 1) % #algorithms + 1],
+    lightweights = 64,
+  }
+end
+return {
+  name = "largest",
+  token = "token",
+  groups = groups,
+  cs = { prints = 1, interval = 0 },
+  rounds = 1,
+  speed = 1000,
+  network = { delay = 0, jitter = 0 },
+  seed = 1,
+}
