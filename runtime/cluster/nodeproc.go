@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -56,9 +57,23 @@ func RunNode(ctx context.Context, opts NodeOptions) error {
 	// cannot (luabox.Real).
 	debug.SetMemoryLimit(luabox.DefaultMemory + 64<<20)
 	if Launched() {
+		nodeRuntime()
 		return runLaunched(ctx, opts)
 	}
 	return runByHand(ctx, opts)
+}
+
+// nodeRuntime sizes the Go runtime of a launched node, one of many
+// processes sharing the machine's cores: its Lua runs on one goroutine,
+// so one P is enough, and fewer threads and GC workers each cost less
+// memory and fight less for the cores (26 groups of 16 on 2 cores: 9.1 s
+// and 4.5 MB a node with a P per core, 3.1 s and 3.7 MB with one). A
+// GOMAXPROCS in the environment is left alone. This is the one place a
+// node's runtime is tuned.
+func nodeRuntime() {
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(1)
+	}
 }
 
 // screenSink prints the critical section's lines and, by hand, the logs.
