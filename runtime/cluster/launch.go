@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -273,17 +272,21 @@ func Start(opts Options) (*Cluster, error) {
 	}
 	closeFiles()
 	files = nil
-	// Wait until every node has dialled back (or died trying).
-	timeout := time.After(15 * time.Second)
+	// Wait until every node has dialled back (or died trying). A
+	// thousand processes take longer than 15 s to start on two cores: the
+	// launch fails only when 15 s pass with none connecting.
+	quiet := time.NewTimer(connectQuiet)
+	defer quiet.Stop()
 	for n := 0; n < len(c.ids); {
 		select {
 		case <-c.connected:
 			n++
+			quiet.Reset(connectQuiet)
 		case <-c.done:
 			return c, nil // a node died at start; the outcome says which
-		case <-timeout:
+		case <-quiet.C:
 			c.Stop("error")
-			return nil, errors.New("nodes did not connect to the launcher within 15 s")
+			return nil, fmt.Errorf("nodes did not connect to the launcher: %d of %d had after %s with none for %s", n, len(c.ids), time.Since(c.epoch).Round(time.Second), connectQuiet)
 		}
 	}
 	// Everyone is listening and connected: let them all begin.
@@ -299,6 +302,9 @@ func Start(opts Options) (*Cluster, error) {
 	go c.watchStall()
 	return c, nil
 }
+
+// connectQuiet is how long a launch waits for the next node to connect.
+const connectQuiet = 15 * time.Second
 
 // ReorderError is the one line for a scenario with network.reorder given
 // to a real run: TCP channels are FIFO, reordering is the simulator's.
