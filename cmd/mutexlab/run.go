@@ -67,6 +67,10 @@ func runBatch(s *scenario.Scenario, arg string, dirs []string, tracePath, htmlPa
 	if err != nil {
 		return err
 	}
+	// A run the machine cannot hold is refused rather than left to thrash.
+	if err := cluster.Fits(s); err != nil {
+		return classify(err)
+	}
 	tf, err := runview.CreateTrace(tracePath, s.Name)
 	if err != nil {
 		return runtimeErr("--trace: %v", err)

@@ -1,0 +1,92 @@
+package cluster
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"mutexlab/runtime/scenario"
+)
+
+// What a run costs in memory, measured on Linux with launched nodes at one
+// P each (nodeRuntime): the machine's used memory (MemTotal - MemAvailable)
+// grew by about 3 MB a node at 26 groups of 16 and by ... at 26 groups of
+// 64, whose nodes keep more connections.
+const (
+	nodeBase    = 3 << 20  // a node process: Go runtime, Lua VM, scripts
+	perLink     = 48 << 10 // one peer it talks to: two sockets, buffers, goroutines
+	launcherMem = 160 << 20
+)
+
+// Estimate is the memory a launched run of s is expected to take, in
+// bytes: its node processes and the launcher.
+func Estimate(s *scenario.Scenario) int64 {
+	total := int64(launcherMem)
+	for _, n := range s.Nodes() {
+		links := len(n.Peers) + len(n.Children)
+		if n.Parent != "" {
+			links++
+		}
+		total += nodeBase + int64(links)*perLink
+	}
+	return total
+}
+
+// Fits refuses, in one line, a run of s that would not fit in the memory
+// the machine has available (MemAvailable in /proc/meminfo): the
+// processes would thrash the machine rather than fail. Where the figure
+// cannot be read (not Linux), every run fits.
+func Fits(s *scenario.Scenario) error {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	avail, ok := memAvailable(f)
+	if !ok {
+		return nil
+	}
+	return fits(s, avail)
+}
+
+func fits(s *scenario.Scenario, avail int64) error {
+	need := Estimate(s)
+	if need <= avail {
+		return nil
+	}
+	return &scenario.Error{File: s.File, Field: "groups", Msg: fmt.Sprintf(
+		"%d processes need about %s of memory, and this machine has %s available (MemAvailable); run fewer lightweights, or free memory",
+		len(s.NodeIDs()), sizeText(need), sizeText(avail))}
+}
+
+// memAvailable reads MemAvailable from /proc/meminfo, in bytes.
+func memAvailable(r io.Reader) (int64, bool) {
+	sc := bufio.NewScanner(r)
+	for sc.Scan() {
+		rest, ok := strings.CutPrefix(sc.Text(), "MemAvailable:")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(rest)
+		if len(f) != 2 || f[1] != "kB" {
+			return 0, false
+		}
+		kb, err := strconv.ParseInt(f[0], 10, 64)
+		if err != nil || kb < 0 {
+			return 0, false
+		}
+		return kb << 10, true
+	}
+	return 0, false
+}
+
+// sizeText is "6.1 GB", "850 MB".
+func sizeText(b int64) string {
+	if b >= 1<<30 {
+		return fmt.Sprintf("%.1f GB", float64(b)/(1<<30))
+	}
+	return fmt.Sprintf("%d MB", b>>20)
+}
