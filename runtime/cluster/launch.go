@@ -67,6 +67,25 @@ type Options struct {
 	// REPL's `run --hold`): nothing is delivered until a deliver or a
 	// release, not even the first message.
 	HoldLinks bool
+	// Hosts puts each group's nodes on a host of its own (run --netns,
+	// runtime/netns); nil: every node on the scenario's host.
+	Hosts Hosts
+}
+
+// Hosts places a run's groups on hosts of their own: each group's nodes
+// listen on its host's address and run there.
+type Hosts interface {
+	// ListenNode opens a listener for a node of group g on its host.
+	ListenNode(g string) (net.Listener, error)
+	// ControlHost is the address, reachable from every host, the
+	// launcher listens on for its nodes.
+	ControlHost() string
+	// NodeCommand returns the command that runs bin with args on group
+	// g's host, in the same process (the launcher signals its pid).
+	NodeCommand(g, bin string, args ...string) *exec.Cmd
+	// Shaped says the hosts' links add the scenario's network delay and
+	// jitter themselves, so the nodes must not.
+	Shaped() bool
 }
 
 // Cluster is a running system of node processes.
@@ -173,7 +192,12 @@ func Start(opts Options) (*Cluster, error) {
 		}
 	}
 	for _, id := range c.ids {
-		ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+		var ln net.Listener
+		if opts.Hosts != nil {
+			ln, err = opts.Hosts.ListenNode(groupOf(s, id))
+		} else {
+			ln, err = net.Listen("tcp", net.JoinHostPort(host, "0"))
+		}
 		if err != nil {
 			closeFiles()
 			return nil, fmt.Errorf("listen for %s on %s: %w", id, host, err)
@@ -188,7 +212,11 @@ func Start(opts Options) (*Cluster, error) {
 		files[id] = f
 	}
 	defer closeFiles()
-	ctl, err := net.Listen("tcp", "127.0.0.1:0")
+	ctlHost := "127.0.0.1"
+	if opts.Hosts != nil {
+		ctlHost = opts.Hosts.ControlHost()
+	}
+	ctl, err := net.Listen("tcp", net.JoinHostPort(ctlHost, "0"))
 	if err != nil {
 		return nil, fmt.Errorf("control listener: %w", err)
 	}
@@ -202,7 +230,14 @@ func Start(opts Options) (*Cluster, error) {
 		return nil, err
 	}
 
-	scen, err := encodeScenario(s)
+	ns := s
+	if opts.Hosts != nil && opts.Hosts.Shaped() {
+		// netem delays every packet: the nodes add no delay of their own.
+		cp := *s
+		cp.Network.Delay, cp.Network.Jitter = 0, 0
+		ns = &cp
+	}
+	scen, err := encodeScenario(ns)
 	if err != nil {
 		ctl.Close()
 		return nil, err
@@ -242,6 +277,9 @@ func Start(opts Options) (*Cluster, error) {
 	}
 	for _, id := range c.ids {
 		cmd := exec.Command(opts.Binary, "node", "--id", id, arg)
+		if opts.Hosts != nil {
+			cmd = opts.Hosts.NodeCommand(groupOf(s, id), opts.Binary, "node", "--id", id, arg)
+		}
 		cmd.Env = env
 		cmd.ExtraFiles = []*os.File{files[id]}
 		cmd.SysProcAttr = childAttr()
@@ -301,6 +339,12 @@ func Start(opts Options) (*Cluster, error) {
 	}
 	go c.watchStall()
 	return c, nil
+}
+
+// groupOf is the group of node id.
+func groupOf(s *scenario.Scenario, id string) string {
+	n, _ := s.Find(id)
+	return n.Group
 }
 
 // connectQuiet is how long a launch waits for the next node to connect.
