@@ -11,14 +11,19 @@ import (
 	"mutexlab/runtime/scenario"
 )
 
-// What a run costs in memory, measured on Linux with launched nodes at one
-// P each (nodeRuntime): the machine's used memory (MemTotal - MemAvailable)
-// grew by about 3 MB a node at 26 groups of 16 and by ... at 26 groups of
-// 64, whose nodes keep more connections.
+// What a run costs in memory, measured on Linux with launched nodes at
+// one P each and GOGC=50 (nodeRuntime): the machine's used memory
+// (MemTotal - MemAvailable) grew by 10.1 GB at 26 groups of 64 (1,690
+// nodes, 65 links each; the processes' own memory, summed as PSS, was
+// 8.8 GB of it, the launcher 0.8 GB, the rest the kernel's sockets and
+// page tables) and by 2.5 to 2.9 GB at 26 groups of 32. A node costs
+// about 2.5 MB, and 48 KB more for each peer it keeps a connection with;
+// the launcher about half a megabyte a node (its reading buffers).
 const (
-	nodeBase    = 3 << 20  // a node process: Go runtime, Lua VM, scripts
-	perLink     = 48 << 10 // one peer it talks to: two sockets, buffers, goroutines
-	launcherMem = 160 << 20
+	nodeBase    = 5 << 19  // 2.5 MB: Go runtime, Lua VM, scripts, kernel
+	perLink     = 48 << 10 // two sockets, their buffers and goroutines
+	launcherMem = 64 << 20
+	perNodeCtl  = 512 << 10 // the launcher's share for one node
 )
 
 // Estimate is the memory a launched run of s is expected to take, in
@@ -26,6 +31,7 @@ const (
 func Estimate(s *scenario.Scenario) int64 {
 	total := int64(launcherMem)
 	for _, n := range s.Nodes() {
+		total += perNodeCtl
 		links := len(n.Peers) + len(n.Children)
 		if n.Parent != "" {
 			links++

@@ -47,3 +47,15 @@ func TestFits(t *testing.T) {
 		t.Errorf("seed on 200 MB: %v", err)
 	}
 }
+
+// The estimate of the largest scenario is what it was measured to take
+// (10.1 GB of the machine's memory), give or take a tenth.
+func TestEstimateLargest(t *testing.T) {
+	big, err := scenario.Load("../../examples/scale/largest.lua")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := float64(Estimate(big)) / (1 << 30); got < 9.1 || got > 11.1 {
+		t.Errorf("largest: estimated %.1f GB, measured 10.1 GB", got)
+	}
+}
