@@ -24,9 +24,6 @@ func TestRunNetns(t *testing.T) {
 	if err := netns.Usable(); err != nil {
 		t.Skipf("no network namespaces here: %v", err)
 	}
-	if testing.Short() {
-		t.Skip("-short: makes network namespaces")
-	}
 	dir := t.TempDir()
 	const delay = 5 * time.Millisecond
 	scen := fmt.Sprintf(`return { name = "seed_netns", groups = { { id = "A", algorithm = "lamport", lightweights = 3 },

@@ -44,7 +44,6 @@ func Listen(ns, addr string) (net.Listener, error) {
 
 func setns(f *os.File) error { return unix.Setns(int(f.Fd()), unix.CLONE_NEWNET) }
 
-
 // lockSubnets holds a lock, across processes, while a launcher picks its
 // addresses and takes them.
 func lockSubnets() (func(), error) {
