@@ -102,3 +102,41 @@ func TestRunNetns(t *testing.T) {
 	t.Logf("round %v; critical path %d hops × %v = %v; ratio %.2f", round.Round(time.Microsecond), path, delay,
 		time.Duration(path)*delay, float64(round)/float64(time.Duration(path)*delay))
 }
+
+// A launcher killed with SIGKILL cannot clean up: what it made is named
+// with its pid, and the next start sweeps it away.
+func TestRunNetnsKilledIsSwept(t *testing.T) {
+	if err := netns.Usable(); err != nil {
+		t.Skipf("no network namespaces here: %v", err)
+	}
+	cmd := exec.Command(testBinary(t), "run", "--netns", "--speed", "10")
+	cmd.Dir = t.TempDir()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	mine := fmt.Sprintf("%s%d-", netns.Prefix, cmd.Process.Pid)
+	list := func() string {
+		out, _ := exec.Command("ip", "netns", "list").Output()
+		return string(out)
+	}
+	for deadline := time.Now().Add(30 * time.Second); !strings.Contains(list(), mine); {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatal("run --netns made no namespace within 30 s")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Kill()
+	cmd.Wait()
+	if !strings.Contains(list(), mine) {
+		t.Fatal("the namespaces went with the launcher: nothing to sweep")
+	}
+	netns.Sweep()
+	if l := list(); strings.Contains(l, mine) {
+		t.Fatalf("a killed launcher's namespaces survived the sweep:\n%s", l)
+	}
+	if out, _ := exec.Command("ip", "link", "show", fmt.Sprintf("%s%db", netns.Prefix, cmd.Process.Pid)).CombinedOutput(); !strings.Contains(string(out), "does not exist") {
+		t.Fatalf("a killed launcher's bridge survived the sweep: %s", out)
+	}
+}

@@ -240,8 +240,8 @@ func (n *Net) Describe() string {
 }
 
 var (
-	staleNS     = regexp.MustCompile(`^` + Prefix + `(\d+)-[A-Z]$`)
-	staleBridge = regexp.MustCompile(`^` + Prefix + `(\d+)b$`)
+	staleNS   = regexp.MustCompile(`^` + Prefix + `(\d+)-[A-Z]$`)
+	staleLink = regexp.MustCompile(`^` + Prefix + `(\d+)(b|[A-Z]n?)$`)
 )
 
 // Sweep removes the namespaces and bridges an earlier launcher made and
@@ -262,14 +262,16 @@ func Sweep() int {
 			}
 		}
 	}
-	out, _ = exec.Command("ip", "-o", "link", "show", "type", "bridge").Output()
+	// The bridge, and a veth pair not yet moved into its namespace when
+	// the launcher was killed.
+	out, _ = exec.Command("ip", "-o", "link", "show").Output()
 	for _, line := range strings.Split(string(out), "\n") {
 		f := strings.Fields(line)
 		if len(f) < 2 {
 			continue
 		}
 		name := strings.TrimSuffix(strings.SplitN(f[1], "@", 2)[0], ":")
-		if m := staleBridge.FindStringSubmatch(name); m != nil && dead(m[1]) {
+		if m := staleLink.FindStringSubmatch(name); m != nil && dead(m[1]) {
 			if ip("link", "del", name) == nil {
 				removed++
 			}
