@@ -41,11 +41,26 @@ func Estimate(s *scenario.Scenario) int64 {
 	return total
 }
 
+// Descriptors is how many files the launcher holds open for a run of n
+// nodes: while they start, each node's listening socket, its stdout and
+// stderr pipes and its control connection; and a few of its own. (A node
+// holds two sockets for each peer it talks to, at most 130 or so: far
+// below any limit.)
+func Descriptors(n int) uint64 { return uint64(4*n + 64) }
+
 // Fits refuses, in one line, a run of s that would not fit in the memory
 // the machine has available (MemAvailable in /proc/meminfo): the
-// processes would thrash the machine rather than fail. Where the figure
-// cannot be read (not Linux), every run fits.
+// processes would thrash the machine rather than fail; or that needs
+// more open files than the launcher may have. Where a figure cannot be
+// read (not Linux), the run fits.
 func Fits(s *scenario.Scenario) error {
+	if limit, ok := openFiles(); ok {
+		if need := Descriptors(len(s.NodeIDs())); need > limit {
+			return &scenario.Error{File: s.File, Field: "groups", Msg: fmt.Sprintf(
+				"%d processes need about %d open files in the launcher, and it may open %d (ulimit -n); raise the limit or run fewer lightweights",
+				len(s.NodeIDs()), need, limit)}
+		}
+	}
 	f, err := os.Open("/proc/meminfo")
 	if err != nil {
 		return nil
