@@ -147,6 +147,10 @@ func Start(opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Nor unless the machine can hold the run (the REPL's run too).
+	if err := Fits(s); err != nil {
+		return nil, err
+	}
 	if opts.Binary == "" {
 		exe, err := os.Executable()
 		if err != nil {
