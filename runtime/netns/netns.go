@@ -172,12 +172,7 @@ func (n *Net) netem(sh Shaping) (bool, string) {
 	if _, err := exec.LookPath("tc"); err != nil {
 		return false, "no tc command (apt-get install iproute2)"
 	}
-	args := []string{"delay", usec(sh.Delay)}
-	if sh.Jitter > 0 {
-		// netem's jitter is ± around the delay; the scenario's is
-		// [0, jitter) on top of it: centre it.
-		args = []string{"delay", usec(sh.Delay + sh.Jitter/2), usec(sh.Jitter / 2), "distribution", "uniform"}
-	}
+	args := netemArgs(sh)
 	for _, g := range n.groups {
 		ns := nsName(n.pid, g)
 		for _, dev := range []string{vethNode(n.pid, g), "lo"} {
@@ -192,6 +187,15 @@ func (n *Net) netem(sh Shaping) (bool, string) {
 		}
 	}
 	return true, ""
+}
+
+// netemArgs are netem's options for sh. netem's jitter is ± around the
+// delay; the scenario's is [0, jitter) on top of it: centred, uniform.
+func netemArgs(sh Shaping) []string {
+	if sh.Jitter <= 0 {
+		return []string{"delay", usec(sh.Delay)}
+	}
+	return []string{"delay", usec(sh.Delay + sh.Jitter/2), usec(sh.Jitter / 2), "distribution", "uniform"}
 }
 
 func usec(d time.Duration) string { return strconv.FormatInt(d.Microseconds(), 10) + "us" }
