@@ -114,8 +114,9 @@ type Guard struct {
 	mu       sync.Mutex // armed and deadline, against the timer's goroutine
 	armed    bool
 	deadline time.Time
-	cpuStart time.Duration // the process's CPU time at Arm
-	cpuOK    bool
+	cpuStart time.Duration // the process's CPU time at the probe
+	cpuOK    bool          // cpuStart was read: the probe has fired
+	probe    time.Duration // when, after Arm, the CPU clock is first read
 	timer    *time.Timer
 }
 
@@ -130,6 +131,7 @@ func NewGuard(b Budget, hint string) *Guard {
 	}
 	g.mem.init(b)
 	if b.Wall > 0 {
+		g.probe = b.Wall / 20
 		g.timer = time.AfterFunc(time.Hour, g.expire)
 		g.timer.Stop()
 	}
@@ -175,8 +177,8 @@ func (g *Guard) Arm() {
 		g.mu.Lock()
 		g.armed = true
 		g.deadline = time.Now().Add(g.budget.Wall)
-		g.cpuStart, g.cpuOK = processCPU()
-		g.timer.Reset(g.budget.Wall)
+		g.cpuOK = false
+		g.timer.Reset(g.probe)
 		g.mu.Unlock()
 	}
 }
@@ -195,19 +197,34 @@ func (g *Guard) Disarm() {
 
 // expire runs on the timer's goroutine: a timer that fired for an
 // earlier stretch, or that Disarm stopped too late, changes nothing.
+//
+// Reading the process's CPU clock is a system call of about a
+// microsecond, too dear for every stretch (one per message): it is read
+// first by a probe, a twentieth of the limit after Arm, which the few
+// stretches that last that long meet. At the deadline, the CPU used since
+// the probe, and the probe's time as if all of it had been CPU, must
+// reach the limit too: a stretch that waited for a core goes on.
 func (g *Guard) expire() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if !g.armed || time.Now().Before(g.deadline) {
+	if !g.armed {
+		return
+	}
+	now := time.Now()
+	if !g.cpuOK {
+		if g.cpuStart, g.cpuOK = processCPU(); !g.cpuOK {
+			g.probe = g.budget.Wall // no CPU clock: the wall clock decides
+		}
+	}
+	if now.Before(g.deadline) {
+		g.timer.Reset(g.deadline.Sub(now))
 		return
 	}
 	if g.cpuOK {
-		// The wall clock says the time is up; the CPU clock says whether
-		// the stretch had it, or waited for a core.
-		if now, ok := processCPU(); ok {
-			if used := now - g.cpuStart; used < g.budget.Wall {
+		if cpu, ok := processCPU(); ok {
+			if used := cpu - g.cpuStart + g.probe; used < g.budget.Wall {
 				left := g.budget.Wall - used
-				g.deadline = time.Now().Add(left)
+				g.deadline = now.Add(left)
 				g.timer.Reset(left)
 				return
 			}
