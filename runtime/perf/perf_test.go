@@ -1,11 +1,15 @@
 package perf
 
 import (
+	"context"
 	"os"
 	"testing"
 	"time"
 
 	"mutexlab/runtime/cluster/clustertest"
+	"mutexlab/runtime/node"
+	"mutexlab/runtime/scenario"
+	"mutexlab/runtime/sim"
 	"mutexlab/runtime/trace"
 )
 
@@ -135,11 +139,16 @@ func BenchmarkSaturationLamport8(b *testing.B) {
 	b.ReportMetric(float64(s.Messages)/float64(s.Entries), "msgs/entry")
 }
 
+// BenchmarkSimulator is sim.BenchSchedules on the seed, b.N schedules
+// (the simulator's own BenchmarkSeedRound measures the same).
 func BenchmarkSimulator(b *testing.B) {
-	b.ResetTimer()
-	rate, _, err := SimRate("bench", time.Hour, b.N)
+	s, err := scenario.Default()
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ReportMetric(rate, "schedules/s")
+	res, err := sim.BenchSchedules(context.Background(), s, node.NewLibrary(), b.N)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(res.PerSecond, "schedules/s")
 }

@@ -1,7 +1,7 @@
 package perf
 
 import (
-	"fmt"
+	"context"
 	"time"
 
 	"mutexlab/runtime/node"
@@ -9,27 +9,23 @@ import (
 	"mutexlab/runtime/sim"
 )
 
-// SimRate runs complete one-round seed schedules, seed after seed, for
-// about d (at most max of them), on one goroutine: schedules per second
-// per core.
-func SimRate(version string, d time.Duration, maxRuns int) (float64, int, error) {
+// SimRate is the simulator's one-round seed schedules per second on one
+// core, each judged by the checks, as `mutexlab explore --workers 1`
+// runs them (sim.BenchSchedules): a few schedules to size the run, then
+// about d's worth.
+func SimRate(d time.Duration) (float64, int, error) {
 	s, err := scenario.Default()
 	if err != nil {
 		return 0, 0, err
 	}
-	s.Rounds = 1
 	lib := node.NewLibrary()
-	start := time.Now()
-	runs := 0
-	for runs < maxRuns && (runs == 0 || time.Since(start) < d) {
-		res, err := sim.Run(s, lib, version, sim.Options{Seed: int64(runs + 1)})
-		if err != nil {
-			return 0, 0, err
-		}
-		if res.Outcome != sim.Complete {
-			return 0, 0, fmt.Errorf("seed schedule %d did not complete: %s", runs+1, res.Outcome)
-		}
-		runs++
+	probe, err := sim.BenchSchedules(context.Background(), s, lib, 20)
+	if err != nil {
+		return 0, 0, err
 	}
-	return float64(runs) / time.Since(start).Seconds(), runs, nil
+	res, err := sim.BenchSchedules(context.Background(), s, lib, max(20, int(probe.PerSecond*d.Seconds())))
+	if err != nil {
+		return 0, 0, err
+	}
+	return res.PerSecond, res.Runs, nil
 }
