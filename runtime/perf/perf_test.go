@@ -152,3 +152,18 @@ func BenchmarkSimulator(b *testing.B) {
 	}
 	b.ReportMetric(res.PerSecond, "schedules/s")
 }
+
+// BenchmarkLauncherRSS runs `mutexlab run` over b.N seed rounds in a
+// process of its own and reports its peak memory.
+func BenchmarkLauncherRSS(b *testing.B) {
+	bin := binary(b)
+	file, err := SeedScenario(b.TempDir(), max(1, b.N))
+	if err != nil {
+		b.Fatal(err)
+	}
+	rss, _, err := LauncherRSS(bin, file, 10*time.Minute)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(rss)/(1<<20), "MB-launcher")
+}
