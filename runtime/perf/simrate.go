@@ -1,7 +1,7 @@
 package perf
 
 import (
-	"fmt"
+	"context"
 	"time"
 
 	"mutexlab/runtime/node"
@@ -10,26 +10,21 @@ import (
 )
 
 // SimRate runs complete one-round seed schedules, seed after seed, for
-// about d (at most max of them), on one goroutine: schedules per second
-// per core.
+// about d (at most max of them), on one goroutine, each judged by the
+// checks, as `mutexlab explore --workers 1` runs them (sim.BenchSchedules:
+// the machine and its nodes' Lua VMs reused from schedule to schedule):
+// schedules per second per core.
 func SimRate(version string, d time.Duration, maxRuns int) (float64, int, error) {
 	s, err := scenario.Default()
 	if err != nil {
 		return 0, 0, err
 	}
 	s.Rounds = 1
-	lib := node.NewLibrary()
-	start := time.Now()
-	runs := 0
-	for runs < maxRuns && (runs == 0 || time.Since(start) < d) {
-		res, err := sim.Run(s, lib, version, sim.Options{Seed: int64(runs + 1)})
-		if err != nil {
-			return 0, 0, err
-		}
-		if res.Outcome != sim.Complete {
-			return 0, 0, fmt.Errorf("seed schedule %d did not complete: %s", runs+1, res.Outcome)
-		}
-		runs++
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	r, err := sim.BenchSchedules(ctx, s, node.NewLibrary(), version, maxRuns)
+	if err != nil {
+		return 0, 0, err
 	}
-	return float64(runs) / time.Since(start).Seconds(), runs, nil
+	return r.PerSecond, r.Runs, nil
 }
