@@ -8,8 +8,9 @@ import "embed"
 
 // FS holds the example scenarios (seed.lua, three_groups.lua, ...) and
 // exercises/NAME/scenario.lua with the broken module(s) beside it, plus
-// exercises/README.md. The answers (exercises/ANSWERS.md) are left out on
+// exercises/README.md, and the fault plans faults/NAME.lua
+// (docs/faults.md). The answers (exercises/ANSWERS.md) are left out on
 // purpose: `mutexlab init` copies this file system for students.
 //
-//go:embed *.lua exercises/README.md exercises/*/*.lua
+//go:embed *.lua exercises/README.md exercises/*/*.lua faults/*.lua
 var FS embed.FS

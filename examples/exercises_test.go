@@ -58,6 +58,7 @@ var exercises = []exercise{
 	{name: "ring_of_four", check: "order", also: "liveness", runs: 1},
 	{name: "own_clock", check: "mutual exclusion", also: "order", runs: 1},
 	{name: "right_now", check: "mutual exclusion", runs: 1},
+	{name: "no_inquire", check: "liveness", runs: 1},
 }
 
 // report is what `mutexlab check --json` prints.

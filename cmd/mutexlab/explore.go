@@ -1,3 +1,5 @@
+//go:generate go test . -run TestFaultTable -args -update-fault-table
+
 package main
 
 import (
@@ -10,7 +12,9 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -73,7 +77,7 @@ func replExplore(ctx context.Context, w io.Writer, s *scenario.Scenario, dirs []
 		if errors.As(err, &ee) && ee.code == exitOK {
 			return nil
 		}
-		return errors.New("usage: explore [--runs N] [--seed S] [--rounds R] [--exhaustive] [--out DIR] [--trace FILE]")
+		return errors.New("usage: explore [--runs N] [--seed S] [--rounds R] [--exhaustive] [--faults N [--fault-kind K]] [--out DIR] [--trace FILE]")
 	}
 	if len(pos) > 0 {
 		return fmt.Errorf("explore takes flags only, not %q (it explores the loaded scenario)", pos[0])
@@ -106,8 +110,14 @@ type exploreFlags struct {
 	workers    int
 	asJSON     bool
 	noShrink   bool
-	state      bool // record the nodes' algorithm state on every event
-	color      bool // the report in colors
+	state      bool     // record the nodes' algorithm state on every event
+	color      bool     // the report in colors
+	algorithm  string   // every group's lightweights run it
+	faults     int      // up to this many faults chosen per schedule
+	faultKinds string   // as given: "crash,loss"
+	kinds      []string // faultKinds parsed
+	faultNodes string   // as given: "A1,A2,A3"
+	only       []string // faultNodes parsed
 
 	// For the replay command line.
 	scenarioArg string
@@ -127,7 +137,17 @@ func (f *exploreFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.asJSON, "json", false, "print the result as JSON")
 	fs.BoolVar(&f.noShrink, "no-shrink", false, "save the first failing schedule only, without looking for a shorter one")
 	fs.BoolVar(&f.state, "state", false, "record each node's algorithm state on every event, for the diagram's state panel (slower)")
+	fs.StringVar(&f.algorithm, "algorithm", "", "every group's lightweights run this `ALGORITHM` (lamport, maekawa, ...) instead of the scenario's")
+	intFlag(fs, &f.faults, "faults", 0, maxFaults, "each schedule also chooses 1 to `N` faults from its seed: a node's crash right after one of its events, a lost or a duplicated message (the failing schedule names them; its seed repeats them)")
+	fs.StringVar(&f.faultNodes, "fault-nodes", "", "with --faults, the only nodes faults fall on, comma-separated: their crashes, the links between two of them (default: every node and link)")
+	fs.StringVar(&f.faultKinds, "fault-kind", "", "with --faults, the kinds to choose from, comma-separated: "+strings.Join(sim.PointKinds, ", ")+" (default all)")
 }
+
+// moduleName is what --algorithm takes: a Lua module's name.
+var moduleName = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
+
+// maxFaults is the most faults --faults may choose per schedule.
+const maxFaults = 100
 
 // maxRuns is the most schedules (or livelock steps) a flag may ask for.
 const maxRuns = 1_000_000_000
@@ -171,11 +191,47 @@ func runExplore(ctx context.Context, w io.Writer, s *scenario.Scenario, dirs []s
 	if s.Rounds == 0 {
 		s.Rounds = 1 // a schedule has to end
 	}
+	if xf.algorithm != "" {
+		if !moduleName.MatchString(xf.algorithm) {
+			return usageErr("--algorithm %q: expected a Lua module name like \"lamport\"", xf.algorithm)
+		}
+		s = withAlgorithm(s, xf.algorithm)
+	}
 	if !xf.seedSet {
 		xf.seed = s.Seed
 	}
 	if xf.runs < 0 || xf.maxSteps < 0 || xf.workers < 0 {
 		return usageErr("--runs, --max-steps and --workers take a number >= 0")
+	}
+	xf.kinds = nil
+	if xf.faultKinds != "" {
+		if xf.faults == 0 {
+			return usageErr("--fault-kind %s: give --faults N too (how many faults a schedule chooses)", xf.faultKinds)
+		}
+		for _, k := range strings.Split(xf.faultKinds, ",") {
+			if k = strings.TrimSpace(k); k != "" && !slices.Contains(xf.kinds, k) {
+				xf.kinds = append(xf.kinds, k)
+			}
+		}
+		if err := sim.CheckPointKinds(xf.kinds); err != nil {
+			return usageErr("--fault-kind: %v", err)
+		}
+	}
+	xf.only = nil
+	if xf.faultNodes != "" {
+		if xf.faults == 0 {
+			return usageErr("--fault-nodes %s: give --faults N too (how many faults a schedule chooses)", xf.faultNodes)
+		}
+		ids := s.NodeIDs()
+		for _, id := range strings.Split(xf.faultNodes, ",") {
+			if id = strings.TrimSpace(id); id == "" || slices.Contains(xf.only, id) {
+				continue
+			}
+			if !slices.Contains(ids, id) {
+				return usageErr("--fault-nodes: no node %q (nodes: %s)", id, strings.Join(ids, " "))
+			}
+			xf.only = append(xf.only, id)
+		}
 	}
 	// The heap stays small (a few MB per worker) and is mostly garbage
 	// from finished schedules: collecting less often is worth ~25%.
@@ -189,6 +245,7 @@ func runExplore(ctx context.Context, w io.Writer, s *scenario.Scenario, dirs []s
 	var kept *trace.Trace
 	opts := sim.ExploreOptions{Scenario: s, Lib: lib, Version: Version, Runs: xf.runs, Seed: xf.seed,
 		Exhaustive: xf.exhaustive, MaxSteps: xf.maxSteps, Lag: xf.lag, Workers: xf.workers, State: xf.state,
+		Faults: xf.faults, FaultKinds: xf.kinds, FaultNodes: xf.only,
 		Judge: func(t *trace.Trace) *check.Report {
 			if single {
 				kept = &trace.Trace{Meta: t.Meta, Events: append([]trace.Event(nil), t.Events...)}
@@ -268,6 +325,20 @@ func exploreHeader(s *scenario.Scenario, xf *exploreFlags) string {
 	}
 	if xf.lag {
 		extra += ", messages may lag"
+	}
+	if xf.faults > 0 {
+		kinds := strings.Join(xf.kinds, ", ")
+		if kinds == "" {
+			kinds = strings.Join(sim.PointKinds, ", ")
+		}
+		on := ""
+		if len(xf.only) > 0 {
+			on = " on " + strings.Join(xf.only, ",")
+		}
+		extra += fmt.Sprintf(", up to %s per schedule (%s%s)", plural(xf.faults, "fault"), kinds, on)
+	}
+	if len(s.Faults) > 0 {
+		extra += fmt.Sprintf(", %s planned", plural(len(s.Faults), "fault"))
 	}
 	head := fmt.Sprintf("explore %s: %d processes, %s; %s%s", s.Name, len(s.NodeIDs()), plural(s.Rounds, "round"), what, extra)
 	if xf.exhaustive && !tinySystem(s) {
@@ -358,6 +429,9 @@ func replayCommand(s *scenario.Scenario, xf *exploreFlags, f *sim.Failure, trace
 	if xf.scenarioArg != "" {
 		args = append(args, shellQuote(xf.scenarioArg))
 	}
+	if xf.algorithm != "" {
+		args = append(args, "--algorithm", xf.algorithm)
+	}
 	args = append(args, "--runs", "1", "--seed", strconv.FormatInt(f.Seed, 10), "--rounds", strconv.Itoa(s.Rounds))
 	if xf.speedSet {
 		args = append(args, "--speed", strconv.FormatFloat(s.Speed, 'g', -1, 64))
@@ -370,6 +444,15 @@ func replayCommand(s *scenario.Scenario, xf *exploreFlags, f *sim.Failure, trace
 	}
 	if xf.maxSteps > 0 {
 		args = append(args, "--max-steps", strconv.Itoa(xf.maxSteps))
+	}
+	if xf.faults > 0 {
+		args = append(args, "--faults", strconv.Itoa(xf.faults))
+		if len(xf.kinds) > 0 {
+			args = append(args, "--fault-kind", strings.Join(xf.kinds, ","))
+		}
+		if len(xf.only) > 0 {
+			args = append(args, "--fault-nodes", strings.Join(xf.only, ","))
+		}
 	}
 	args = append(args, "--trace", shellQuote(fmt.Sprintf("%s-seed%d.jsonl", s.Name, f.Seed)))
 	return strings.Join(args, " ")
@@ -432,6 +515,9 @@ func printExplore(w io.Writer, s *scenario.Scenario, xf *exploreFlags, res *sim.
 	fmt.Fprintf(w, "%s FAILED (%s) after %s passed (%.1fs)\n", which, what, plural(res.Passed, "schedule"), res.Elapsed.Seconds())
 	if f.Detail != "" {
 		fmt.Fprintf(w, "  %s\n", f.Detail)
+	}
+	if len(f.Faults) > 0 {
+		fmt.Fprintf(w, "  faults chosen: %s\n", sim.PointsText(f.Faults))
 	}
 	report := f.Report
 	if sd := doc.Shortest; sd != nil {

@@ -104,6 +104,9 @@ func TestExploreCommandExitStatus(t *testing.T) {
 		{[]string{"explore", "no_such_scenario"}, 2, "no such"},
 		{[]string{"explore", "--runs", "x"}, 2, `--runs: expected an integer from 1 to 1000000000, got "x"`},
 		{[]string{"explore", filepath.Join(simTestdata, "tiny.lua"), "--exhaustive"}, 0, "all 3 distinct schedules covered"},
+		{[]string{"explore", "--faults", "2", "--fault-kind", "crash,boom"}, 2, `--fault-kind: fault kind "boom": expected crash, loss, duplicate`},
+		{[]string{"explore", "--fault-kind", "crash"}, 2, "--fault-kind crash: give --faults N too"},
+		{[]string{"explore", "--faults", "101"}, 2, "--faults: expected an integer from 0 to 100"},
 	} {
 		t.Run(strings.Join(tc.args[1:], " "), func(t *testing.T) {
 			out, errOut, code := mutexlab(t, t.TempDir(), tc.args...)
@@ -207,5 +210,36 @@ func TestREPLExploreHook(t *testing.T) {
 	}
 	if err := replExplore(context.Background(), &b, seed, nil, []string{"--bogus"}); err == nil {
 		t.Error("a bad flag was accepted")
+	}
+}
+
+// explore --faults finds the fault that breaks the token ring (a crash, a
+// lost message), names it, and the replay command repeats the failing
+// schedule, its faults included, byte for byte.
+func TestExploreCommandFaults(t *testing.T) {
+	dir := t.TempDir()
+	out, errOut, code := mutexlab(t, dir, "explore", "tiny", "--faults", "1", "--fault-kind", "crash", "--runs", "50", "--rounds", "1", "--out", "found", "--no-shrink")
+	if code != 1 || !strings.Contains(out, "faults chosen: crash ") || !strings.Contains(out, "up to 1 fault per schedule (crash)") {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	m := replayLine.FindStringSubmatch(out)
+	if m == nil || !strings.Contains(m[1], "--faults 1 --fault-kind crash") {
+		t.Fatalf("replay command: %v\n%s", m, out)
+	}
+	args := strings.Fields(m[1])
+	if _, _, code := mutexlab(t, dir, args...); code != 1 {
+		t.Fatalf("the replay command exited %d", code)
+	}
+	saved, _ := filepath.Glob(filepath.Join(dir, "found", "*.jsonl"))
+	if len(saved) != 1 {
+		t.Fatalf("saved %v", saved)
+	}
+	a, err1 := os.ReadFile(saved[0])
+	b, err2 := os.ReadFile(filepath.Join(dir, args[len(args)-1]))
+	if err1 != nil || err2 != nil || !bytes.Equal(a, b) {
+		t.Fatalf("the replay command wrote a different trace (%v, %v)", err1, err2)
+	}
+	if !bytes.Contains(a, []byte(`"ev":"crash"`)) {
+		t.Error("the failing trace has no crash")
 	}
 }

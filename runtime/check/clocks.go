@@ -33,6 +33,10 @@ func checkClock(h *history) Result {
 			if e.Ev == trace.Exit {
 				continue // may be written for the node by the launcher, which does not know its clock
 			}
+			if e.Ev == trace.Restart {
+				prev = i // a new incarnation: its clock starts again from 0
+				continue
+			}
 			if prev >= 0 && e.LC < h.ev[prev].LC {
 				back++
 				ev = append(ev, Evidence{

@@ -140,8 +140,8 @@ func (h *history) match() {
 		h.sends[k] = i
 	}
 	for i, e := range h.ev {
-		if (e.Ev != trace.Recv && e.Ev != trace.Drop) || h.nodeOf[i] < 0 {
-			continue
+		if (e.Ev != trace.Recv && e.Ev != trace.Drop) || h.nodeOf[i] < 0 || e.Dup {
+			continue // a duplicate's copy: its message was received already
 		}
 		k := msgKey{e.From, e.Node, e.Seq}
 		m := h.recvs

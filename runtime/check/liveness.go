@@ -87,6 +87,13 @@ func checkLiveness(h *history, interrupted bool) Result {
 		for _, i := range h.events(n) {
 			e := h.ev[i]
 			switch {
+			case e.Ev == trace.Crash || e.Ev == trace.Restart:
+				// The grants it had died with it; a restarted node counts
+				// its rounds again.
+				pending, lastEntry = nil, -1
+				if e.Ev == trace.Restart {
+					entries = 0
+				}
 			case e.Ev == trace.Recv && e.Type == "CS_GRANT":
 				grants++
 				pending = append(pending, i)

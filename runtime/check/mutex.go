@@ -20,6 +20,8 @@ type csInterval struct {
 	// again is the cs_enter by which the node entered again without
 	// leaving this one (-1: none): the section was never closed.
 	again int
+	// crash is the node's crash that ended the section (-1: none).
+	crash int
 }
 
 // collectCritical collects the critical sections of every node (h.cs, in
@@ -37,7 +39,7 @@ func (h *history) collectCritical() {
 				if open != nil {
 					open.again = i
 				}
-				open = &csInterval{node: node, enter: i, exit: -1, again: -1}
+				open = &csInterval{node: node, enter: i, exit: -1, again: -1, crash: -1}
 				all = append(all, open)
 				byNode[node] = append(byNode[node], open)
 			case trace.Print:
@@ -46,6 +48,11 @@ func (h *history) collectCritical() {
 				} else {
 					open.prints = append(open.prints, i)
 				}
+			case trace.Crash:
+				if open != nil {
+					open.crash = i // the section ends with the node, never left
+				}
+				open = nil
 			case trace.CSExit:
 				if open == nil {
 					h.warnf(e.Line, "%s leaves a critical section it did not enter", node)
@@ -75,6 +82,9 @@ func (h *history) earlier(a, b int) bool {
 // span names a critical section's lines: "lines 20-31", or "line 20, never
 // left".
 func (h *history) span(c *csInterval) string {
+	if c.exit < 0 && c.crash >= 0 {
+		return fmt.Sprintf("line %d, ended by a crash at line %d", h.ev[c.enter].Line, h.ev[c.crash].Line)
+	}
 	if c.exit < 0 {
 		return fmt.Sprintf("line %d, never left", h.ev[c.enter].Line)
 	}
@@ -84,8 +94,12 @@ func (h *history) span(c *csInterval) string {
 // csBody is the line a node's critical section prints (docs/lua-api.md).
 func csBody(node string) string { return "I'm lightweight process " + node }
 
-// end is the wall time a critical section ended; +inf when it never did.
+// end is the wall time a critical section ended (its cs_exit, or its
+// node's crash); +inf when it never did.
 func (h *history) end(c *csInterval) int64 {
+	if c.exit < 0 && c.crash >= 0 {
+		return h.ev[c.crash].T
+	}
 	if c.exit < 0 {
 		return math.MaxInt64
 	}
@@ -320,17 +334,35 @@ func checkScreen(h *history) Result {
 	if foreign > 0 {
 		parts = append(parts, plural(foreign, "critical section", "critical sections")+" printed another body")
 	}
-	open := 0
+	open, crashed := 0, 0
 	for _, c := range all {
-		if c.exit < 0 && c.again < 0 {
+		switch {
+		case c.exit < 0 && c.again < 0 && c.crash >= 0:
+			crashed++
+		case c.exit < 0 && c.again < 0:
 			open++
 		}
 	}
-	pass := fmt.Sprintf("%s printed %s each, none interleaved", plural(len(all), "critical section", "critical sections"), plural(want, "line", "lines"))
-	if open > 0 {
-		// A section cut short by the end of the trace printed what it had time for.
-		pass = fmt.Sprintf("%s printed %s each, %d cut short by the end of the trace; none interleaved",
-			plural(len(all)-open, "complete critical section", "complete critical sections"), plural(want, "line", "lines"), open)
+	return result(Screen, ev, screenPass(len(all), want, open, crashed), strings.Join(parts, "; "))
+}
+
+// screenPass is the screen check's summary when it passes: sections cut
+// short (by the end of the trace, or by their node's crash) printed what
+// they had time for.
+func screenPass(sections, want, open, crashed int) string {
+	if open == 0 && crashed == 0 {
+		return fmt.Sprintf("%s printed %s each, none interleaved", plural(sections, "critical section", "critical sections"), plural(want, "line", "lines"))
 	}
-	return result(Screen, ev, pass, strings.Join(parts, "; "))
+	var short []string
+	if open > 0 {
+		short = append(short, fmt.Sprintf("%d cut short by the end of the trace", open))
+	}
+	switch {
+	case crashed > 0 && open > 0:
+		short = append(short, fmt.Sprintf("%d by a crash", crashed))
+	case crashed > 0:
+		short = append(short, fmt.Sprintf("%d cut short by a crash", crashed))
+	}
+	return fmt.Sprintf("%s printed %s each, %s; none interleaved",
+		plural(sections-open-crashed, "complete critical section", "complete critical sections"), plural(want, "line", "lines"), strings.Join(short, ", "))
 }

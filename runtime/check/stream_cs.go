@@ -14,6 +14,7 @@ type section struct {
 	enter *point
 	exit  *point // nil: never left
 	again *point // the cs_enter by which its node entered again without leaving it
+	crash *point // its node's crash, which ended it
 	// prints counts its lines; foreign is the first that is not the
 	// node's body; last is its latest.
 	prints        int
@@ -48,6 +49,9 @@ func (s *stream) when(fire func(), cs ...*section) {
 
 // end is the wall time a section ended; +inf when it never did.
 func (c *section) end() int64 {
+	if c.exit == nil && c.crash != nil {
+		return c.crash.t
+	}
 	if c.exit == nil {
 		return math.MaxInt64
 	}
@@ -56,6 +60,9 @@ func (c *section) end() int64 {
 
 // span names a section's lines (history.span).
 func (c *section) span() string {
+	if c.exit == nil && c.crash != nil {
+		return fmt.Sprintf("line %d, ended by a crash at line %d", c.enter.line, c.crash.line)
+	}
 	if c.exit == nil {
 		return fmt.Sprintf("line %d, never left", c.enter.line)
 	}
@@ -110,6 +117,7 @@ type csState struct {
 	// counts
 	sections, pairs, overlap                         int
 	wrong, unclosed, foreign, stray, interleaved, in int
+	crashed                                          int
 }
 
 func (c *csState) init(s *stream) {
@@ -150,6 +158,12 @@ func (c *csState) event(s *stream) {
 		}
 	case trace.Print:
 		c.print(s)
+	case trace.Crash:
+		if o := c.open[s.ni]; o != nil { // the section ends with the node, never left
+			o.crash = s.point()
+			c.open[s.ni] = nil
+			c.resolve(s, o)
+		}
 	case trace.CSExit:
 		o := c.open[s.ni]
 		if o == nil {
@@ -303,7 +317,10 @@ func (c *csState) resolve(s *stream, o *section) {
 				Nodes: []string{node}, Events: s.refs(f)}
 		}})
 	}
-	if o.exit == nil && o.again == nil {
+	switch {
+	case o.exit == nil && o.again == nil && o.crash != nil:
+		c.crashed++
+	case o.exit == nil && o.again == nil:
 		c.in++
 	}
 	for _, w := range o.waits {
@@ -355,11 +372,7 @@ func (c *csState) screenResult(s *stream) Result {
 	if c.foreign > 0 {
 		parts = append(parts, plural(c.foreign, "critical section", "critical sections")+" printed another body")
 	}
-	pass := fmt.Sprintf("%s printed %s each, none interleaved", plural(c.sections, "critical section", "critical sections"), plural(c.want, "line", "lines"))
-	if c.in > 0 {
-		pass = fmt.Sprintf("%s printed %s each, %d cut short by the end of the trace; none interleaved",
-			plural(c.sections-c.in, "complete critical section", "complete critical sections"), plural(c.want, "line", "lines"), c.in)
-	}
+	pass := screenPass(c.sections, c.want, c.in, c.crashed)
 	return streamResult(Screen, c.wrong+c.interleaved+c.stray+c.unclosed+c.foreign, pass, strings.Join(parts, "; "))
 }
 

@@ -26,7 +26,7 @@ func (c *clockState) init(s *stream) {
 // (which merge no clock) can have come between.
 func (c *clockState) before(s *stream) *point {
 	e, ni := s.e, s.ni
-	if e.Ev == trace.Exit || !c.seen[ni] || e.LC >= c.last[ni].lc {
+	if e.Ev == trace.Exit || e.Ev == trace.Restart || !c.seen[ni] || e.LC >= c.last[ni].lc {
 		return nil
 	}
 	l := c.last[ni]
@@ -126,6 +126,13 @@ func (l *liveState) event(s *stream) {
 	switch {
 	case e.Ev == trace.Exit && ln.exit == nil:
 		ln.exit = s.point()
+	case e.Ev == trace.Crash || e.Ev == trace.Restart:
+		// The grants it had died with it; a restarted node counts its
+		// rounds again.
+		ln.pending, ln.lastEntry = nil, nil
+		if e.Ev == trace.Restart {
+			ln.entries = 0
+		}
 	case e.Ev == trace.Recv && e.Type == "CS_GRANT":
 		l.grants++
 		ln.pending = append(ln.pending, s.point())

@@ -112,3 +112,64 @@ func TestStreamHoldsWhatIsConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// Simulated runs with faults (crashes, a crash in the critical section
+// and a restart, a pause, cut links, a partition, loss and duplicates):
+// the same report walked as whole, and the liveness check names what the
+// others wait for when they wait for a crashed node.
+func TestStreamSameOnFaultyRuns(t *testing.T) {
+	plans := []struct {
+		name      string
+		faults    []scenario.Fault
+		loss, dup float64
+	}{
+		{"crash", []scenario.Fault{{Kind: scenario.Crash, Node: "A2", At: 0.3}}, 0, 0},
+		{"crash in cs, restart", []scenario.Fault{{Kind: scenario.Crash, Node: "B1", After: "cs_enter", Count: 1}, {Kind: scenario.Restart, Node: "B1", At: 2}}, 0, 0},
+		{"crash heavyweight", []scenario.Fault{{Kind: scenario.Crash, Node: "B", After: "recv", Count: 3}}, 0, 0},
+		{"pause, cut", []scenario.Fault{{Kind: scenario.Pause, Node: "A1", At: 0.1, Duration: 1}, {Kind: scenario.Cut, From: "A2", To: "A3", Both: true, At: 0.2, Duration: 0.5}}, 0, 0},
+		{"partition", []scenario.Fault{{Kind: scenario.Partition, Sides: [][]string{{"A"}, {"B"}}, At: 0.05, Duration: 0.3}}, 0, 0},
+		{"loss, duplicate", nil, 0.1, 0.1},
+	}
+	names := []string{"seed", "suzuki_kasami", "maekawa", "raymond", "central", "naimi_trehel", "roucairol_carvalho"}
+	seeds := int64(3)
+	if testing.Short() {
+		seeds = 1
+	}
+	named := 0
+	for _, name := range names {
+		for _, p := range plans {
+			for seed := range seeds {
+				s, err := scenario.Resolve(name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				s.Rounds, s.CS = 2, scenario.CS{Prints: 2, Interval: 0.1}
+				s.Faults, s.Network.Loss, s.Network.Duplicate = p.faults, p.loss, p.dup
+				if err := s.Validate(); err != nil {
+					t.Fatalf("%s %s: %v", name, p.name, err)
+				}
+				res, err := sim.Run(s, node.NewLibrary(s.Dir), "test", sim.Options{Seed: seed, Lag: seed%2 == 1})
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				var b bytes.Buffer
+				if err := sim.WriteTrace(&b, res.Trace); err != nil {
+					t.Fatal(err)
+				}
+				label := fmt.Sprintf("%s, %s, seed %d (%s)", name, p.name, seed, res.Outcome)
+				if !check.SameReport(t, label, b.Bytes(), check.SomeOptions...) {
+					t.Fatalf("%s: a simulated trace was not walked", label)
+				}
+				r := check.Run(res.Trace, check.Options{})
+				for _, c := range r.Results {
+					if c.Check == check.Liveness && strings.Contains(c.Summary, "crashed at") {
+						named++
+					}
+				}
+			}
+		}
+	}
+	if named == 0 {
+		t.Error("no stall named a crashed node")
+	}
+}

@@ -152,6 +152,26 @@ func (g *Guard) Watch(L *lua.LState) {
 	L.SetContext(&vmContext{g: g, L: L})
 }
 
+// Reset makes the guard as NewGuard left it, its roots kept, and watches
+// vms in place of the VMs it watched: for VMs restored to their pristine
+// state (Pristine), which must then be counted exactly as new ones are,
+// so that the memory checks fall on the same instructions.
+func (g *Guard) Reset(vms ...*lua.LState) {
+	g.Stop()
+	g.steps, g.depth = 0, 0
+	g.tripped.Store(notTripped)
+	g.memErr, g.abortErr = nil, nil
+	g.mem = memory{vms: g.mem.vms[:0], roots: g.mem.roots}
+	g.mem.init(g.budget)
+	for _, L := range vms {
+		if c, ok := L.Context().(*vmContext); ok && c.g == g && c.L == L {
+			g.mem.vms = append(g.mem.vms, L) // watched already
+			continue
+		}
+		g.Watch(L)
+	}
+}
+
 // SetRoots tells the memory estimate where to find Lua values that only
 // Go holds (a node's handlers and modules): roots is called at each
 // check.

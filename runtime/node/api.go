@@ -165,6 +165,9 @@ func (n *Node) sendAll(L *lua.LState, fn string, ids []string, typ string, paylo
 	}
 	ts := n.clock.Send()
 	for _, to := range ids {
+		if _, ok := n.sendSeq[to]; !ok {
+			n.sendSeq[to] = trace.SeqBase(n.cfg.Incarnation)
+		}
 		n.sendSeq[to]++
 		m := wire.Message{Type: typ, Sender: n.id, TS: ts, Payload: raw}
 		n.rec(trace.Event{Ev: trace.Send, LC: ts, To: to, Type: typ, TS: ts, Seq: n.sendSeq[to], Payload: raw})

@@ -58,6 +58,12 @@ and ` + "`--scripts`" + ` say where its scripts are). Its commands are its own:
   one of them instead of the scheduler's pick: a branch. ` + "`step`" + ` goes on
   from it with the seeded scheduler, ` + "`save FILE`" + ` writes it as a trace
   that ` + "`mutexlab replay`" + ` repeats byte for byte.
+- A scenario's faults ([scenario.md](scenario.md#faults)) happen at
+  their times and right after the events they follow, as in ` + "`explore`" + `:
+  going back and forth repeats them. Lost messages are drops (` + "`step`" + `
+  shows the reason), a duplicate is a ` + "`recv`" + ` marked as one; a crashed
+  node's ` + "`status`" + ` says ` + "`crashed`" + ` and ` + "`inspect`" + ` has no state to read; a
+  recorded run's faults are replayed where the recording shows them.
 - ` + "`--state`" + ` records every node's algorithm state on each event, so
   that the diagram written by ` + "`diagram`" + ` shows it.
 - Fed from a pipe it runs the commands as a batch script, like the REPL:

@@ -188,8 +188,16 @@ func eventWhat(e trace.Event) string {
 		what = fmt.Sprintf("send %s to %s (ts %d, #%d)", e.Type, e.To, e.TS, e.Seq)
 	case trace.Recv:
 		what = fmt.Sprintf("recv %s from %s (ts %d, #%d)", e.Type, e.From, e.TS, e.Seq)
+		if e.Dup {
+			what += " again: a duplicate"
+		}
 	case trace.Drop:
 		what = fmt.Sprintf("drop %s from %s (ts %d, #%d)", e.Type, e.From, e.TS, e.Seq)
+		if e.Reason != "" && e.Reason != trace.ReasonSteered {
+			what += ": " + e.Reason
+		}
+	case trace.Cut, trace.Heal:
+		what = fmt.Sprintf("%s %s->%s", e.Ev, e.From, e.To)
 	case trace.CSEnter, trace.CSExit:
 		what = fmt.Sprintf("%s round %d", e.Ev, e.Round)
 	case trace.Block:

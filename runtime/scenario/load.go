@@ -60,6 +60,10 @@ func Default() (*Scenario, error) { return LoadEmbedded("seed") }
 // folder each with a scenario.lua and the broken module(s) beside it.
 const exercisesDir = "exercises"
 
+// faultsDir is the folder of examples.FS that holds the fault plans
+// (docs/faults.md): "faults/crash" names faults/crash.lua.
+const faultsDir = "faults"
+
 // scenarioFile is the scenario of a scenario folder (an exercise).
 const scenarioFile = "scenario.lua"
 
@@ -122,7 +126,21 @@ func embeddedList() string {
 	if ex := exercises(); len(ex) > 0 {
 		list += ", " + exercisesDir + "/{" + strings.Join(ex, ",") + "}"
 	}
+	if fp := faultPlans(); len(fp) > 0 {
+		list += ", " + faultsDir + "/{" + strings.Join(fp, ",") + "}"
+	}
 	return list
+}
+
+// faultPlans returns the embedded fault plans' names, sorted.
+func faultPlans() []string {
+	files, _ := fs.Glob(examples.FS, faultsDir+"/*.lua")
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = strings.TrimSuffix(path.Base(f), ".lua")
+	}
+	sort.Strings(names)
+	return names
 }
 
 // Embedded returns the names of the embedded examples, without ".lua",
@@ -132,6 +150,9 @@ func Embedded() []string {
 	names := examplesNames()
 	for _, ex := range exercises() {
 		names = append(names, exercisesDir+"/"+ex)
+	}
+	for _, fp := range faultPlans() {
+		names = append(names, faultsDir+"/"+fp)
 	}
 	return names
 }
@@ -172,6 +193,12 @@ func embeddedFile(name string) (file, dir string, ok bool) {
 		}
 		dir = exercisesDir + "/" + ex
 		file = dir + "/" + scenarioFile
+	} else if fp, found := strings.CutPrefix(name, faultsDir+"/"); found {
+		fp = strings.TrimSuffix(fp, ".lua")
+		if fp == "" || strings.Contains(fp, "/") {
+			return "", "", false
+		}
+		file = faultsDir + "/" + fp + ".lua"
 	} else {
 		if name == "" || strings.Contains(name, "/") {
 			return "", "", false
@@ -315,11 +342,11 @@ func fromLua(file string, err error) error {
 
 // The fields a scenario table may have, in the order they are documented.
 var (
-	topFields     = []string{"name", "token", "groups", "cs", "rounds", "speed", "network", "seed", "host", "port", "addresses", "session"}
+	topFields     = []string{"name", "token", "groups", "cs", "rounds", "speed", "network", "faults", "seed", "host", "port", "addresses", "session"}
 	groupFields   = []string{"id", "algorithm", "lightweights"}
 	csFields      = []string{"prints", "interval"}
-	networkFields = []string{"delay", "jitter", "reorder", "links"}
-	linkFields    = []string{"delay", "jitter"}
+	networkFields = []string{"delay", "jitter", "loss", "duplicate", "reorder", "links"}
+	linkFields    = []string{"delay", "jitter", "loss", "duplicate"}
 )
 
 // What a field must hold, shared by the decoder (wrong type) and check
@@ -342,9 +369,9 @@ const (
 	wantHost       = `an IP address or "localhost"`
 	wantAddress    = `"host:port" with an IP address or "localhost" and a port from 1 to 65535`
 	wantCS         = "a table {prints = 10, interval = 1.0}"
-	wantNetwork    = "a table {delay = 0, jitter = 0, reorder = false, links = {...}}"
+	wantNetwork    = "a table {delay = 0, jitter = 0, loss = 0, duplicate = 0, reorder = false, links = {...}}"
 	wantLinks      = `a table { ["A1->A2"] = {delay = 0.5, jitter = 0}, ... }`
-	wantLink       = "a table {delay = 0.5, jitter = 0}"
+	wantLink       = "a table {delay = 0.5, jitter = 0, loss = 0, duplicate = 0}"
 	wantLinkName   = `a link "FROM->TO" between two nodes of the scenario, like "A1->A2"`
 	wantAddresses  = `a table { A1 = "127.0.0.1:7101", ... }`
 )
@@ -398,6 +425,7 @@ func (d *decoder) scenario(t *lua.LTable, name string) *Scenario {
 	}
 	s.Speed = d.number(t, "", "speed", wantSpeed, 1)
 	s.Network = d.network(t)
+	s.Faults = d.faults(t)
 	s.Seed = d.integer(t, "", "seed", wantSeed, 1)
 	s.Host = d.str(t, "", "host", wantHost, "127.0.0.1")
 	s.Port = int(d.integer(t, "", "port", s.wantPort(), 0))
@@ -448,6 +476,8 @@ func (d *decoder) network(t *lua.LTable) Network {
 		Jitter:  d.number(nt, "network", "jitter", wantSeconds, 0),
 		Reorder: d.boolean(nt, "network", "reorder"),
 	}
+	n.Loss = d.number(nt, "network", "loss", wantProb, 0)
+	n.Duplicate = d.number(nt, "network", "duplicate", wantProb, 0)
 	lt := d.table(nt, "network", "links", wantLinks)
 	if lt == nil || d.err != nil {
 		return n
@@ -473,8 +503,10 @@ func (d *decoder) network(t *lua.LTable) Network {
 		}
 		d.known(l, field, linkFields)
 		n.Links[name] = Link{
-			Delay:  d.number(l, field, "delay", wantSeconds, n.Delay),
-			Jitter: d.number(l, field, "jitter", wantSeconds, n.Jitter),
+			Delay:     d.number(l, field, "delay", wantSeconds, n.Delay),
+			Jitter:    d.number(l, field, "jitter", wantSeconds, n.Jitter),
+			Loss:      d.number(l, field, "loss", wantProb, n.Loss),
+			Duplicate: d.number(l, field, "duplicate", wantProb, n.Duplicate),
 		}
 	}
 	return n
@@ -841,6 +873,9 @@ func (s *Scenario) check(afterFlags bool) error {
 	if err := s.checkNetwork(fail); err != nil {
 		return err
 	}
+	if err := s.checkFaults(fail); err != nil {
+		return err
+	}
 	if !validHost(s.Host) {
 		return fail("host", wantHost, s.Host)
 	}
@@ -869,7 +904,7 @@ func (s *Scenario) checkSize() error {
 		return nil
 	}
 	field, size := "groups", 0
-	for name, v := range map[string]any{"network.links": s.Network.Links, "addresses": s.Addresses, "groups": s.Groups} {
+	for name, v := range map[string]any{"network.links": s.Network.Links, "addresses": s.Addresses, "groups": s.Groups, "faults": s.Faults} {
 		if vb, _ := json.Marshal(v); len(vb) > size {
 			field, size = name, len(vb)
 		}
@@ -889,6 +924,12 @@ func (s *Scenario) checkNetwork(fail func(field, want string, v any) error) erro
 	if !seconds(n.Jitter) {
 		return fail("network.jitter", wantSeconds, n.Jitter)
 	}
+	if !checkProb(n.Loss) {
+		return fail("network.loss", wantProb, n.Loss)
+	}
+	if !checkProb(n.Duplicate) {
+		return fail("network.duplicate", wantProb, n.Duplicate)
+	}
 	for _, name := range slices.Sorted(maps.Keys(n.Links)) {
 		field := "network.links" + bracket(lua.LString(name))
 		from, to, ok := strings.Cut(name, "->")
@@ -906,6 +947,12 @@ func (s *Scenario) checkNetwork(fail func(field, want string, v any) error) erro
 		}
 		if !seconds(l.Jitter) {
 			return fail(field+".jitter", wantSeconds, l.Jitter)
+		}
+		if !checkProb(l.Loss) {
+			return fail(field+".loss", wantProb, l.Loss)
+		}
+		if !checkProb(l.Duplicate) {
+			return fail(field+".duplicate", wantProb, l.Duplicate)
 		}
 	}
 	return nil

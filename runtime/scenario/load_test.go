@@ -91,19 +91,21 @@ func TestThreeGroups(t *testing.T) {
 }
 
 // The embedded scenarios, as the error messages list them.
-const embeddedNames = "central, maekawa, naimi_trehel, raymond, roucairol_carvalho, seed, suzuki_kasami, three_groups, tiny, exercises/{after_you,eager_entry,own_clock,right_now,ring_of_four}"
+const embeddedNames = "central, maekawa, naimi_trehel, raymond, roucairol_carvalho, seed, suzuki_kasami, three_groups, tiny, exercises/{after_you,eager_entry,no_inquire,own_clock,right_now,ring_of_four}, faults/{calm,crash,crash_in_cs,cut,lossy,partition,pause,restart,ring_crash,ring_cut,ring_pause}"
 
 func TestEmbeddedExamplesLoad(t *testing.T) {
 	names := Embedded()
 	want := []string{"central", "maekawa", "naimi_trehel", "raymond", "roucairol_carvalho", "seed", "suzuki_kasami",
-		"three_groups", "tiny", "exercises/after_you", "exercises/eager_entry",
-		"exercises/own_clock", "exercises/right_now", "exercises/ring_of_four"}
+		"three_groups", "tiny", "exercises/after_you", "exercises/eager_entry", "exercises/no_inquire",
+		"exercises/own_clock", "exercises/right_now", "exercises/ring_of_four",
+		"faults/calm", "faults/crash", "faults/crash_in_cs", "faults/cut", "faults/lossy", "faults/partition",
+		"faults/pause", "faults/restart", "faults/ring_crash", "faults/ring_cut", "faults/ring_pause"}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("Embedded() = %v, want %v", names, want)
 	}
 	for _, name := range names {
 		s := must(t)(LoadEmbedded(name))
-		if s.Name != strings.TrimPrefix(name, "exercises/") {
+		if s.Name != strings.TrimPrefix(strings.TrimPrefix(name, "exercises/"), "faults/") {
 			t.Errorf("%s: name %q", name, s.Name)
 		}
 	}
@@ -204,6 +206,68 @@ func TestLoadFull(t *testing.T) {
 	}
 }
 
+// A plan of every kind of fault, and the network's loss and duplicate,
+// load as documented (docs/scenario.md, Faults).
+func TestFaults(t *testing.T) {
+	s := must(t)(Parse("f.lua", withChange(`
+s.faults = {
+  { crash = "B3", at = 2.5 },
+  { crash = "A1", after = "cs_enter", count = 2 },
+  { restart = "A1", at = 5 },
+  { pause = "B2", at = 1, duration = 0.5 },
+  { cut = "A1->A2", at = 1, duration = 2 },
+  { cut = " A3 <-> B ", at = 1 },
+  { partition = { {"A"}, {"B"} }, at = 1, duration = 2 },
+  { pause = "A", after = "recv", duration = 1 },
+}
+s.network = { loss = 0.05, duplicate = 0.01, links = { ["A1->A2"] = { loss = 0.5 } } }
+`)))
+	want := []Fault{
+		{Kind: Crash, Node: "B3", At: 2.5},
+		{Kind: Crash, Node: "A1", After: "cs_enter", Count: 2},
+		{Kind: Restart, Node: "A1", At: 5},
+		{Kind: Pause, Node: "B2", At: 1, Duration: 0.5},
+		{Kind: Cut, From: "A1", To: "A2", At: 1, Duration: 2},
+		{Kind: Cut, From: "A3", To: "B", Both: true, At: 1},
+		{Kind: Partition, Sides: [][]string{{"A"}, {"B"}}, At: 1, Duration: 2},
+		{Kind: Pause, Node: "A", After: "recv", Count: 1, Duration: 1},
+	}
+	if !reflect.DeepEqual(s.Faults, want) {
+		t.Errorf("faults\n got %+v\nwant %+v", s.Faults, want)
+	}
+	var texts []string
+	for _, f := range s.Faults {
+		texts = append(texts, f.String())
+	}
+	wantText := "crash B3 at 2.5s; crash A1 after its 2nd cs_enter; restart A1 at 5s; pause B2 at 1s for 0.5s; cut A1->A2 at 1s for 2s; cut A3<->B at 1s; partition A | B at 1s for 2s; pause A after its 1st recv for 1s"
+	if got := strings.Join(texts, "; "); got != wantText {
+		t.Errorf("strings\n got %s\nwant %s", got, wantText)
+	}
+	if got := s.Network.LinkFor("A1", "A2"); got != (Link{Loss: 0.5, Duplicate: 0.01}) {
+		t.Errorf("LinkFor(A1, A2) = %+v", got)
+	}
+	if got := s.Network.LinkFor("A2", "A1"); got != (Link{Loss: 0.05, Duplicate: 0.01}) {
+		t.Errorf("LinkFor(A2, A1) = %+v", got)
+	}
+	if got := s.FaultLinks(s.Faults[5]); !reflect.DeepEqual(got, [][2]string{{"A3", "B"}, {"B", "A3"}}) {
+		t.Errorf("cut links %v", got)
+	}
+	links := s.FaultLinks(s.Faults[6])
+	if len(links) != 2*4*4 || links[0] != [2]string{"A", "B"} || links[1] != [2]string{"A", "B1"} {
+		t.Errorf("partition links %v", links)
+	}
+	for _, l := range links {
+		a, _ := s.Find(l[0])
+		b, _ := s.Find(l[1])
+		if a.Group == b.Group {
+			t.Errorf("partition cuts %v within a side", l)
+		}
+	}
+	if s.FaultLinks(s.Faults[0]) != nil {
+		t.Error("a crash cuts links")
+	}
+}
+
 func TestLoadDefaults(t *testing.T) {
 	s := must(t)(Load("testdata/minimal.lua"))
 	if s.Name != "minimal" || s.Token != "token" || s.CS != (CS{Prints: 10, Interval: 1}) ||
@@ -281,11 +345,46 @@ func TestBadScenarios(t *testing.T) {
 		{`s.network.delay = -0.5`, "network.delay", "got -0.5"},
 		{`s.network.jitter = true`, "network.jitter", "got true"},
 		{`s.network.reorder = "yes"`, "network.reorder", `expected true or false, got "yes"`},
-		{`s.network.loss = 0.1`, "network.loss", "unknown field; expected one of delay, jitter, reorder, links"},
+		{`s.network.los = 0.1`, "network.los", "unknown field; did you mean loss?"},
+		{`s.network.loss = 1`, "network.loss", "expected a probability from 0 to less than 1, got 1"},
+		{`s.network.duplicate = -0.1`, "network.duplicate", "got -0.1"},
+		{`s.network.duplicate = "often"`, "network.duplicate", `got "often"`},
+		{`s.network.links["A1->A2"] = {loss = 1.5}`, `network.links["A1->A2"].loss`, "expected a probability from 0 to less than 1, got 1.5"},
+		{`s.network.links["A1->A2"] = {duplicate = 0/0}`, `network.links["A1->A2"].duplicate`, "got NaN"},
+		{`s.faults = 3`, "faults", "expected a list of faults"},
+		{`s.faults = { 3 }`, "faults[1]", "expected a table with one of crash, restart, pause, cut, partition"},
+		{`s.faults = { {at = 1} }`, "faults[1]", "expected a table with one of crash"},
+		{`s.faults = { {crash = "A1", pause = "A2"} }`, "faults[1]", "expected one kind of fault, got both crash and pause"},
+		{`s.faults = { {crash = "A1"}, {crash = "Z9", at = 1} }`, "faults[2].crash", `no node "Z9" (nodes: A B A1 A2 A3 B1 B2 B3)`},
+		{`s.faults = { {crash = "a1"} }`, "faults[1].crash", `no node "a1" (nodes: A B A1 A2 A3 B1 B2 B3); did you mean A1?`},
+		{`s.faults = { {crash = 3} }`, "faults[1].crash", "expected a node id of the scenario, got 3"},
+		{`s.faults = { {crahs = "A1"} }`, "faults[1].crahs", "unknown field; did you mean crash?"},
+		{`s.faults = { {crash = "A1", at = -1} }`, "faults[1].at", "expected a number of seconds from 0 to 86400, got -1"},
+		{`s.faults = { {crash = "A1", at = 1, after = "cs_enter"} }`, "faults[1].after", "expected at or after, not both"},
+		{`s.faults = { {crash = "A1", after = "cs_entry"} }`, "faults[1].after", `expected one of "cs_enter", "cs_exit", "send", "recv", got "cs_entry"`},
+		{`s.faults = { {crash = "A1", count = 2} }`, "faults[1].count", "counts the events of after"},
+		{`s.faults = { {crash = "A1", after = "send", count = 0} }`, "faults[1].count", "expected an integer from 1 to 1000000000, got 0"},
+		{`s.faults = { {crash = "A1", after = "send", count = 1.5} }`, "faults[1].count", "got 1.5"},
+		{`s.faults = { {crash = "A1", duration = 1} }`, "faults[1].duration", "a crash has no duration"},
+		{`s.faults = { {restart = "A1", at = 1} }`, "faults[1].restart", "A1 is not crashed by an earlier fault of the plan; crash it first"},
+		{`s.faults = { {crash = "A1", at = 2}, {restart = "A1", at = 1} }`, "faults[2].at", "expected a time after A1's crash at 2s, got 1s"},
+		{`s.faults = { {crash = "A1", at = 2}, {restart = "A1", at = 3}, {restart = "A1", at = 4} }`, "faults[3].restart", "A1 is not crashed"},
+		{`s.faults = { {restart = "A1", after = "send"} }`, "faults[1].after", "only a crash or a pause can follow an event"},
+		{`s.faults = { {pause = "B2", at = 1} }`, "faults[1].duration", "a pause needs a duration > 0"},
+		{`s.faults = { {cut = "A1", at = 1} }`, "faults[1].cut", `expected a link "FROM->TO" or "FROM<->TO"`},
+		{`s.faults = { {cut = "A1->A1", at = 1} }`, "faults[1].cut", `got "A1->A1"`},
+		{`s.faults = { {cut = "A1<->Q", at = 1} }`, "faults[1].cut", `no node "Q"`},
+		{`s.faults = { {partition = { {"A"} }} }`, "faults[1].partition", "expected a list of two or more sides"},
+		{`s.faults = { {partition = "A|B"} }`, "faults[1].partition", `got "A|B"`},
+		{`s.faults = { {partition = { {"A"}, {"C"} }} }`, "faults[1].partition[2][1]", `no group "C" (groups: A B)`},
+		{`s.faults = { {partition = { {"A"}, {"B", "A"} }} }`, "faults[1].partition[2][2]", `group "A" is on side 1 already`},
+		{`s.faults = { {partition = { {"A"}, {} }} }`, "faults[1].partition[2]", "expected a non-empty list of group ids"},
+		{`s.faults = { {partition = { {"A"}, {1} }} }`, "faults[1].partition[2][1]", "expected one upper-case letter A..Z, got 1"},
+		{`s.faults = { {cut = "A1->A2", duration = 1e9} }`, "faults[1].duration", "got 1e+09"},
 		{`s.network.links["A1->A9"] = {delay = 1}`, `network.links["A1->A9"]`, `got unknown node "A9" (nodes: A B A1 A2 A3 B1 B2 B3)`},
 		{`s.network.links["A1"] = {delay = 1}`, `network.links["A1"]`, `expected a link "FROM->TO"`},
 		{`s.network.links["A1->A1"] = {delay = 1}`, `network.links["A1->A1"]`, `expected a link "FROM->TO"`},
-		{`s.network.links["A1->A2"] = 1`, `network.links["A1->A2"]`, "expected a table {delay = 0.5, jitter = 0}, got 1"},
+		{`s.network.links["A1->A2"] = 1`, `network.links["A1->A2"]`, "expected a table {delay = 0.5, jitter = 0, loss = 0, duplicate = 0}, got 1"},
 		{`s.network.links["A1->A2"] = {delay = -1}`, `network.links["A1->A2"].delay`, "got -1"},
 		{`s.network.links["A1->A2"] = {delay = 1, jiter = 1}`, `network.links["A1->A2"].jiter`, "did you mean jitter?"},
 		{`s.network.links["A1->A2"] = {} s.network.links["A1 -> A2"] = {}`, `network.links["A1->A2"]`, `expected each link once, got "A1->A2" twice`},

@@ -35,7 +35,10 @@ type Scenario struct {
 	Rounds  int     // 0: forever
 	Speed   float64 // divides every sleep and interval; > 0
 	Network Network
-	Seed    int64
+	// Faults is the fault plan, carried out in its order by run and by
+	// the simulator (docs/scenario.md, Faults).
+	Faults []Fault
+	Seed   int64
 
 	// Host is the address nodes listen on (default 127.0.0.1).
 	Host string
@@ -68,13 +71,18 @@ type Network struct {
 	Delay   float64
 	Jitter  float64
 	Reorder bool // simulator only: channels need not be FIFO
-	Links   map[string]Link
+	// Loss and Duplicate are the probabilities, in [0, 1), that a message
+	// is lost, or delivered twice; a link's own override them.
+	Loss, Duplicate float64
+	Links           map[string]Link
 }
 
-// Link shapes one directed link "A1->A2".
+// Link shapes one directed link "A1->A2". A field the scenario leaves
+// out of the link's table is the network's.
 type Link struct {
-	Delay  float64
-	Jitter float64
+	Delay           float64
+	Jitter          float64
+	Loss, Duplicate float64 // probabilities in [0, 1) per message
 }
 
 // LinkFor returns the shaping of the link from -> to.
@@ -82,7 +90,7 @@ func (n Network) LinkFor(from, to string) Link {
 	if l, ok := n.Links[from+"->"+to]; ok {
 		return l
 	}
-	return Link{Delay: n.Delay, Jitter: n.Jitter}
+	return Link{Delay: n.Delay, Jitter: n.Jitter, Loss: n.Loss, Duplicate: n.Duplicate}
 }
 
 // Node is one process of the run and what its scripts see of the topology.

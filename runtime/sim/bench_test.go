@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"context"
 	"runtime/debug"
 	"testing"
 
@@ -52,5 +53,25 @@ func BenchmarkSeedRound(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "runs/s")
 		})
+	}
+}
+
+// BenchSchedules runs and judges the schedules asked for, and refuses a
+// scenario whose schedules fail (its figure would not be explore's).
+func TestBenchSchedules(t *testing.T) {
+	s := load(t, "seed", 0)
+	r, err := BenchSchedules(context.Background(), s, libFor(s), 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Runs != 20 || !(r.PerSecond > 0) || r.Elapsed <= 0 || r.StepsPerRun < 50 {
+		t.Fatalf("%+v", r)
+	}
+	if s.Rounds != 0 {
+		t.Fatalf("BenchSchedules changed the scenario's rounds to %d", s.Rounds)
+	}
+	bad := load(t, "exercises/eager_entry", 1)
+	if _, err := BenchSchedules(context.Background(), bad, libFor(bad), 50); err == nil {
+		t.Fatal("a failing exercise was benchmarked")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -43,6 +44,11 @@ type ExploreOptions struct {
 	// State records each node's algorithm state on its events
 	// (Options.State), in every schedule.
 	State bool
+	// Faults, FaultKinds and FaultNodes have each schedule choose faults
+	// from its seed (Options.Faults); the failing schedule names them.
+	Faults     int
+	FaultKinds []string
+	FaultNodes []string
 	// Workers run a random walk's schedules in parallel; 0: GOMAXPROCS.
 	// The result does not depend on it.
 	Workers int
@@ -108,6 +114,8 @@ type Failure struct {
 	// Cut is the step after which the schedule was stopped (Options.Cut);
 	// 0 when it ran to its end.
 	Cut int `json:"cut,omitempty"`
+	// Faults are the faults chosen for the schedule (--faults).
+	Faults []FaultPoint `json:"faults,omitempty"`
 }
 
 // Size is how big a schedule is for a person to read.
@@ -211,11 +219,13 @@ func (x *explorer) judge(m *machine, out Outcome) *Failure {
 	}
 	res = m.result(out, true)
 	return &Failure{Seed: m.seed, Outcome: out, Detail: res.Detail(), Report: report, Trace: res.Trace,
-		Size: SizeOf(res.Trace), Scenario: x.w.s, Choices: append([]int32(nil), m.picks...), Cut: m.cut}
+		Size: SizeOf(res.Trace), Scenario: x.w.s, Choices: append([]int32(nil), m.picks...), Cut: m.cut,
+		Faults: slices.Clone(m.f.points)}
 }
 
 func (x *explorer) machineOptions(seed int64) Options {
-	return Options{Seed: seed, MaxSteps: x.opts.MaxSteps, Lag: x.opts.Lag, State: x.opts.State}
+	return Options{Seed: seed, MaxSteps: x.opts.MaxSteps, Lag: x.opts.Lag, State: x.opts.State,
+		Faults: x.opts.Faults, FaultKinds: x.opts.FaultKinds, FaultNodes: x.opts.FaultNodes}
 }
 
 // random runs schedules Seed, Seed+1, ... on parallel workers. Indices

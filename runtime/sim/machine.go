@@ -25,8 +25,11 @@ type world struct {
 	ids     []string
 	index   map[string]int
 	cfgs    []node.Config
-	delay   []int64 // per channel from*n+to, virtual ns
-	jitter  []int64 // per channel, the jitter's span in virtual ns
+	delay   []int64   // per channel from*n+to, virtual ns
+	jitter  []int64   // per channel, the jitter's span in virtual ns
+	loss    []float64 // per channel, the probability a message is lost
+	dup     []float64 // per channel, the probability a message is duplicated
+	lossy   bool      // some channel loses or duplicates
 	reorder bool
 	meta    trace.Meta
 	steps   int // the default step bound
@@ -40,6 +43,7 @@ func newWorld(s *scenario.Scenario, lib *node.Library, version string) (*world, 
 	n := len(ids)
 	w := &world{s: s, ids: ids, index: make(map[string]int, n), cfgs: make([]node.Config, n),
 		delay: make([]int64, n*n), jitter: make([]int64, n*n), reorder: s.Network.Reorder,
+		loss: make([]float64, n*n), dup: make([]float64, n*n),
 		meta: s.Meta(nil, "sim", version)}
 	if !(s.Speed > 0) {
 		return nil, fmt.Errorf("sim: speed %v: expected a number > 0", s.Speed)
@@ -58,6 +62,8 @@ func newWorld(s *scenario.Scenario, lib *node.Library, version string) (*world, 
 			l := s.Network.LinkFor(from, to)
 			w.delay[i*n+j] = scenario.Nanos(l.Delay, s.Speed)
 			w.jitter[i*n+j] = scenario.Nanos(l.Jitter, s.Speed)
+			w.loss[i*n+j], w.dup[i*n+j] = l.Loss, l.Duplicate
+			w.lossy = w.lossy || l.Loss > 0 || l.Duplicate > 0
 		}
 	}
 	rounds := max(s.Rounds, 1)
@@ -87,16 +93,22 @@ type machine struct {
 	picks []int32
 	state bool // record each node's algorithm state on its events (Options.State)
 
-	now    int64
-	steps  int
-	nodes  []*node.Node
-	hosts  []host
-	chans  []channel
-	timers []timer
-	events []trace.Event
-	counts []int    // events recorded per node
-	hist   []uint64 // per node, a hash of the steps it took
-	failed int      // the node whose script failed, or -1
+	now   int64
+	steps int
+	nodes []*node.Node
+	// parked holds, per node, the node of the last schedule, stopped with
+	// its VM kept: the next schedule renews it rather than build a VM
+	// again (node.Renew). fresh turns that off (tests).
+	parked  []*node.Node
+	fresh   bool
+	renewed int // nodes renewed rather than built, for the tests
+	hosts   []host
+	chans   []channel
+	timers  []timer
+	events  []trace.Event
+	counts  []int    // events recorded per node
+	hist    []uint64 // per node, a hash of the steps it took
+	failed  int      // the node whose script failed, or -1
 	// inbound is the channel number of the message being delivered: the
 	// node numbers what it receives by counting, which is right only
 	// while channels are FIFO, so the recv event gets the true number.
@@ -109,7 +121,16 @@ type machine struct {
 	observe func(node int, e *trace.Event)
 	// taken, when set, sees every step just before it is taken (the
 	// debug session's branch, step.go).
-	taken func(s step, drop bool)
+	taken func(s step, drop string)
+
+	f faultState // faults.go
+	// choose: up to this many faults chosen per schedule from its seed,
+	// of kinds (Options.Faults); fixed: the faults of every schedule
+	// (Options.Points).
+	choose int
+	kinds  []string
+	only   []string
+	fixed  []FaultPoint
 }
 
 type channel struct {
@@ -120,9 +141,11 @@ type channel struct {
 }
 
 type pending struct {
-	m   wire.Message
-	at  int64 // due
-	seq int64 // the channel's numbering, from 1
+	m    wire.Message
+	at   int64 // due
+	seq  int64 // the channel's numbering, from 1 (the send event's seq)
+	lost bool  // the link loses it: delivered as a drop
+	dup  bool  // the network's second copy of the message before it
 }
 
 type timer struct {
@@ -137,17 +160,23 @@ const (
 	deliver stepKind = iota + 1
 	fire
 	advance
+	// Replay only (replayer.choose): a recorded fault, and a recorded
+	// duplicate's delivery.
+	faultStep
+	redeliver
 )
 
 // step is one thing that may happen next.
 type step struct {
 	kind  stepKind
-	node  int   // the node that takes the step
-	ch    int   // deliver: the channel
-	pos   int   // deliver: the message's index in the channel's queue
-	seq   int64 // deliver: the message's number on its channel
-	timer int   // fire: the index in timers
-	at    int64 // when it is due
+	node  int    // the node that takes the step
+	ch    int    // deliver: the channel
+	pos   int    // deliver: the message's index in the channel's queue
+	seq   int64  // deliver: the message's number on its channel
+	timer int    // fire: the index in timers
+	at    int64  // when it is due
+	op    string // faultStep: the recorded event's kind
+	dup   bool   // deliver: the message is a duplicate's copy
 	// id names the step the same way in every run of a schedule tree.
 	id uint64
 }
@@ -155,7 +184,7 @@ type step struct {
 func newMachine(w *world, opts Options) *machine {
 	n := len(w.ids)
 	m := &machine{w: w, seed: opts.Seed, maxSteps: opts.MaxSteps, lag: opts.Lag, cut: opts.Cut, state: opts.State,
-		nodes: make([]*node.Node, n), hosts: make([]host, n), chans: make([]channel, n*n),
+		nodes: make([]*node.Node, n), parked: make([]*node.Node, n), hosts: make([]host, n), chans: make([]channel, n*n),
 		counts: make([]int, n), hist: make([]uint64, n)}
 	if m.maxSteps <= 0 {
 		m.maxSteps = w.steps
@@ -163,6 +192,7 @@ func newMachine(w *world, opts Options) *machine {
 	for i := range m.hosts {
 		m.hosts[i] = host{m: m, i: i}
 	}
+	m.choose, m.kinds, m.only, m.fixed = opts.Faults, opts.FaultKinds, opts.FaultNodes, opts.Points
 	m.reset(opts.Seed)
 	return m
 }
@@ -181,6 +211,12 @@ func (m *machine) reset(seed int64) {
 	m.picks = m.picks[:0]
 	clear(m.counts)
 	clear(m.hist)
+	pts := m.fixed
+	if m.choose > 0 {
+		pts = ChooseFaults(m.w.s, seed, m.choose, m.kinds, m.only)
+	}
+	m.usePoints(pts)
+	m.resetFaults()
 }
 
 // host is one node's view of the machine.
@@ -200,6 +236,14 @@ func (h host) Send(to string, msg wire.Message) error {
 	ci := h.i*len(m.w.ids) + j
 	c := &m.chans[ci]
 	c.sent++
+	p := pending{m: msg, seq: c.sent}
+	dup := false
+	if m.f.on {
+		var ok bool
+		if p, dup, ok = m.sendFault(h.i, ci, msg, c); !ok {
+			return nil
+		}
+	}
 	at := m.now + m.w.delay[ci]
 	if span := m.w.jitter[ci]; span > 0 {
 		at += int64(mix(uint64(m.seed), uint64(ci), uint64(c.sent)) % uint64(span+1))
@@ -208,28 +252,50 @@ func (h host) Send(to string, msg wire.Message) error {
 		at = max(at, c.last)
 	}
 	c.last = max(c.last, at)
-	c.q = append(c.q, pending{m: msg, at: at, seq: c.sent})
+	p.at = at
+	c.q = append(c.q, p)
+	if dup {
+		p.dup = true
+		c.q = append(c.q, p)
+	}
 	return nil
 }
 
 func (h host) SetTimer(at int64, id uint64) {
+	if h.m.f.on && h.m.f.crashing[h.i] != 0 {
+		return // set after its crash point: dies with the node
+	}
 	h.m.timers = append(h.m.timers, timer{at: at, node: h.i, id: id})
 }
 
 func (h host) Record(e trace.Event) {
 	m := h.m
+	if m.f.on && m.f.crashing[h.i] != 0 {
+		return // after its crash point: lost with the node
+	}
 	if m.inbound != 0 && (e.Ev == trace.Recv || e.Ev == trace.Drop) {
 		e.Seq, m.inbound = m.inbound, 0
 	}
+	m.append(h.i, e)
+	if m.f.on {
+		if e.Ev == trace.Send {
+			m.f.sendSeq = e.Seq
+		}
+		m.triggered(h.i, &e)
+	}
+}
+
+// append records node i's event e.
+func (m *machine) append(i int, e trace.Event) {
 	e.Line = len(m.events) + 2 // the meta header is line 1
-	if m.state && m.nodes[h.i] != nil {
-		e.State = m.nodes[h.i].StateFields()
+	if m.state && m.nodes[i] != nil && !m.nodes[i].Killed() {
+		e.State = m.nodes[i].StateFields()
 	}
 	m.events = append(m.events, e)
 	if m.observe != nil {
-		m.observe(h.i, &m.events[len(m.events)-1])
+		m.observe(i, &m.events[len(m.events)-1])
 	}
-	m.counts[h.i]++
+	m.counts[i]++
 }
 
 // start builds and starts every node, in scenario order.
@@ -237,8 +303,17 @@ func (m *machine) start() error {
 	for i := range m.nodes {
 		// The schedule's seed is the run's: each node draws its own
 		// stream, as in a real run with that seed.
+		seed := scenario.NodeSeed(m.seed, m.w.ids[i])
+		if p := m.parked[i]; p != nil {
+			m.parked[i] = nil
+			if !m.fresh && p.Renew(seed) {
+				m.nodes[i] = p
+				m.renewed++
+				continue
+			}
+		}
 		cfg := m.w.cfgs[i]
-		cfg.Seed = scenario.NodeSeed(m.seed, m.w.ids[i])
+		cfg.Seed = seed
 		n, err := node.New(cfg, m.hosts[i])
 		if err != nil {
 			for _, o := range m.nodes[:i] {
@@ -249,7 +324,12 @@ func (m *machine) start() error {
 		m.nodes[i] = n
 	}
 	for i, n := range m.nodes {
-		if err := n.Start(); err != nil {
+		err := n.Start()
+		if m.f.on && m.f.crashing[i] != 0 {
+			err = nil // crashed as it started: what followed is lost with it
+		}
+		m.settle(i)
+		if err != nil {
 			m.failed, m.err = i, err
 			return nil
 		}
@@ -257,17 +337,19 @@ func (m *machine) start() error {
 	return nil
 }
 
-// stop records every node's exit, in scenario order.
+// stop records every node's exit, in scenario order, and keeps the
+// nodes for the next schedule.
 func (m *machine) stop(reason func(i int) string) {
 	for i, n := range m.nodes {
-		n.Stop(reason(i))
+		n.Park(reason(i))
+		m.parked[i] = n
 		m.nodes[i] = nil
 	}
 }
 
 func (m *machine) allFinished() bool {
-	for _, n := range m.nodes {
-		if !n.Finished() {
+	for i, n := range m.nodes {
+		if !n.Finished() && !(m.f.on && m.f.down[i] && !m.restartDue(i)) {
 			return false
 		}
 	}
@@ -281,7 +363,7 @@ func (m *machine) candidates() []step {
 	out := m.cands[:0]
 	for ci := range m.chans {
 		c := &m.chans[ci]
-		if c.head == len(c.q) {
+		if c.head == len(c.q) || m.held(ci%n) {
 			continue
 		}
 		last := c.head
@@ -292,12 +374,21 @@ func (m *machine) candidates() []step {
 			p := &c.q[k]
 			id := uint64(deliver)<<56 | uint64(ci)<<32
 			if m.w.reorder {
-				id |= uint64(p.seq)
+				id |= uint64(p.seq) & 0x7fffffff
+				if inc := trace.Incarnation(p.seq); inc > 0 {
+					id ^= uint64(inc) << 24 // a restarted sender's message: another name
+				}
 			}
-			out = append(out, step{kind: deliver, node: ci % n, ch: ci, pos: k, seq: p.seq, at: p.at, id: id})
+			if p.dup {
+				id |= 1 << 31 // the copy of a message, beside the message
+			}
+			out = append(out, step{kind: deliver, node: ci % n, ch: ci, pos: k, seq: p.seq, at: p.at, dup: p.dup, id: id})
 		}
 	}
 	for k, t := range m.timers {
+		if m.held(t.node) {
+			continue
+		}
 		out = append(out, step{kind: fire, node: t.node, timer: k, at: t.at,
 			id: uint64(fire)<<56 | uint64(t.node)<<40 | t.id})
 	}
@@ -309,7 +400,30 @@ func (m *machine) candidates() []step {
 // step when none is due now; nil when nothing is pending at all. With
 // lag, "advance" is appended when something is pending later.
 func (m *machine) enabled() []step {
+	if m.f.on {
+		m.advanceTo(m.now)
+	}
 	cands := m.candidates()
+	// A fault due before anything else happens first: it may hold a
+	// node, free one, or bring a restarted node's first steps.
+	for m.f.on {
+		at, ok := m.nextFault()
+		if !ok {
+			break
+		}
+		first := true
+		for _, s := range cands {
+			if s.at < at {
+				first = false
+				break
+			}
+		}
+		if !first {
+			break
+		}
+		m.advanceTo(at)
+		cands = m.candidates()
+	}
 	if len(cands) == 0 {
 		return nil
 	}
@@ -336,6 +450,9 @@ func (m *machine) enabled() []step {
 			}
 		}
 	}
+	if at, ok := m.nextFault(); ok && (next < 0 || at < next) {
+		next = at
+	}
 	if m.lag && next >= 0 {
 		due = append(due, step{kind: advance, node: -1, at: next, id: uint64(advance) << 56})
 	}
@@ -347,23 +464,48 @@ func (m *machine) enabled() []step {
 // took it.
 func (m *machine) exec(s step) error {
 	if m.taken != nil {
-		m.taken(s, false)
+		m.taken(s, "")
 	}
+	err := m.execStep(s)
+	if m.f.on && s.node >= 0 {
+		if m.f.crashing[s.node] != 0 || m.f.down[s.node] {
+			err = nil // crashed in the step: what followed is lost with it
+		}
+		m.settle(s.node)
+	}
+	return err
+}
+
+func (m *machine) execStep(s step) error {
 	if m.state && s.node >= 0 {
 		defer m.settleState(s.node, len(m.events))
 	}
 	m.steps++
 	switch s.kind {
 	case advance:
-		m.now = s.at
+		m.advanceTo(s.at)
 		return nil
 	case deliver:
 		p := m.take(s)
 		m.hist[s.node] = mix(m.hist[s.node], s.id, uint64(m.now))
 		m.inbound = p.seq
-		err := m.nodes[s.node].Deliver(p.m)
+		var err error
+		switch {
+		case p.lost:
+			m.nodes[s.node].DropBecause(p.m, trace.ReasonLoss)
+		case p.dup:
+			err = m.nodes[s.node].DeliverDup(p.m)
+		default:
+			if m.f.on {
+				m.f.lastMsg[s.ch] = p.m
+			}
+			err = m.nodes[s.node].Deliver(p.m)
+		}
 		m.inbound = 0
 		return err
+	case faultStep, redeliver:
+		m.hist[s.node] = mix(m.hist[s.node], s.id, uint64(m.now))
+		return m.recorded(s)
 	case fire:
 		t := m.timers[s.timer]
 		m.timers = append(m.timers[:s.timer], m.timers[s.timer+1:]...)
@@ -382,18 +524,22 @@ func (m *machine) settleState(node, first int) {
 	}
 }
 
-// drop loses the message of deliver step s: the node records it as
-// dropped, so that its channel's numbering goes on (replay of a run
+// drop loses the message of deliver step s for reason (a
+// trace.Reason...): the node records it as dropped, so that its
+// channel's numbering goes on (the REPL's drop; the replay of a run
 // where a link lost messages).
-func (m *machine) drop(s step) {
+func (m *machine) drop(s step, reason string) {
 	if m.taken != nil {
-		m.taken(s, true)
+		m.taken(s, reason)
 	}
 	m.steps++
 	p := m.take(s)
 	m.inbound = p.seq
-	m.nodes[s.node].Drop(p.m)
+	if !p.dup {
+		m.nodes[s.node].DropBecause(p.m, reason)
+	}
 	m.inbound = 0
+	m.settle(s.node)
 }
 
 // take removes the message of deliver step s from its channel.
@@ -452,10 +598,16 @@ func (m *machine) loop(p policy) Outcome {
 		return Failed
 	}
 	for {
+		if m.failed >= 0 {
+			return Failed // a restarted node's script
+		}
 		if m.allFinished() {
 			return Complete
 		}
 		en := m.enabled()
+		if m.failed >= 0 {
+			return Failed
+		}
 		if len(en) == 0 {
 			return Stalled
 		}

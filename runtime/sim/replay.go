@@ -158,8 +158,9 @@ func prepareReplay(rec *trace.Trace, opts ReplayOptions) (*machine, *replayer, e
 	}
 	w.reorder = true // deliveries follow the recording, whatever the scenario says
 	for i := range w.delay {
-		w.delay[i], w.jitter[i] = 0, 0
+		w.delay[i], w.jitter[i], w.loss[i], w.dup[i] = 0, 0, 0, 0
 	}
+	w.lossy = false // the recording says which messages were lost or duplicated
 	m := newMachine(w, Options{Seed: rec.Meta.Seed, MaxSteps: opts.MaxSteps, State: opts.State})
 	if opts.MaxSteps <= 0 {
 		m.maxSteps = max(m.maxSteps, 2*len(rec.Events))
@@ -181,12 +182,16 @@ type replayer struct {
 	// the replay takes over, so that it repeats the run byte for byte.
 	simulated bool
 	exits     []string // per node, the recorded exit's text, "" if none
+	// midCrash marks the recorded crashes that follow the node's event
+	// within a step (a crash after an event): the machine carries them
+	// out there (faultState.crashAfter), not as steps of their own.
+	midCrash map[[2]int]bool
 }
 
 func newReplayer(m *machine, rec *trace.Trace) *replayer {
 	n := len(m.w.ids)
 	r := &replayer{m: m, rec: make([][]trace.Event, n), end: make([]int, n), recvs: make([][]trace.Event, n),
-		simulated: rec.Meta.Mode == "sim", exits: make([]string, n)}
+		simulated: rec.Meta.Mode == "sim", exits: make([]string, n), midCrash: map[[2]int]bool{}}
 	for _, e := range rec.Events {
 		if i, ok := m.w.index[e.Node]; ok {
 			r.rec[i] = append(r.rec[i], e)
@@ -208,12 +213,32 @@ func newReplayer(m *machine, rec *trace.Trace) *replayer {
 			}
 		}
 	}
+	// Faults come from the recording: each is replayed where it was.
+	m.f.replay = true
+	m.f.crashPlan = make([][]int, n)
+	for i, evs := range r.rec {
+		for k, e := range evs[:r.end[i]] {
+			if e.Ev != trace.Crash || k == 0 {
+				continue
+			}
+			if prev := evs[k-1]; prev.T == e.T && slices.Contains(scenario.AfterKinds, prev.Ev) {
+				m.f.crashPlan[i] = append(m.f.crashPlan[i], k)
+				r.midCrash[[2]int{i, k}] = true
+			}
+		}
+	}
+	m.reset(m.seed)
 	m.observe = r.observe
 	return r
 }
 
 // observe compares each simulated event with the recorded one.
 func (r *replayer) observe(i int, e *trace.Event) {
+	if e.Ev == trace.Drop && (e.Reason == trace.ReasonCrashed || e.Reason == trace.ReasonCut) {
+		// Dropped as it was sent, or at its receiver's crash: by the
+		// machine, not by a step of the replay's.
+		r.delivered(i, e.From, e.Seq)
+	}
 	if r.div != nil || e.Ev == trace.Exit {
 		return
 	}
@@ -285,12 +310,13 @@ func (r *replayer) run() Outcome {
 				continue
 			}
 			if s.kind == fire && s.at > m.now {
-				m.now = s.at
+				m.advanceTo(s.at)
 			}
 			// A simulated run delivered a message at its recv's virtual
-			// time (after the link's delay); a timer fires when due.
-			if e := r.next(s.node); r.simulated && s.kind == deliver && e != nil && e.T > m.now {
-				m.now = e.T
+			// time (after the link's delay), and carried out a fault at
+			// its time; a timer fires when due.
+			if e := r.next(s.node); r.simulated && s.kind != fire && e != nil && e.T > m.now {
+				m.advanceTo(e.T)
 			}
 		} else {
 			var ok bool
@@ -303,11 +329,18 @@ func (r *replayer) run() Outcome {
 			n := len(m.w.ids)
 			from := m.w.ids[s.ch/n]
 			if e := r.nextRecv(s.node); e != nil && e.Ev == trace.Drop && e.From == from && e.Seq == s.seq {
-				m.drop(s)
+				reason := e.Reason
+				if reason == "" {
+					reason = trace.ReasonSteered // recorded before drops had reasons
+				}
+				m.drop(s, reason)
 			} else {
 				err = m.exec(s)
 			}
 			r.delivered(s.node, from, s.seq)
+		} else if s.kind == redeliver {
+			err = m.exec(s)
+			r.delivered(s.node, m.w.ids[s.ch/len(m.w.ids)], s.seq)
 		} else {
 			err = m.exec(s)
 		}
@@ -418,7 +451,50 @@ func (r *replayer) choose() (step, bool) {
 			best, bestE = s, e
 		}
 	}
+	// A fault or a duplicate the recording shows next is a step too.
+	for i := range m.w.ids {
+		e := r.next(i)
+		if e == nil || (bestE != nil && (e.T > bestE.T || (e.T == bestE.T && e.Line > bestE.Line))) {
+			continue
+		}
+		if s, ok := r.pseudo(i, e); ok {
+			best, bestE = s, e
+		}
+	}
 	return best, bestE != nil
+}
+
+// pseudo is the step that makes node i's recorded event e when it is a
+// fault or a duplicate's delivery.
+func (r *replayer) pseudo(i int, e *trace.Event) (step, bool) {
+	m := r.m
+	n := len(m.w.ids)
+	switch e.Ev {
+	case trace.Recv:
+		j, ok := m.w.index[e.From]
+		if !e.Dup || !ok {
+			return step{}, false
+		}
+		ch := j*n + i
+		return step{kind: redeliver, node: i, ch: ch, seq: e.Seq, at: m.now,
+			id: uint64(redeliver)<<56 | uint64(ch)<<24 | uint64(e.Seq)&0xffffff}, true
+	case trace.Crash, trace.Restart, trace.Pause, trace.Resume, trace.Cut, trace.Heal:
+		if e.Ev == trace.Crash && r.midCrash[[2]int{i, m.counts[i]}] {
+			return step{}, false
+		}
+		s := step{kind: faultStep, node: i, op: e.Ev, at: m.now}
+		if e.Ev == trace.Cut || e.Ev == trace.Heal {
+			from, ok1 := m.w.index[e.From]
+			to, ok2 := m.w.index[e.To]
+			if !ok1 || !ok2 || to != i {
+				return step{}, false
+			}
+			s.ch = from*n + to
+		}
+		s.id = uint64(faultStep)<<56 | uint64(i)<<32 | uint64(m.counts[i])
+		return s, true
+	}
+	return step{}, false
 }
 
 // stuck records why no recorded step can be taken, and lets the replay

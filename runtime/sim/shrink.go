@@ -73,6 +73,7 @@ type shrinker struct {
 	kind   string
 	runs   int
 	worlds map[string]*world
+	points []FaultPoint // the failure's chosen faults: every schedule tried has them
 }
 
 // Shrink returns the shortest schedule it finds that fails as f does; f
@@ -88,7 +89,7 @@ func Shrink(ctx context.Context, f *Failure, opts ShrinkOptions) (*Shrunk, error
 	if opts.Budget <= 0 {
 		opts.Budget = 1000
 	}
-	sh := &shrinker{ctx: ctx, opts: opts, kind: failureKind(f.Outcome, f.Report), worlds: map[string]*world{}}
+	sh := &shrinker{ctx: ctx, opts: opts, kind: failureKind(f.Outcome, f.Report), worlds: map[string]*world{}, points: f.Faults}
 	best := f
 	if sh.kind == "" {
 		return &Shrunk{Failure: f}, nil
@@ -210,7 +211,7 @@ func (sh *shrinker) search(s *scenario.Scenario, seed int64) (*Failure, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := newMachine(w, Options{Seed: seed, MaxSteps: sh.opts.MaxSteps, Lag: sh.opts.Lag})
+	m := newMachine(w, Options{Seed: seed, MaxSteps: sh.opts.MaxSteps, Lag: sh.opts.Lag, Points: sh.points})
 	r := newRandom(seed)
 	for i := range int64(sh.opts.Seeds) {
 		if sh.spent() {
@@ -233,7 +234,7 @@ func (sh *shrinker) guided(s *scenario.Scenario, seed int64, choices []int32, cu
 	if err != nil {
 		return nil, err
 	}
-	m := newMachine(w, Options{Seed: seed, MaxSteps: sh.opts.MaxSteps, Lag: sh.opts.Lag, Cut: cut})
+	m := newMachine(w, Options{Seed: seed, MaxSteps: sh.opts.MaxSteps, Lag: sh.opts.Lag, Cut: cut, Points: sh.points})
 	return sh.judge(m, m.run(&guide{choices: choices}), w), nil
 }
 
@@ -243,7 +244,7 @@ func (sh *shrinker) stepsOf(f *Failure) int {
 	if err != nil {
 		return 0
 	}
-	m := newMachine(w, Options{Seed: f.Seed, MaxSteps: sh.opts.MaxSteps, Lag: sh.opts.Lag, Cut: f.Cut})
+	m := newMachine(w, Options{Seed: f.Seed, MaxSteps: sh.opts.MaxSteps, Lag: sh.opts.Lag, Cut: f.Cut, Points: sh.points})
 	m.run(&guide{choices: f.Choices})
 	sh.runs++
 	return m.steps
@@ -258,7 +259,7 @@ func (sh *shrinker) judge(m *machine, out Outcome, w *world) *Failure {
 	}
 	res = m.result(out, true)
 	return &Failure{Seed: m.seed, Outcome: out, Detail: res.Detail(), Report: rep, Trace: res.Trace,
-		Size: SizeOf(res.Trace), Scenario: w.s, Choices: slices.Clone(m.picks), Cut: m.cut}
+		Size: SizeOf(res.Trace), Scenario: w.s, Choices: slices.Clone(m.picks), Cut: m.cut, Faults: sh.points}
 }
 
 // guide takes the given choices at the choice points, in order, and the

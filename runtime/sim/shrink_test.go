@@ -19,6 +19,7 @@ func TestShrinkExercises(t *testing.T) {
 		"exercises/own_clock":    {{569, 150}, {42, 8}},
 		"exercises/right_now":    {{528, 132}, {54, 9}},
 		"exercises/ring_of_four": {{226, 44}, {54, 6}},
+		"exercises/no_inquire":   {{81, 17}, {28, 4}},
 	}
 	for _, name := range scenario.Embedded() {
 		if !strings.HasPrefix(name, "exercises/") {

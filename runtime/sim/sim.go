@@ -21,6 +21,16 @@
 // if the network delayed it arbitrarily; without it, delays are exactly
 // the scenario's.
 //
+// Faults (faults.go): the scenario's plan happens at its virtual times
+// (before any step due at the same time) or right after the event it
+// follows; a crashed node records nothing more, the messages to it are
+// dropped; a paused node takes no step; a cut link drops what is sent
+// over it. Loss and duplicate are drawn per message from a hash of
+// (seed, link, place on it), like the jitter: a lost message is delivered
+// as a drop, a duplicate's copy follows its message on the channel.
+// Faults are not choices of the scheduler: a seed names one schedule,
+// faults included. A replay takes the faults from the recording.
+//
 // Everything that decides is seeded: the scheduler draws from its own PCG
 // source, jitter is a hash of (seed, link, seq), nodes and channels are
 // visited in scenario order, and events carry virtual time. The same
@@ -83,6 +93,16 @@ type Options struct {
 	// records (trace.Event.State, docs/trace.md), for the diagram's
 	// state panel. It costs time: off unless asked for.
 	State bool
+	// Faults, when > 0, has each schedule choose between 1 and Faults
+	// faults of FaultKinds (all PointKinds when empty) from its seed
+	// (ChooseFaults): crash points, lost and duplicated messages.
+	Faults     int
+	FaultKinds []string
+	// FaultNodes, when set, are the only nodes chosen faults fall on:
+	// their crashes, and the links between two of them.
+	FaultNodes []string
+	// Points are faults every schedule has (Shrink keeps a failure's).
+	Points []FaultPoint
 }
 
 // Result is one schedule's outcome and trace.

@@ -51,8 +51,11 @@ type Session struct {
 
 // taken is one step of the branch.
 type taken struct {
-	id     uint64
-	drop   bool   // replay: the message was lost on its link
+	id   uint64
+	drop string // the message was lost on its link, and why (a trace.Reason...); "" when delivered
+	// pseudo is a replay's fault or duplicate (replayer.choose), which
+	// no scheduler lists: the step itself is kept to take it again.
+	pseudo *step
 	now    int64  // the virtual time it was taken at
 	chosen bool   // by Choose, not the scheduler or the recording
 	c      Choice // what it was
@@ -117,8 +120,12 @@ func ReplaySession(rec *trace.Trace, opts ReplayOptions) (*Session, *ReplayResul
 }
 
 // record appends the step the machine is about to take to the branch.
-func (s *Session) record(st step, drop bool) {
-	s.path = append(s.path, taken{id: st.id, drop: drop, now: s.m.now, c: s.choiceOf(st), first: len(s.m.events)})
+func (s *Session) record(st step, drop string) {
+	t := taken{id: st.id, drop: drop, now: s.m.now, c: s.choiceOf(st), first: len(s.m.events)}
+	if st.kind == faultStep || st.kind == redeliver {
+		t.pseudo = &st
+	}
+	s.path = append(s.path, t)
 }
 
 // Close stops the nodes.
@@ -150,13 +157,13 @@ func (s *Session) replayTo(k int) error {
 	m := s.m
 	for s.pos < k {
 		t := s.path[s.pos]
-		st, ok := s.find(t.id)
+		m.advanceTo(t.now)
+		st, ok := s.find(t)
 		if !ok {
 			return fmt.Errorf("step %d of the branch is no longer enabled: the scripts are not deterministic (math.random?)", s.pos+1)
 		}
-		m.now = t.now
-		if t.drop {
-			m.drop(st)
+		if t.drop != "" {
+			m.drop(st, t.drop)
 		} else if err := m.exec(st); err != nil {
 			m.failed, m.err = st.node, err
 		}
@@ -165,8 +172,12 @@ func (s *Session) replayTo(k int) error {
 	return nil
 }
 
-// find returns the pending step named id.
-func (s *Session) find(id uint64) (step, bool) {
+// find returns the pending step t took.
+func (s *Session) find(t taken) (step, bool) {
+	if t.pseudo != nil {
+		return *t.pseudo, true
+	}
+	id := t.id
 	for _, st := range s.m.candidates() {
 		if st.id == id {
 			return st, true
@@ -261,9 +272,10 @@ type Choice struct {
 type Step struct {
 	Index int // from 1
 	Choice
-	Drop   bool  // replay: the message was lost on its link
-	T      int64 // virtual ns
-	Chosen bool  // taken by Choose
+	Drop   bool   // the message was lost on its link (Reason says why)
+	Reason string // a drop's reason: "steered" (drop), "loss", ... (trace.Reason...)
+	T      int64  // virtual ns
+	Chosen bool   // taken by Choose
 	// Events are the events the step recorded, in order.
 	Events []trace.Event
 }
@@ -314,7 +326,7 @@ func (s *Session) Enabled() ([]Choice, error) {
 			later = append(later, s.choiceOf(st))
 		}
 	}
-	m.now = now // looking does not let time pass
+	m.now = max(now, m.f.appliedAt) // looking lets no time pass, but for the faults it carried out
 	slices.SortStableFunc(later, func(a, b Choice) int { return cmp.Compare(a.At, b.At) })
 	for i := range out {
 		out[i].At = max(out[i].At, due)
@@ -349,7 +361,8 @@ func (s *Session) next() (Step, bool, error) {
 	if s.pos < len(s.path) {
 		first := len(m.events)
 		t := s.path[s.pos]
-		st, found := s.find(t.id)
+		m.advanceTo(t.now)
+		st, found := s.find(t)
 		if !found {
 			return Step{}, false, fmt.Errorf("step %d of the branch is no longer enabled: the scripts are not deterministic (math.random?)", s.pos+1)
 		}
@@ -360,6 +373,9 @@ func (s *Session) next() (Step, bool, error) {
 		return s.stepInfo(c, t, first), true, nil
 	}
 	if s.pos == len(s.path) && s.end != nil {
+		if m.f.on && !m.f.replay {
+			s.ended() // carries out the faults due after the last step, as when the end was found
+		}
 		return Step{}, false, nil
 	}
 	// Past the branch: the scheduler picks, as machine.loop does.
@@ -399,7 +415,7 @@ func (s *Session) ended() (Outcome, bool) {
 	}
 	now := m.now
 	en := m.enabled()
-	m.now = now
+	m.now = max(now, m.f.appliedAt)
 	switch {
 	case len(en) == 0:
 		return Stalled, true
@@ -410,7 +426,7 @@ func (s *Session) ended() (Outcome, bool) {
 }
 
 func (s *Session) stepInfo(c Choice, t taken, first int) Step {
-	return Step{Index: s.pos, Choice: c, Drop: t.drop, T: t.now, Chosen: t.chosen,
+	return Step{Index: s.pos, Choice: c, Drop: t.drop != "", Reason: t.drop, T: t.now, Chosen: t.chosen,
 		Events: append([]trace.Event(nil), s.m.events[first:]...)}
 }
 
@@ -420,7 +436,7 @@ func (s *Session) Last() (Step, bool) {
 		return Step{}, false
 	}
 	t := s.path[s.pos-1]
-	return Step{Index: s.pos, Choice: t.c, Drop: t.drop, T: t.now, Chosen: t.chosen,
+	return Step{Index: s.pos, Choice: t.c, Drop: t.drop != "", Reason: t.drop, T: t.now, Chosen: t.chosen,
 		Events: append([]trace.Event(nil), s.m.events[t.first:]...)}, true
 }
 
@@ -505,7 +521,10 @@ func (s *Session) Choose(name string) (Step, error) {
 		return Step{}, fmt.Errorf("%s is not pending now", name)
 	}
 	if !pick.Due {
-		m.now = max(m.now, st.at)
+		m.advanceTo(st.at)
+		if m.held(st.node) {
+			return Step{}, fmt.Errorf("%s is not pending now: %s is %s", name, m.w.ids[st.node], m.heldAs(st.node))
+		}
 	} else {
 		m.enabled() // lets time pass to the due steps, as the scheduler does
 	}
@@ -538,7 +557,7 @@ func (s *Session) nameOf(id uint64) string {
 		ch := (id >> 32) & 0xffffff
 		name := s.w.ids[ch/n] + "->" + s.w.ids[ch%n]
 		if s.w.reorder {
-			name += "#" + strconv.FormatUint(id&0xffffffff, 10)
+			name += "#" + strconv.FormatUint(id&0x7fffffff, 10)
 		}
 		return name
 	case fire:
@@ -556,6 +575,9 @@ func (s *Session) Eval(id, expr string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if n.Killed() {
+		return "", fmt.Errorf("%s %s: it has no Lua state to inspect", id, s.m.heldAs(s.w.index[id]))
+	}
 	v, err := n.Eval(expr)
 	s.dirty = true
 	return v, err
@@ -567,6 +589,9 @@ func (s *Session) State(id string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if n.Killed() {
+		return "", fmt.Errorf("%s %s: it has no Lua state to inspect", id, s.m.heldAs(s.w.index[id]))
+	}
 	return n.State()
 }
 
@@ -576,7 +601,11 @@ func (s *Session) Status(id string) (node.Status, error) {
 	if err != nil {
 		return node.Status{}, err
 	}
-	return n.Status(), nil
+	st := n.Status()
+	if i := s.w.index[id]; s.m.held(i) {
+		st.State = s.m.heldAs(i)
+	}
+	return st, nil
 }
 
 func (s *Session) node(id string) (*node.Node, error) {
@@ -624,10 +653,10 @@ func (s *Session) Finish() (*BranchRun, error) {
 	if err := m.start(); err != nil {
 		return nil, err
 	}
-	take := func(st step, drop bool) error {
+	take := func(st step, drop string) error {
 		run.First = append(run.First, len(m.events))
-		if drop {
-			m.drop(st)
+		if drop != "" {
+			m.drop(st, drop)
 			return nil
 		}
 		return m.exec(st)
@@ -638,17 +667,19 @@ func (s *Session) Finish() (*BranchRun, error) {
 			out = Failed
 			break
 		}
-		st, ok := findIn(m, t.id)
+		m.advanceTo(t.now)
+		st, ok := findIn(m, t)
 		if !ok {
 			return nil, fmt.Errorf("step %d of the branch is no longer enabled: the scripts are not deterministic (math.random?)", i+1)
 		}
 		redraw(rnd, t)
-		m.now = t.now
 		if err := take(st, t.drop); err != nil {
 			m.failed, m.err = st.node, err
 		}
 	}
-	if out < 0 && s.end != nil {
+	// The end the session found; with faults, the loop finds it again,
+	// carrying out those due after the last step as the scheduler did.
+	if out < 0 && s.end != nil && !(m.f.on && !m.f.replay) {
 		out = *s.end
 	}
 	for out < 0 {
@@ -672,7 +703,7 @@ func (s *Session) Finish() (*BranchRun, error) {
 			break
 		}
 		st := en[rnd.pick(m, en)]
-		if err := take(st, false); err != nil {
+		if err := take(st, ""); err != nil {
 			m.failed, m.err = st.node, err
 		}
 	}
@@ -682,9 +713,12 @@ func (s *Session) Finish() (*BranchRun, error) {
 	return run, nil
 }
 
-func findIn(m *machine, id uint64) (step, bool) {
+func findIn(m *machine, t taken) (step, bool) {
+	if t.pseudo != nil {
+		return *t.pseudo, true
+	}
 	for _, st := range m.candidates() {
-		if st.id == id {
+		if st.id == t.id {
 			return st, true
 		}
 	}

@@ -47,7 +47,8 @@ type Index struct {
 	// "" when it can. It can when the trace is in causal order, as every
 	// trace mutexlab writes is: each node's events in the order of their
 	// t, each receive or drop after its send in the file and not earlier
-	// in t, no message sent, received or dropped twice, and at most
+	// in t, no message sent, received or dropped twice (a duplicate's
+	// recv, Dup, comes after the message's first recv), and at most
 	// maxOdd events naming no node or no send. A hand-made or shuffled
 	// trace may not be; Read gives it whole.
 	Disorder string
@@ -210,6 +211,21 @@ func NewIndex(r io.ReaderAt, size int64) (*Index, error) {
 				chans[[2]string{k.from, k.to}] = c
 			}
 			t, ok := inflight[k]
+			if e.Ev == Recv && e.Dup {
+				// A duplicate follows its message's receive: it ends nothing
+				// in flight.
+				switch {
+				case ok:
+					disorder("line %d: duplicate recv of %s->%s seq %d before its first recv", e.Line, k.from, k.to, k.seq)
+				case c.sent.has(k.seq) || c.unmatched.has(k.seq):
+				case len(ix.Unmatched) == maxOdd:
+					disorder("more than %d receives and drops have no send", maxOdd)
+				default:
+					c.unmatched.add(k.seq)
+					ix.Unmatched = append(ix.Unmatched, odd(e))
+				}
+				continue
+			}
 			switch {
 			case ok && e.T < t:
 				disorder("line %d: %s of %s->%s seq %d at t %d, before its send at %d", e.Line, e.Ev, k.from, k.to, k.seq, e.T, t)
@@ -234,7 +250,7 @@ func NewIndex(r io.ReaderAt, size int64) (*Index, error) {
 
 // odd keeps what a warning about e says.
 func odd(e *Event) Event {
-	return Event{Ev: e.Ev, T: e.T, Node: e.Node, LC: e.LC, From: e.From, To: e.To, Type: e.Type, Seq: e.Seq, Line: e.Line}
+	return Event{Ev: e.Ev, T: e.T, Node: e.Node, LC: e.LC, From: e.From, To: e.To, Type: e.Type, Seq: e.Seq, Dup: e.Dup, Reason: e.Reason, Line: e.Line}
 }
 
 // Read reads the whole trace into memory.

@@ -158,6 +158,8 @@ func TestIndexDisorder(t *testing.T) {
 		{"two receives", `{"ev":"send","t":1,"node":"A","lc":1,"to":"B","type":"M","ts":1,"seq":1}
 {"ev":"recv","t":2,"node":"B","lc":2,"from":"A","type":"M","ts":1,"seq":1}
 {"ev":"drop","t":3,"node":"B","lc":2,"from":"A","type":"M","ts":1,"seq":1}`, "line 4: drop of A->B seq 1 repeats one"},
+		{"duplicate first", `{"ev":"send","t":1,"node":"A","lc":1,"to":"B","type":"M","ts":1,"seq":1}
+{"ev":"recv","t":2,"node":"B","lc":2,"from":"A","type":"M","ts":1,"seq":1,"dup":true}`, "line 3: duplicate recv of A->B seq 1 before its first recv"},
 	} {
 		data := head + tt.lines + "\n"
 		ix, err := NewIndex(strings.NewReader(data), int64(len(data)))
@@ -182,6 +184,43 @@ func TestIndexDisorder(t *testing.T) {
 	ix, err := NewIndex(strings.NewReader(data), int64(len(data)))
 	if err != nil || ix.Disorder != "" || len(ix.Unmatched) != 1 || ix.Unmatched[0].Line != 2 || len(ix.Nodeless) != 1 || ix.Nodeless[0].Line != 3 {
 		t.Fatalf("index %+v, %v", ix, err)
+	}
+}
+
+// A duplicate's recv after the message's recv is in causal order, and a
+// restarted node's sends, numbered from SeqBase(1), repeat no seq of its
+// first incarnation's.
+func TestIndexFaults(t *testing.T) {
+	data := `{"ev":"meta","scenario":"x","nodes":["A","B"]}
+{"ev":"send","t":1,"node":"A","lc":1,"to":"B","type":"M","ts":1,"seq":1}
+{"ev":"recv","t":2,"node":"B","lc":2,"from":"A","type":"M","ts":1,"seq":1}
+{"ev":"recv","t":3,"node":"B","lc":3,"from":"A","type":"M","ts":1,"seq":1,"dup":true}
+{"ev":"crash","t":4,"node":"A","lc":1}
+{"ev":"restart","t":5,"node":"A","lc":0}
+{"ev":"start","t":5,"node":"A","lc":0}
+{"ev":"send","t":6,"node":"A","lc":1,"to":"B","type":"M","ts":1,"seq":4294967297}
+{"ev":"drop","t":7,"node":"B","lc":3,"from":"A","type":"M","ts":1,"seq":4294967297,"reason":"loss"}
+`
+	ix, err := NewIndex(strings.NewReader(data), int64(len(data)))
+	if err != nil || ix.Disorder != "" || len(ix.Unmatched) != 0 {
+		t.Fatalf("index %+v, %v", ix, err)
+	}
+	if c := ix.Nodes["B"]; c.Recvs != 2 || c.Drops != 1 {
+		t.Errorf("B: %+v", c)
+	}
+	var got []string
+	if err := ix.Walk(func(e *Event) error {
+		got = append(got, fmt.Sprintf("%s:%s:%v:%s", e.Node, e.Ev, e.Dup, e.Reason))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	want := "A:send:false: B:recv:false: B:recv:true: A:crash:false: A:restart:false: A:start:false: A:send:false: B:drop:false:loss"
+	if strings.Join(got, " ") != want {
+		t.Errorf("walk %s\nwant %s", strings.Join(got, " "), want)
+	}
+	if SeqBase(1)+1 != 4294967297 || Incarnation(4294967297) != 1 || Incarnation(1) != 0 || Incarnation(SeqBase(2)) != 1 {
+		t.Error("SeqBase and Incarnation disagree")
 	}
 }
 

@@ -99,6 +99,18 @@ func (m *Merger) End(id string) {
 	m.run()
 }
 
+// Reopen says that node id takes events again after End: a crashed node
+// restarted (docs/trace.md, Faults). Its new incarnation's events are let
+// through as any node's; what was left out of the old one stays out.
+func (m *Merger) Reopen(id string) {
+	s := m.stream(id)
+	if len(s.queue) > 0 {
+		m.cut(s)
+	}
+	s.ended, s.cut, s.retired = false, false, false
+	s.waiting = msgKey{}
+}
+
 // Finish leaves out whatever is still held back. Call it once every
 // stream has ended.
 func (m *Merger) Finish() {
@@ -128,9 +140,11 @@ func keyOf(e *Event) msgKey {
 	return msgKey{e.From, e.Node, e.Seq}
 }
 
-// ready reports whether e can be let through now.
+// ready reports whether e can be let through now. A duplicate's recv
+// comes after the message's first recv on the same node, so after its
+// send.
 func (m *Merger) ready(e *Event) bool {
-	if e.Ev != Recv && e.Ev != Drop {
+	if (e.Ev != Recv && e.Ev != Drop) || e.Dup {
 		return true
 	}
 	_, ok := m.sent[keyOf(e)]
@@ -149,7 +163,9 @@ func (m *Merger) release(e *Event, line []byte) {
 			m.schedule(r)
 		}
 	case Recv, Drop:
-		delete(m.sent, keyOf(e))
+		if !e.Dup {
+			delete(m.sent, keyOf(e))
+		}
 	}
 	m.emit(e, line)
 }

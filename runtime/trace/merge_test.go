@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -17,6 +18,7 @@ func execution(r *rand.Rand, n, steps int) map[string][]Event {
 	evs := map[string][]Event{}
 	seq := map[[2]string]int64{}
 	inbox := map[[2]string][]int64{} // channel -> seqs sent, not yet received
+	recvs := 0
 	for range steps {
 		me := ids[r.Intn(n)]
 		switch r.Intn(3) {
@@ -42,6 +44,11 @@ func execution(r *rand.Rand, n, steps int) map[string][]Event {
 				kind = Drop
 			}
 			evs[me] = append(evs[me], Event{Ev: kind, Node: me, From: from, Type: "M", Seq: s})
+			if recvs++; kind == Recv && recvs%8 == 0 {
+				// The network's duplicate, right behind its message (by a
+				// count, so the run draws what it drew before faults).
+				evs[me] = append(evs[me], Event{Ev: Recv, Node: me, From: from, Type: "M", Seq: s, Dup: true})
+			}
 		default:
 			evs[me] = append(evs[me], Event{Ev: Tick, Node: me})
 		}
@@ -202,6 +209,31 @@ func largestCut(streams map[string][]Event) int {
 		n += k
 	}
 	return n
+}
+
+// A crashed node's stream ends and opens again when it restarts: the
+// restarted node's events go through, and the old incarnation's sends
+// that were received still let their receives through.
+func TestMergerReopen(t *testing.T) {
+	var out []string
+	m := NewMerger(func(e *Event, _ []byte) { out = append(out, e.Node+":"+e.Ev) }, func(e *Event) { out = append(out, "left:"+e.Node+":"+e.Ev) })
+	add := func(e Event) { m.Add(&e, nil) }
+	add(Event{Ev: Recv, Node: "B", From: "A", Seq: 1}) // waits for A's send
+	add(Event{Ev: Send, Node: "A", To: "B", Seq: 1})
+	add(Event{Ev: Crash, Node: "A"})
+	m.End("A")
+	m.Reopen("A")
+	add(Event{Ev: Restart, Node: "A"})
+	add(Event{Ev: Recv, Node: "B", From: "A", Seq: SeqBase(1) + 1}) // waits for the new incarnation's send
+	add(Event{Ev: Send, Node: "A", To: "B", Seq: SeqBase(1) + 1})
+	add(Event{Ev: Recv, Node: "B", From: "A", Seq: SeqBase(1) + 1, Dup: true})
+	m.End("A")
+	m.End("B")
+	m.Finish()
+	want := "A:send B:recv A:crash A:restart A:send B:recv B:recv"
+	if got := strings.Join(out, " "); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
 }
 
 // Memory is bounded by what is in flight, not by the length of the run.

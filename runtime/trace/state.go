@@ -1,5 +1,7 @@
 package trace
 
+import "fmt"
+
 // Phases of a node, as the trace tells them.
 const (
 	PhaseAbsent   = "absent"   // no event yet
@@ -50,6 +52,13 @@ type NodeState struct {
 	Finished bool   // the main script returned
 	Exit     string // the exit event's text, once exited
 	Why      string // for a dead node: the error or how it died
+	// Crashed is set from a crash of the fault plan (CrashT its t) until
+	// a restart; Paused between a pause and its resume; Restarts counts
+	// the restarts.
+	Crashed  bool
+	CrashT   int64
+	Paused   bool
+	Restarts int
 }
 
 // NewNodeState is a node before its first event.
@@ -57,6 +66,12 @@ func NewNodeState() NodeState { return NodeState{Phase: PhaseAbsent, Block: -1} 
 
 // Apply moves the state past event e, the i-th in the caller's numbering.
 func (s *NodeState) Apply(i int, e *Event) {
+	if e.Ev == Restart {
+		// A new incarnation: fresh, its clock from 0, as if it had just
+		// started.
+		*s = NodeState{Phase: PhaseRunning, Block: -1, PID: s.PID, Restarts: s.Restarts + 1}
+		return
+	}
 	if e.LC > s.LC {
 		s.LC = e.LC
 	}
@@ -83,6 +98,13 @@ func (s *NodeState) Apply(i int, e *Event) {
 		s.InCS = false
 	case Finish:
 		s.Phase, s.Finished = PhaseFinished, true
+	case Crash:
+		s.Phase, s.Crashed, s.CrashT, s.InCS, s.Paused = PhaseDead, true, e.T, false, false
+		s.Why = "crashed"
+	case Pause:
+		s.Paused = true
+	case Resume:
+		s.Paused = false
 	case Error:
 		s.Phase, s.Why = PhaseDead, e.Text
 	case Exit:
@@ -113,8 +135,12 @@ func (s *NodeState) Live() string {
 	return p
 }
 
-// Gone says briefly why a dead node is gone: "killed", "script error".
+// Gone says briefly why a dead node is gone: "killed", "script error",
+// "crashed at 2.100s" (a crash of the fault plan, at the run's time).
 func (s *NodeState) Gone() string {
+	if s.Crashed {
+		return fmt.Sprintf("crashed at %.3fs", float64(s.CrashT)/1e9)
+	}
 	if s.Exit != "" && s.Exit != ExitError {
 		return s.Exit
 	}
@@ -186,9 +212,14 @@ func (x *Ender) Apply(i int, e *Event) {
 	x.State(e.Node).Apply(i, e)
 	var k msgKey
 	switch e.Ev {
+	case Recv:
+		if e.Dup {
+			return // a copy of a message received already
+		}
+		k = msgKey{e.From, e.Node, e.Seq}
 	case Send:
 		k = msgKey{e.Node, e.To, e.Seq}
-	case Recv, Drop:
+	case Drop:
 		k = msgKey{e.From, e.Node, e.Seq}
 	default:
 		return

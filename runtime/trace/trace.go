@@ -25,7 +25,7 @@ const (
 	Exit    = "exit"     // a node ended; Text says why ("done", "stopped", "killed", an error)
 	Send    = "send"     // To, Type, TS, Seq, Payload
 	Recv    = "recv"     // From, Type, TS, Seq: delivered, clock applied
-	Drop    = "drop"     // From, Type, TS, Seq: a message lost on its link (REPL drop/partition)
+	Drop    = "drop"     // From, Type, TS, Seq, Reason: a message lost on its link
 	CSEnter = "cs_enter" // Round
 	Print   = "print"    // Text: one line of the critical section's screen output
 	CSExit  = "cs_exit"  // Round
@@ -35,7 +35,38 @@ const (
 	Error   = "error"    // Text: "file:line: message"
 	Tick    = "tick"     // a local event from node.clock.tick()
 	Finish  = "finish"   // the main script returned; the node still answers messages
+
+	// Faults of the scenario's plan (docs/trace.md, Faults). Node is the
+	// node the fault applies to; for cut and heal, the receiving side of
+	// the link From->To (links are shaped at the receiver). LC is the
+	// node's clock as it stood: a fault is not a clock event.
+	Crash   = "crash"   // the node stops for good: no more events of its own
+	Restart = "restart" // a crashed node starts again, fresh: new Lua state, LC from 0
+	Pause   = "pause"   // the node takes no message and fires no timer until its resume
+	Resume  = "resume"  // the node runs again
+	Cut     = "cut"     // From, To: messages sent over the link are dropped (reason "cut")
+	Heal    = "heal"    // From, To: the link carries messages again
 )
+
+// Reasons of a drop (Event.Reason).
+const (
+	ReasonLoss    = "loss"    // the link's loss probability (network.loss)
+	ReasonCut     = "cut"     // the link was cut (a cut or a partition of the plan)
+	ReasonCrashed = "crashed" // the receiver had crashed
+	ReasonSteered = "steered" // the REPL's drop or partition
+)
+
+// FaultKinds are the event kinds a fault plan records.
+var FaultKinds = []string{Crash, Restart, Pause, Resume, Cut, Heal}
+
+// SeqBase is where incarnation k of a node (0 at first, k after its
+// k-th restart) starts numbering the messages it sends on each channel:
+// the first is SeqBase(k)+1. A restarted node's sends can then never
+// take the seq of one its earlier incarnation sent (docs/trace.md).
+func SeqBase(incarnation int) int64 { return int64(incarnation) << 32 }
+
+// Incarnation is the incarnation of the sender of a message with seq.
+func Incarnation(seq int64) int { return int((seq - 1) >> 32) }
 
 // CS is the critical section's shape.
 type CS struct {
@@ -105,6 +136,13 @@ type Event struct {
 	Text    string          `json:"text,omitempty"`
 	On      string          `json:"on,omitempty"`   // block: the wait as text, for people
 	Wait    *Wait           `json:"wait,omitempty"` // block: the wait as data
+	// Reason says why a drop's message was lost: ReasonLoss, ReasonCut,
+	// ReasonCrashed, ReasonSteered; empty in traces written before
+	// faults (read as steered).
+	Reason string `json:"reason,omitempty"`
+	// Dup marks a recv that delivers a message a second time (the
+	// network's duplicate): same from, seq and type as the recv before it.
+	Dup bool `json:"dup,omitempty"`
 	// State is the node's algorithm state after the event, field by
 	// field (the algorithm module's table without its functions, each
 	// value as inspect shows it); only simulated runs asked for it
@@ -215,7 +253,7 @@ func Read(r io.Reader) (*Trace, error) {
 	for sc.Scan() {
 		e := sc.Event().Clone()
 		e.Ev, e.Node, e.From, e.To, e.Type = in.s(e.Ev), in.s(e.Node), in.s(e.From), in.s(e.To), in.s(e.Type)
-		e.On, e.Text = in.s(e.On), in.s(e.Text)
+		e.On, e.Text, e.Reason = in.s(e.On), in.s(e.Text), in.s(e.Reason)
 		e.Wait = in.wait(e.Wait)
 		if len(e.Payload) == 0 || string(e.Payload) == "{}" {
 			e.Payload = nil
