@@ -31,8 +31,9 @@ type TCPConfig struct {
 // HELLO with the session secret; a connection without it, from a stranger,
 // or that later claims another sender is closed.
 //
-// Strangers cannot exhaust a node: at most MaxStrangers connections may
-// wait for their HELLO at once (one more crowds out the oldest, so that
+// Strangers cannot exhaust a node: at most MaxStrangers connections (and
+// one more per peer, so that a group of 64 all dialling at once under
+// load crowd none of their own out) may wait for their HELLO at once (one more crowds out the oldest, so that
 // a peer, which sends its HELLO at once, still gets in), each with a
 // buffer of HelloMax bytes until it is authenticated and HelloTimeout to
 // send it; refusals are counted and summed up in a few lines
@@ -293,16 +294,17 @@ func (t *TCP) read(c net.Conn) {
 }
 
 // wait adds c to the connections waiting for their HELLO; past
-// MaxStrangers, the oldest is closed once it has had crowdAfter to speak.
+// maxWaiting, the oldest is closed once it has had crowdAfter to speak.
 // Until then the accept loop waits: a burst of peers that all dialled at
 // once (Connect, at the start of a large run) is let in, each HELLO read,
 // rather than crowded out by the peers behind it.
 func (t *TCP) wait(c net.Conn) {
+	limit := t.maxWaiting()
 	for {
 		t.wmu.Lock()
-		if len(t.waiting) < MaxStrangers || time.Since(t.waiting[0].since) >= crowdAfter {
+		if len(t.waiting) < limit || time.Since(t.waiting[0].since) >= crowdAfter {
 			t.waiting = append(t.waiting, stranger{c, time.Now()})
-			if len(t.waiting) > MaxStrangers {
+			if len(t.waiting) > limit {
 				old := t.waiting[0]
 				t.waiting = t.waiting[1:]
 				old.c.Close()
@@ -332,7 +334,11 @@ func (t *TCP) done(c net.Conn) bool {
 	return false
 }
 
-var errCrowdedOut = fmt.Errorf("crowded out: %d other connections were waiting for their HELLO", MaxStrangers)
+// maxWaiting is how many connections may wait for their HELLO:
+// MaxStrangers, and one for each peer.
+func (t *TCP) maxWaiting() int { return MaxStrangers + max(len(t.cfg.Addresses)-1, 0) }
+
+var errCrowdedOut = errors.New("crowded out: too many other connections were waiting for their HELLO")
 
 // hello reads and checks the first line of a connection.
 func (t *TCP) hello(r *bufio.Reader) (string, error) {
