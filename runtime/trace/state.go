@@ -270,6 +270,22 @@ func (x *Ender) Ending(nodes []string) Ending {
 	return end
 }
 
+// lossText says why a message to receiver was lost, from its drop's
+// reason.
+func lossText(reason, receiver string) string {
+	switch reason {
+	case ReasonLoss:
+		return "the link lost it"
+	case ReasonCut:
+		return "the link was cut"
+	case ReasonCrashed:
+		return receiver + " had crashed"
+	case ReasonSteered:
+		return "dropped by hand"
+	}
+	return reason
+}
+
 func (end *Ending) findStall(nodes []string, lost map[[2]string]map[string]string) *Stall {
 	var blocked []Blocked
 	gone := map[string]string{}
@@ -283,11 +299,11 @@ func (end *Ending) findStall(nodes []string, lost map[[2]string]map[string]strin
 			if st.Wait != nil {
 				for _, f := range st.Wait.From {
 					if why, ok := lost[[2]string{f, id}][st.Wait.Type]; ok && st.Wait.Type != "" {
-						b.Lost = append(b.Lost, fmt.Sprintf("%s's %s to it was lost (%s)", f, st.Wait.Type, why))
+						b.Lost = append(b.Lost, fmt.Sprintf("%s's %s to it was lost (%s)", f, st.Wait.Type, lossText(why, "it")))
 					}
 					out := lost[[2]string{id, f}]
 					for _, typ := range slices.Sorted(maps.Keys(out)) {
-						b.Lost = append(b.Lost, fmt.Sprintf("its %s to %s was lost (%s)", typ, f, out[typ]))
+						b.Lost = append(b.Lost, fmt.Sprintf("its %s to %s was lost (%s)", typ, f, lossText(out[typ], f)))
 					}
 				}
 			}

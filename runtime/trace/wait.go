@@ -102,7 +102,7 @@ type Blocked struct {
 	Gone []string `json:"gone,omitempty"`
 	// Lost says which messages between it and a node it waits for were
 	// lost on their link, none of their type arriving since: "its REQUEST
-	// to A1 was lost (loss)", "A2's DONE to it was lost (cut)".
+	// to A1 was lost (the link lost it)", "A2's DONE to it was lost (the link was cut)".
 	Lost []string `json:"lost,omitempty"`
 }
 
