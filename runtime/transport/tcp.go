@@ -31,8 +31,9 @@ type TCPConfig struct {
 // HELLO with the session secret; a connection without it, from a stranger,
 // or that later claims another sender is closed.
 //
-// Strangers cannot exhaust a node: at most MaxStrangers connections may
-// wait for their HELLO at once (one more crowds out the oldest, so that
+// Strangers cannot exhaust a node: at most MaxStrangers connections (and
+// one more per peer, so that a group of 64 all dialling at once under
+// load crowd none of their own out) may wait for their HELLO at once (one more crowds out the oldest, so that
 // a peer, which sends its HELLO at once, still gets in), each with a
 // buffer of HelloMax bytes until it is authenticated and HelloTimeout to
 // send it; refusals are counted and summed up in a few lines
@@ -48,10 +49,10 @@ type TCP struct {
 	refused Refusals
 
 	wmu     sync.Mutex
-	waiting []net.Conn // not yet authenticated, oldest first
+	waiting []stranger // not yet authenticated, oldest first
 
 	mu    sync.Mutex
-	out   map[string]*queue[[]byte] // encoded frames per peer
+	out   map[string]*outLink // per peer
 	conns map[net.Conn]struct{}
 }
 
@@ -62,7 +63,7 @@ func NewTCP(cfg TCPConfig) *TCP {
 	}
 	t := &TCP{
 		cfg: cfg, in: make(chan wire.Message, 1024), closed: make(chan struct{}),
-		out: map[string]*queue[[]byte]{}, conns: map[net.Conn]struct{}{},
+		out: map[string]*outLink{}, conns: map[net.Conn]struct{}{},
 	}
 	t.refused.Logf = cfg.Logf
 	t.wg.Add(1)
@@ -93,14 +94,62 @@ func (t *TCP) Send(to string, m wire.Message) error {
 			return errors.New("transport closed")
 		default:
 		}
-		q = newQueue[[]byte]()
+		q = newOutLink()
 		t.out[to] = q
 		t.wg.Add(1)
-		go t.writer(to, addr, q)
+		go t.writer(to, addr, q, nil)
 	}
 	t.mu.Unlock()
-	q.push(frame)
+	q.send(frame)
 	return nil
+}
+
+// Connect dials the links to ids now, in parallel, and returns when each
+// is connected and has sent its HELLO (or failed, to be dialled again on
+// first use), so that no message waits for a dial. A launched node
+// connects to every peer it may send to before the start barrier; the
+// peers' listeners are bound before any process starts, so the kernel
+// completes the connections even before the peers run.
+func (t *TCP) Connect(ids []string) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 16)
+	for _, id := range ids {
+		addr, ok := t.cfg.Addresses[id]
+		if !ok || id == t.cfg.ID {
+			continue
+		}
+		t.mu.Lock()
+		_, dialled := t.out[id]
+		t.mu.Unlock()
+		if dialled {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+			if err != nil {
+				return // dialled again on first use
+			}
+			if !t.track(c) {
+				return
+			}
+			t.mu.Lock()
+			if _, dup := t.out[id]; dup {
+				t.mu.Unlock()
+				t.untrack(c)
+				return
+			}
+			q := newOutLink()
+			t.out[id] = q
+			t.wg.Add(1)
+			t.mu.Unlock()
+			go t.writer(id, addr, q, c)
+		}()
+	}
+	wg.Wait()
 }
 
 // Close stops accepting, closes every connection and waits for the
@@ -123,8 +172,23 @@ func (t *TCP) Close() error {
 // Refused returns how many connections the listener refused.
 func (t *TCP) Refused() int { return t.refused.Total() }
 
+// writeBuffer is the buffer of a link's writer: a batch of frames taken
+// from the queue goes out in few system calls. It is small because every
+// link a node may send on has one from the start (Connect): 64 of them
+// in a large group.
+const writeBuffer = 4 << 10
+
+// stranger is a connection waiting for its HELLO since a time.
+type stranger struct {
+	c     net.Conn
+	since time.Time
+}
+
 // Limits on connections that have not sent their HELLO yet.
 const (
+	// crowdAfter is how long a connection may wait for its HELLO before
+	// a newer one can crowd it out.
+	crowdAfter   = 20 * time.Millisecond
 	MaxStrangers = 64
 	HelloMax     = 512
 	HelloTimeout = 10 * time.Second
@@ -230,15 +294,30 @@ func (t *TCP) read(c net.Conn) {
 }
 
 // wait adds c to the connections waiting for their HELLO; past
-// MaxStrangers, the oldest is closed.
+// maxWaiting, the oldest is closed once it has had crowdAfter to speak.
+// Until then the accept loop waits: a burst of peers that all dialled at
+// once (Connect, at the start of a large run) is let in, each HELLO read,
+// rather than crowded out by the peers behind it.
 func (t *TCP) wait(c net.Conn) {
-	t.wmu.Lock()
-	defer t.wmu.Unlock()
-	t.waiting = append(t.waiting, c)
-	if len(t.waiting) > MaxStrangers {
-		old := t.waiting[0]
-		t.waiting = t.waiting[1:]
-		old.Close()
+	limit := t.maxWaiting()
+	for {
+		t.wmu.Lock()
+		if len(t.waiting) < limit || time.Since(t.waiting[0].since) >= crowdAfter {
+			t.waiting = append(t.waiting, stranger{c, time.Now()})
+			if len(t.waiting) > limit {
+				old := t.waiting[0]
+				t.waiting = t.waiting[1:]
+				old.c.Close()
+			}
+			t.wmu.Unlock()
+			return
+		}
+		t.wmu.Unlock()
+		select {
+		case <-t.closed:
+			return
+		case <-time.After(time.Millisecond):
+		}
 	}
 }
 
@@ -247,7 +326,7 @@ func (t *TCP) done(c net.Conn) bool {
 	t.wmu.Lock()
 	defer t.wmu.Unlock()
 	for i, w := range t.waiting {
-		if w == c {
+		if w.c == c {
 			t.waiting = append(t.waiting[:i], t.waiting[i+1:]...)
 			return true
 		}
@@ -255,7 +334,11 @@ func (t *TCP) done(c net.Conn) bool {
 	return false
 }
 
-var errCrowdedOut = fmt.Errorf("crowded out: %d other connections were waiting for their HELLO", MaxStrangers)
+// maxWaiting is how many connections may wait for their HELLO:
+// MaxStrangers, and one for each peer.
+func (t *TCP) maxWaiting() int { return MaxStrangers + max(len(t.cfg.Addresses)-1, 0) }
+
+var errCrowdedOut = errors.New("crowded out: too many other connections were waiting for their HELLO")
 
 // hello reads and checks the first line of a connection.
 func (t *TCP) hello(r *bufio.Reader) (string, error) {
@@ -309,19 +392,26 @@ func (t *TCP) reject(c net.Conn, peer string, err error) {
 	t.cfg.Logf("closed connection from %s (%s): %v", peer, c.RemoteAddr(), err)
 }
 
-// writer owns the connection to one peer.
-func (t *TCP) writer(to, addr string, q *queue[[]byte]) {
+// writer owns the connection to one peer: c when Connect dialled it,
+// else dialled when the first message comes.
+func (t *TCP) writer(to, addr string, q *outLink, c net.Conn) {
 	defer t.wg.Done()
-	var (
-		c  net.Conn
-		bw *bufio.Writer
-	)
+	var bw *bufio.Writer
 	defer func() {
 		if c != nil {
 			t.untrack(c)
 		}
 	}()
 	hello, _ := wire.Encode(wire.NewHello(t.cfg.ID, t.cfg.Session))
+	if c != nil {
+		bw = bufio.NewWriterSize(c, writeBuffer)
+		if _, err := bw.Write(hello); err != nil || bw.Flush() != nil {
+			t.untrack(c)
+			c = nil
+		} else {
+			q.connected(c)
+		}
+	}
 	backoff := 10 * time.Millisecond
 	for {
 		select {
@@ -350,12 +440,13 @@ func (t *TCP) writer(to, addr string, q *queue[[]byte]) {
 					return
 				}
 				backoff = 10 * time.Millisecond
-				c, bw = conn, bufio.NewWriter(conn)
+				c, bw = conn, bufio.NewWriterSize(conn, writeBuffer)
 				if _, err := bw.Write(hello); err != nil {
 					t.untrack(c)
 					c = nil
 					continue
 				}
+				q.connected(c)
 			}
 			var err error
 			for _, frame := range items {
@@ -376,6 +467,7 @@ func (t *TCP) writer(to, addr string, q *queue[[]byte]) {
 				// the peer has most likely died and is reported by the
 				// launcher. Start over on a fresh connection.
 				t.cfg.Logf("write to %s: %v", to, err)
+				q.connected(nil)
 				t.untrack(c)
 				c = nil
 				items = nil
