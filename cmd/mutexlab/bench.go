@@ -75,6 +75,7 @@ func runBench(c *command, w io.Writer, args []string) error {
 		}
 		cfg.Binary = *binary
 	}
+	cfg.Version = Version
 	prog := newBenchProgress(os.Stderr)
 	defer prog.clear()
 	cfg.Progress = prog.show

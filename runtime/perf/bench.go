@@ -9,10 +9,11 @@ import (
 
 // Config sizes one bench.
 type Config struct {
-	Binary string // the mutexlab binary whose processes are measured
-	Quick  bool
-	Trials int // trials of the ping-pongs and of the seed round
-	Pings  int // round trips per ping-pong trial
+	Binary  string // the mutexlab binary whose processes are measured
+	Version string
+	Quick   bool
+	Trials  int // trials of the ping-pongs and of the seed round
+	Pings   int // round trips per ping-pong trial
 	// Algorithms, Sizes, SatRounds and SatTrials size the saturation runs.
 	Algorithms []string
 	Sizes      []int
@@ -220,7 +221,7 @@ func Bench(cfg Config, nproc int) (*Report, error) {
 	var sims []float64
 	for i := range cfg.SimTrials {
 		say("simulator, trial %d of %d", i+1, cfg.SimTrials)
-		rate, _, err := SimRate(cfg.SimFor)
+		rate, _, err := SimRate(cfg.Version, cfg.SimFor, 1_000_000)
 		if err != nil {
 			return nil, fmt.Errorf("simulator: %w", err)
 		}

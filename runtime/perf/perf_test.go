@@ -1,15 +1,11 @@
 package perf
 
 import (
-	"context"
 	"os"
 	"testing"
 	"time"
 
 	"mutexlab/runtime/cluster/clustertest"
-	"mutexlab/runtime/node"
-	"mutexlab/runtime/scenario"
-	"mutexlab/runtime/sim"
 	"mutexlab/runtime/trace"
 )
 
@@ -139,18 +135,13 @@ func BenchmarkSaturationLamport8(b *testing.B) {
 	b.ReportMetric(float64(s.Messages)/float64(s.Entries), "msgs/entry")
 }
 
-// BenchmarkSimulator is sim.BenchSchedules on the seed, b.N schedules
-// (the simulator's own BenchmarkSeedRound measures the same).
+// BenchmarkSimulator is SimRate over b.N schedules.
 func BenchmarkSimulator(b *testing.B) {
-	s, err := scenario.Default()
+	rate, _, err := SimRate("bench", time.Hour, b.N)
 	if err != nil {
 		b.Fatal(err)
 	}
-	res, err := sim.BenchSchedules(context.Background(), s, node.NewLibrary(), b.N)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportMetric(res.PerSecond, "schedules/s")
+	b.ReportMetric(rate, "schedules/s")
 }
 
 // BenchmarkLauncherRSS runs `mutexlab run` over b.N seed rounds in a

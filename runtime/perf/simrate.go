@@ -9,23 +9,22 @@ import (
 	"mutexlab/runtime/sim"
 )
 
-// SimRate is the simulator's one-round seed schedules per second on one
-// core, each judged by the checks, as `mutexlab explore --workers 1`
-// runs them (sim.BenchSchedules): a few schedules to size the run, then
-// about d's worth.
-func SimRate(d time.Duration) (float64, int, error) {
+// SimRate runs complete one-round seed schedules, seed after seed, for
+// about d (at most max of them), on one goroutine, each judged by the
+// checks, as `mutexlab explore --workers 1` runs them (sim.BenchSchedules:
+// the machine and its nodes' Lua VMs reused from schedule to schedule):
+// schedules per second per core.
+func SimRate(version string, d time.Duration, maxRuns int) (float64, int, error) {
 	s, err := scenario.Default()
 	if err != nil {
 		return 0, 0, err
 	}
-	lib := node.NewLibrary()
-	probe, err := sim.BenchSchedules(context.Background(), s, lib, 20)
+	s.Rounds = 1
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	r, err := sim.BenchSchedules(ctx, s, node.NewLibrary(), version, maxRuns)
 	if err != nil {
 		return 0, 0, err
 	}
-	res, err := sim.BenchSchedules(context.Background(), s, lib, max(20, int(probe.PerSecond*d.Seconds())))
-	if err != nil {
-		return 0, 0, err
-	}
-	return res.PerSecond, res.Runs, nil
+	return r.PerSecond, r.Runs, nil
 }

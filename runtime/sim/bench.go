@@ -6,8 +6,10 @@ import (
 	"runtime/debug"
 	"time"
 
+	"mutexlab/runtime/check"
 	"mutexlab/runtime/node"
 	"mutexlab/runtime/scenario"
+	"mutexlab/runtime/trace"
 )
 
 // BenchResult is what BenchSchedules measured.
@@ -22,12 +24,13 @@ type BenchResult struct {
 
 // BenchSchedules measures how many schedules of s one core runs and
 // judges per second, as `mutexlab explore --workers 1` does: runs
-// schedules (seeds 1, 2, ...) of one round unless s sets its rounds,
-// each judged by the checks, on one goroutine, with the collector set as
-// explore sets it. The figure is `mutexlab bench`'s sim_runs_per_s, and
+// schedules (seeds 1, 2, ...) of one round unless s sets its rounds, or
+// as many as run until ctx is done, each judged by the checks, on one
+// goroutine, with the collector set as explore sets it. The figure is
+// `mutexlab bench`'s sim_runs_per_s (perf.SimRate), and
 // BenchmarkSeedRound/explore measures the same. A schedule that fails
 // is an error: the figure would not be that of clean schedules.
-func BenchSchedules(ctx context.Context, s *scenario.Scenario, lib *node.Library, runs int) (BenchResult, error) {
+func BenchSchedules(ctx context.Context, s *scenario.Scenario, lib *node.Library, version string, runs int) (BenchResult, error) {
 	if runs <= 0 {
 		return BenchResult{}, fmt.Errorf("sim bench: %d runs: expected a number > 0", runs)
 	}
@@ -35,20 +38,39 @@ func BenchSchedules(ctx context.Context, s *scenario.Scenario, lib *node.Library
 	if sc.Rounds == 0 {
 		sc.Rounds = 1
 	}
-	defer debug.SetGCPercent(debug.SetGCPercent(400))
-	res, err := Explore(ctx, ExploreOptions{Scenario: &sc, Lib: lib, Version: "bench", Runs: runs, Seed: 1, Workers: 1})
+	w, err := newWorld(&sc, lib, version)
 	if err != nil {
 		return BenchResult{}, err
 	}
-	if f := res.Failure; f != nil {
-		return BenchResult{}, fmt.Errorf("sim bench: schedule %d (seed %d) of %s failed: %s", f.Index, f.Seed, s.Name, f.Outcome)
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	// One worker of a random walk (Explore), without the per-schedule
+	// record of the walk.
+	x := &explorer{w: w, opts: ExploreOptions{Judge: func(t *trace.Trace) *check.Report { return check.Run(t, check.Options{}) }}}
+	m := newMachine(w, x.machineOptions(1))
+	r := newRandom(1)
+	var out BenchResult
+	var steps int
+	start := time.Now()
+	for out.Runs < runs && ctx.Err() == nil {
+		seed := int64(out.Runs + 1)
+		m.reset(seed)
+		r.reseed(seed)
+		o := m.run(r)
+		steps += m.steps
+		out.Runs++
+		if f := x.judge(m, o); f != nil {
+			why := "it failed its checks"
+			if o != Complete {
+				why = "it ended " + o.String()
+			}
+			return BenchResult{}, fmt.Errorf("sim bench: schedule %d (seed %d) of %s: %s (mutexlab explore shows why)", out.Runs, seed, s.Name, why)
+		}
 	}
-	if res.Canceled {
+	out.Elapsed = time.Since(start)
+	if out.Runs == 0 {
 		return BenchResult{}, ctx.Err()
 	}
-	out := BenchResult{Runs: res.Runs, Elapsed: res.Elapsed, StepsPerRun: float64(res.Steps) / float64(max(res.Runs, 1))}
-	if res.Elapsed > 0 {
-		out.PerSecond = float64(res.Runs) / res.Elapsed.Seconds()
-	}
+	out.PerSecond = float64(out.Runs) / out.Elapsed.Seconds()
+	out.StepsPerRun = float64(steps) / float64(out.Runs)
 	return out, nil
 }

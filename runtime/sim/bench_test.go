@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime/debug"
 	"testing"
+	"time"
 
 	"mutexlab/runtime/check"
 )
@@ -60,7 +61,7 @@ func BenchmarkSeedRound(b *testing.B) {
 // scenario whose schedules fail (its figure would not be explore's).
 func TestBenchSchedules(t *testing.T) {
 	s := load(t, "seed", 0)
-	r, err := BenchSchedules(context.Background(), s, libFor(s), 20)
+	r, err := BenchSchedules(context.Background(), s, libFor(s), "test", 20)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,8 +71,15 @@ func TestBenchSchedules(t *testing.T) {
 	if s.Rounds != 0 {
 		t.Fatalf("BenchSchedules changed the scenario's rounds to %d", s.Rounds)
 	}
+	// Bounded by time: the schedules run until the context is done.
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	r, err = BenchSchedules(ctx, s, libFor(s), "test", 1_000_000_000)
+	if err != nil || r.Runs <= 0 || r.Runs >= 1_000_000_000 || !(r.PerSecond > 0) {
+		t.Fatalf("bounded by 50 ms: %+v, %v", r, err)
+	}
 	bad := load(t, "exercises/eager_entry", 1)
-	if _, err := BenchSchedules(context.Background(), bad, libFor(bad), 50); err == nil {
+	if _, err := BenchSchedules(context.Background(), bad, libFor(bad), "test", 50); err == nil {
 		t.Fatal("a failing exercise was benchmarked")
 	}
 }
