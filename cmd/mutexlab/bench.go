@@ -1,27 +1,21 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"os"
-	"slices"
-	"time"
+	"runtime"
+	"text/tabwriter"
 
 	"github.com/mattn/go-isatty"
 
-	"mutexlab/runtime/node"
-	"mutexlab/runtime/scenario"
-	"mutexlab/runtime/sim"
-	"mutexlab/runtime/transport"
-	"mutexlab/runtime/wire"
+	"mutexlab/runtime/perf"
 )
 
-// bench measures the runtime for real on 127.0.0.1: raw loopback TCP (the
-// limit), the project's transport against it, the transport's round trip,
-// and the simulator's speed. Every loop is bounded in count and in time.
+// bench measures the runtime for real (runtime/perf): node processes on
+// 127.0.0.1 against a raw JSON-lines ping-pong between two processes, the
+// limit. Every figure is a median over trials, with its spread.
 
 func init() {
 	c := &command{
@@ -31,59 +25,33 @@ func init() {
 	}
 	c.run = func(args []string) error { return runBench(c, os.Stdout, args) }
 	register(c)
+	// The far side of the raw ping-pong: bench starts it, it is nobody's
+	// command.
+	register(&command{name: perf.EchoArg, usage: perf.EchoArg + " ADDR", hidden: true,
+		summary: "the echo peer of bench's raw ping-pong",
+		run: func(args []string) error {
+			if len(args) != 1 {
+				return usageErr("%s takes the address to dial", perf.EchoArg)
+			}
+			if err := perf.Echo(args[0]); err != nil {
+				return runtimeErr("%v", err)
+			}
+			return nil
+		}})
 }
 
-// benchSizes are the counts and time bounds of one bench.
-type benchSizes struct {
-	messages  int           // frames for (a) and (b)
-	pings     int           // round trips for (c)
-	simFor    time.Duration // how long (d) runs
-	simMax    int           // and at most how many schedules
-	timeLimit time.Duration // per part: stop sending after it
-}
+// benchBinary is the mutexlab whose processes bench measures; tests set
+// it to a binary built from the tree.
+var benchBinary = func() (string, error) { return os.Executable() }
 
-var (
-	benchQuick = benchSizes{messages: 200_000, pings: 500, simFor: 250 * time.Millisecond, simMax: 5_000, timeLimit: 1500 * time.Millisecond}
-	benchFull  = benchSizes{messages: 2_000_000, pings: 5_000, simFor: time.Second, simMax: 100_000, timeLimit: 5 * time.Second}
-)
-
-// benchReport is the --json document.
-type benchReport struct {
-	Quick      bool           `json:"quick"`
-	FrameBytes int            `json:"frame_bytes"`
-	Loopback   benchThrough   `json:"loopback"`
-	Transport  benchThrough   `json:"transport"`
-	RoundTrip  benchRoundTrip `json:"round_trip"`
-	Sim        benchSim       `json:"sim"`
-}
-
-type benchThrough struct {
-	Messages        int     `json:"messages"`
-	Seconds         float64 `json:"seconds"`
-	MessagesPerS    float64 `json:"messages_per_s"`
-	MBPerS          float64 `json:"mb_per_s"`
-	RatioToLoopback float64 `json:"ratio_to_loopback,omitempty"`
-}
-
-type benchRoundTrip struct {
-	Count    int     `json:"count"`
-	MedianUS float64 `json:"median_us"`
-	P99US    float64 `json:"p99_us"`
-}
-
-type benchSim struct {
-	Scenario     string  `json:"scenario"`
-	Runs         int     `json:"runs"`
-	Seconds      float64 `json:"seconds"`
-	RunsPerS     float64 `json:"runs_per_s"`
-	StepsPerRun  float64 `json:"steps_per_run"`
-	EventsPerRun float64 `json:"events_per_run"`
-}
+// benchSizes overrides the sizes (tests use tiny ones).
+var benchSizes *perf.Config
 
 func runBench(c *command, w io.Writer, args []string) error {
 	fs := newFlags(c)
-	quick := fs.Bool("quick", false, "small counts: done in a second or two")
-	asJSON := fs.Bool("json", false, "print the figures as JSON")
+	quick := fs.Bool("quick", false, "fewer trials and runs: done within 30 s")
+	asJSON := fs.Bool("json", false, "print the figures as one JSON object")
+	binary := fs.String("binary", "", "measure the processes of this mutexlab build instead (compare before and after a change)")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -91,302 +59,84 @@ func runBench(c *command, w io.Writer, args []string) error {
 	if len(pos) > 0 {
 		return usageErr("bench takes flags only, not %q", pos[0])
 	}
-	sz := benchFull
+	cfg := perf.Full
 	if *quick {
-		sz = benchQuick
+		cfg = perf.Quick
 	}
-	prog := newBenchProgress(os.Stderr)
-	defer prog.clear()
-
-	frame, err := wire.Encode(benchMessage(1))
-	if err != nil {
+	if benchSizes != nil {
+		cfg = *benchSizes
+	}
+	if cfg.Binary, err = benchBinary(); err != nil {
 		return runtimeErr("%v", err)
 	}
-	doc := benchReport{Quick: *quick, FrameBytes: len(frame)}
-
-	prog.show("raw loopback TCP")
-	if doc.Loopback, err = benchLoopback(frame, sz); err != nil {
-		return runtimeErr("loopback: %v", err)
+	if *binary != "" {
+		if st, err := os.Stat(*binary); err != nil || st.IsDir() {
+			return usageErr("--binary %s: not a mutexlab executable", *binary)
+		}
+		cfg.Binary = *binary
 	}
-	prog.show("transport throughput")
-	if doc.Transport, err = benchTransport(len(frame), sz); err != nil {
-		return runtimeErr("transport: %v", err)
-	}
-	if doc.Loopback.MessagesPerS > 0 {
-		doc.Transport.RatioToLoopback = doc.Transport.MessagesPerS / doc.Loopback.MessagesPerS
-	}
-	prog.show("transport round trip")
-	if doc.RoundTrip, err = benchRoundTrips(sz); err != nil {
-		return runtimeErr("round trip: %v", err)
-	}
-	prog.show("simulator")
-	if doc.Sim, err = benchSimulator(sz); err != nil {
-		return classify(err)
-	}
+	cfg.Version = Version
+	prog := newBenchProgress(os.Stderr)
+	defer prog.clear()
+	cfg.Progress = prog.show
+	rep, err := perf.Bench(cfg, runtime.NumCPU())
 	prog.clear()
-
-	if *asJSON {
-		b, _ := json.MarshalIndent(doc, "", "  ")
-		fmt.Fprintln(w, string(b))
-		return nil
+	if err != nil {
+		return runtimeErr("bench: %v", err)
 	}
-	printBench(w, &doc)
+	if *asJSON {
+		b, _ := json.MarshalIndent(rep, "", "  ")
+		_, err := fmt.Fprintln(w, string(b))
+		return writeErr(err)
+	}
+	printBench(w, rep)
 	return nil
 }
 
-// benchMessage is a REQUEST as the seed's lightweights send it.
-func benchMessage(ts int64) wire.Message {
-	return wire.Message{Type: wire.Request, Sender: "A1", TS: ts, Payload: json.RawMessage(`{"round":1}`)}
+func writeErr(err error) error {
+	if err != nil {
+		return runtimeErr("writing the output: %v", err)
+	}
+	return nil
 }
 
-func through(n, frameBytes int, d time.Duration) benchThrough {
-	secs := d.Seconds()
-	if secs <= 0 {
-		secs = 1e-9
-	}
-	return benchThrough{Messages: n, Seconds: secs, MessagesPerS: float64(n) / secs,
-		MBPerS: float64(n*frameBytes) / secs / 1e6}
-}
-
-// benchLoopback writes frames on one loopback connection as fast as it can
-// and reads them as JSON lines on the other side: the limit.
-func benchLoopback(frame []byte, sz benchSizes) (benchThrough, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return benchThrough{}, err
-	}
-	defer ln.Close()
-	type accepted struct {
-		c   net.Conn
-		err error
-	}
-	acc := make(chan accepted, 1)
-	go func() {
-		c, err := ln.Accept()
-		acc <- accepted{c, err}
-	}()
-	out, err := net.DialTimeout("tcp", ln.Addr().String(), 2*time.Second)
-	if err != nil {
-		return benchThrough{}, err
-	}
-	defer out.Close()
-	a := <-acc
-	if a.err != nil {
-		return benchThrough{}, a.err
-	}
-	in := a.c
-	defer in.Close()
-
-	deadline := time.Now().Add(sz.timeLimit)
-	in.SetDeadline(deadline.Add(5 * time.Second))
-	out.SetDeadline(deadline.Add(5 * time.Second))
-	sent := make(chan int, 1)
-	start := time.Now()
-	go func() {
-		bw := bufio.NewWriterSize(out, 64*1024)
-		n := 0
-		for n < sz.messages {
-			if _, err := bw.Write(frame); err != nil {
-				break
-			}
-			n++
-			if n%4096 == 0 && time.Now().After(deadline) {
-				break
-			}
-		}
-		bw.Flush()
-		sent <- n
-		out.(*net.TCPConn).CloseWrite()
-	}()
-	br := bufio.NewReaderSize(in, 64*1024)
-	got := 0
-	for {
-		line, err := br.ReadSlice('\n')
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return benchThrough{}, err
-		}
-		if len(line) > 0 {
-			got++
-		}
-	}
-	elapsed := time.Since(start)
-	if n := <-sent; got != n {
-		return benchThrough{}, fmt.Errorf("sent %d frames, read %d", n, got)
-	}
-	return through(got, len(frame), elapsed), nil
-}
-
-// benchPair starts transports A and B on loopback.
-func benchPair() (a, b *transport.TCP, err error) {
-	la, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, nil, err
-	}
-	lb, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		la.Close()
-		return nil, nil, err
-	}
-	addrs := map[string]string{"A1": la.Addr().String(), "A2": lb.Addr().String()}
-	a = transport.NewTCP(transport.TCPConfig{ID: "A1", Session: "bench", Listener: la, Addresses: addrs})
-	b = transport.NewTCP(transport.TCPConfig{ID: "A2", Session: "bench", Listener: lb, Addresses: addrs})
-	return a, b, nil
-}
-
-// benchTransport sends the same count through a transport pair A1 -> A2.
-// The time includes the first dial and handshake.
-func benchTransport(frameBytes int, sz benchSizes) (benchThrough, error) {
-	a, b, err := benchPair()
-	if err != nil {
-		return benchThrough{}, err
-	}
-	defer a.Close()
-	defer b.Close()
-	deadline := time.Now().Add(sz.timeLimit)
-	start := time.Now()
-	sent := 0
-	got := 0
-	// Keep at most a window of messages in flight, so the sender's queue
-	// stays small.
-	const window = 8192
-	timeout := time.NewTimer(time.Until(deadline.Add(5 * time.Second)))
-	defer timeout.Stop()
-	for got < sent || (sent < sz.messages && time.Now().Before(deadline)) {
-		for sent < sz.messages && sent-got < window && time.Now().Before(deadline) {
-			if err := a.Send("A2", benchMessage(int64(sent+1))); err != nil {
-				return benchThrough{}, err
-			}
-			sent++
-			if sent%1024 == 0 {
-				break
-			}
-		}
-		select {
-		case <-b.Incoming():
-			got++
-		case <-timeout.C:
-			return benchThrough{}, fmt.Errorf("received %d of %d messages in time", got, sent)
-		}
-	drain:
-		for got < sent {
-			select {
-			case <-b.Incoming():
-				got++
-			default:
-				break drain
-			}
-		}
-	}
-	return through(got, frameBytes, time.Since(start)), nil
-}
-
-// benchRoundTrips measures ping-pong through a transport pair.
-func benchRoundTrips(sz benchSizes) (benchRoundTrip, error) {
-	a, b, err := benchPair()
-	if err != nil {
-		return benchRoundTrip{}, err
-	}
-	stop := make(chan struct{})
-	echoed := make(chan struct{})
-	go func() {
-		defer close(echoed)
-		for {
-			select {
-			case m := <-b.Incoming():
-				m.Sender = "A2"
-				if b.Send("A1", m) != nil {
-					return
-				}
-			case <-stop:
-				return
-			}
-		}
-	}()
-	defer func() {
-		close(stop)
-		<-echoed
-		a.Close()
-		b.Close()
-	}()
-	deadline := time.Now().Add(sz.timeLimit)
-	ping := func(i int) (time.Duration, error) {
-		t0 := time.Now()
-		if err := a.Send("A2", benchMessage(int64(i))); err != nil {
-			return 0, err
-		}
-		select {
-		case <-a.Incoming():
-			return time.Since(t0), nil
-		case <-time.After(5 * time.Second):
-			return 0, fmt.Errorf("no answer to ping %d within 5 s", i)
-		}
-	}
-	// Warm up: dial both connections.
-	for i := range 10 {
-		if _, err := ping(i); err != nil {
-			return benchRoundTrip{}, err
-		}
-	}
-	var rtts []time.Duration
-	for i := 0; i < sz.pings && time.Now().Before(deadline); i++ {
-		d, err := ping(i)
-		if err != nil {
-			return benchRoundTrip{}, err
-		}
-		rtts = append(rtts, d)
-	}
-	slices.Sort(rtts)
-	q := func(p float64) float64 {
-		i := min(len(rtts)-1, int(p*float64(len(rtts))))
-		return float64(rtts[i]) / 1e3
-	}
-	return benchRoundTrip{Count: len(rtts), MedianUS: q(0.5), P99US: q(0.99)}, nil
-}
-
-// benchSimulator runs complete one-round seed schedules for a while.
-func benchSimulator(sz benchSizes) (benchSim, error) {
-	s, err := scenario.Default()
-	if err != nil {
-		return benchSim{}, err
-	}
-	s.Rounds = 1
-	lib := node.NewLibrary()
-	start := time.Now()
-	runs, steps, events := 0, 0, 0
-	for runs < sz.simMax && (runs == 0 || time.Since(start) < sz.simFor) {
-		res, err := sim.Run(s, lib, Version, sim.Options{Seed: int64(runs + 1)})
-		if err != nil {
-			return benchSim{}, err
-		}
-		if res.Outcome != sim.Complete {
-			return benchSim{}, fmt.Errorf("seed schedule %d did not complete: %s", runs+1, res.Outcome)
-		}
-		runs++
-		steps += res.Steps
-		events += len(res.Trace.Events)
-	}
-	secs := time.Since(start).Seconds()
-	return benchSim{Scenario: s.Name, Runs: runs, Seconds: secs, RunsPerS: float64(runs) / secs,
-		StepsPerRun: float64(steps) / float64(runs), EventsPerRun: float64(events) / float64(runs)}, nil
-}
-
-func printBench(w io.Writer, d *benchReport) {
+func printBench(w io.Writer, r *perf.Report) {
 	mode := "full"
-	if d.Quick {
+	if r.Quick {
 		mode = "quick"
 	}
-	fmt.Fprintf(w, "bench (%s) on 127.0.0.1, frames of %d bytes\n\n", mode, d.FrameBytes)
-	fmt.Fprintf(w, "  raw loopback TCP    %10.0f msg/s  %7.1f MB/s   (%d frames, %.3fs)  the limit\n",
-		d.Loopback.MessagesPerS, d.Loopback.MBPerS, d.Loopback.Messages, d.Loopback.Seconds)
-	fmt.Fprintf(w, "  transport A1->A2    %10.0f msg/s  %7.1f MB/s   (%d frames, %.3fs)  %.1f%% of the limit\n",
-		d.Transport.MessagesPerS, d.Transport.MBPerS, d.Transport.Messages, d.Transport.Seconds, 100*d.Transport.RatioToLoopback)
-	fmt.Fprintf(w, "  transport round trip  median %.0f µs, p99 %.0f µs   (%d ping-pongs)\n",
-		d.RoundTrip.MedianUS, d.RoundTrip.P99US, d.RoundTrip.Count)
-	fmt.Fprintf(w, "  simulator           %10.0f schedules/s   (one-round %s, %d schedules, %.0f steps each, one core)\n",
-		d.Sim.RunsPerS, d.Sim.Scenario, d.Sim.Runs, d.Sim.StepsPerRun)
+	sp := func(name string, f string) string {
+		s := r.Spread[name]
+		return fmt.Sprintf("["+f+"–"+f+"]", s.Min, s.Max)
+	}
+	fmt.Fprintf(w, "bench (%s), %d CPUs, 127.0.0.1: medians over %d trials [least–greatest], %.0f s\n\n",
+		mode, r.CPUs, r.Spread["pingpong_raw_us"].N, r.Seconds)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "figure\tmedian\tspread\tagainst the limit\n")
+	fmt.Fprintf(tw, "ping-pong, raw Go JSON lines (2 processes)\t%.1f µs\t%s\tthe limit\n", r.PingpongRawUS, sp("pingpong_raw_us", "%.1f"))
+	fmt.Fprintf(tw, "ping-pong, Lua node.receive (2 nodes)\t%.1f µs\t%s\t%.2f× raw\n", r.PingpongLuaUS, sp("pingpong_lua_us", "%.1f"), r.LuaRatio)
+	fmt.Fprintf(tw, "ping-pong, Lua handlers (2 nodes)\t%.1f µs\t%s\t%.2f× raw\n", r.PingpongHandlerUS, sp("pingpong_handler_us", "%.1f"), r.HandlerRatio)
+	fmt.Fprintf(tw, "seed round (prints 1, interval 0)\t%.2f ms\t%s\t%.1f× %d hops × %.1f µs one-way\n", r.SeedRoundMS, sp("seed_round_ms", "%.2f"),
+		r.LimitRatio, r.CriticalPathHops, r.PingpongRawUS/2)
+	fmt.Fprintf(tw, "startup, 8 processes connected\t%.0f ms\t%s\t\n", r.StartupMS, sp("startup_ms", "%.0f"))
+	fmt.Fprintf(tw, "peak RSS of a node\t%.1f MB\t%s\tthe greatest of every run\n", r.RSSMBMax, sp("rss_mb", "%.1f"))
+	fmt.Fprintf(tw, "  of which its own (not the binary's)\t%.1f MB\t%s\tsampled\n", r.PrivateMBMax, sp("private_mb", "%.1f"))
+	for _, l := range r.Launcher {
+		fmt.Fprintf(tw, "peak RSS of the launcher, %d round(s)\t%.1f MB\t\t`mutexlab run`, %.1f s\n", l.Rounds, l.RSSMB, l.Seconds)
+	}
+	fmt.Fprintf(tw, "simulator, one-round seed schedules\t%.0f /s\t%s\tone core\n", r.SimRunsPerS, sp("sim_runs_per_s", "%.0f"))
+	tw.Flush()
+	if len(r.Throughput) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nsaturation: two groups of N lightweights, every one entering as often as it can\n\n")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(tw, "algorithm\tN\tCS entries/s\tspread\tmessages/entry\tnode RSS MB\t\n")
+	for _, t := range r.Throughput {
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t[%.0f–%.0f]\t%.1f\t%.1f\t\n", t.Algorithm, t.N, t.EntriesPerS, t.Spread.Min, t.Spread.Max,
+			t.MessagesPerEntry, t.RSSMBMax)
+	}
+	tw.Flush()
 }
 
 // benchProgress names the running part on stderr, only on a terminal.

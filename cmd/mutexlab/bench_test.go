@@ -5,32 +5,53 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
+
+	"mutexlab/runtime/cluster/clustertest"
+	"mutexlab/runtime/perf"
 )
 
-func TestBenchQuickJSON(t *testing.T) {
+// TestBenchJSON runs the bench at tiny sizes against a binary built from
+// the tree: every key the issue names is there, with a figure that makes
+// sense. It asserts no speed.
+func TestBenchJSON(t *testing.T) {
+	bin := clustertest.Binary(t)
+	tiny := perf.Config{Trials: 1, Pings: 20, Algorithms: []string{"lamport"}, Sizes: []int{3}, SatRounds: 2, SatTrials: 1,
+		LauncherRounds: []int{1}, SimFor: 50 * time.Millisecond, SimTrials: 1}
+	benchSizes, benchBinary = &tiny, func() (string, error) { return bin, nil }
+	t.Cleanup(func() { benchSizes, benchBinary = nil, nil })
 	var out bytes.Buffer
-	if err := runBench(commands["bench"], &out, []string{"--quick", "--json"}); err != nil {
+	if err := runBench(commands["bench"], &out, []string{"--json"}); err != nil {
 		t.Fatalf("bench: %v\n%s", err, out.String())
 	}
-	var doc benchReport
+	t.Logf("%s", out.String())
+	var doc map[string]any
 	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
 		t.Fatalf("--json does not parse: %v\n%s", err, out.String())
 	}
-	t.Logf("%s", out.String())
-	if !doc.Quick || doc.FrameBytes <= 0 {
-		t.Errorf("header: %+v", doc)
+	for _, k := range []string{"pingpong_raw_us", "pingpong_lua_us", "pingpong_handler_us", "seed_round_ms",
+		"critical_path_hops", "limit_ratio", "startup_ms", "rss_mb_max", "launcher_rss_mb", "sim_runs_per_s"} {
+		v, ok := doc[k].(float64)
+		if !ok || !(v > 0) {
+			t.Errorf("%s = %v, want a number > 0", k, doc[k])
+		}
 	}
-	if doc.Loopback.MessagesPerS <= 0 || doc.Loopback.MBPerS <= 0 {
-		t.Errorf("loopback: %+v", doc.Loopback)
+	if th, ok := doc["throughput"].([]any); !ok || len(th) != 1 {
+		t.Errorf("throughput = %v, want one figure", doc["throughput"])
 	}
-	if doc.Transport.MessagesPerS <= 0 || doc.Transport.RatioToLoopback <= 0 {
-		t.Errorf("transport: %+v", doc.Transport)
+	var rep perf.Report
+	json.Unmarshal(out.Bytes(), &rep)
+	// The seed round's chain: a grant, the group's requests and replies,
+	// DONE, the token to B, ... at least the hand-over between the groups.
+	if rep.CriticalPathHops < 5 {
+		t.Errorf("critical path of the seed round: %d messages, want at least 5", rep.CriticalPathHops)
 	}
-	if doc.RoundTrip.Count <= 0 || doc.RoundTrip.MedianUS <= 0 || doc.RoundTrip.P99US < doc.RoundTrip.MedianUS {
-		t.Errorf("round trip: %+v", doc.RoundTrip)
-	}
-	if doc.Sim.Runs <= 0 || doc.Sim.RunsPerS <= 0 {
-		t.Errorf("simulator: %+v", doc.Sim)
+	var text bytes.Buffer
+	printBench(&text, &rep)
+	for _, want := range []string{"ping-pong, raw", "seed round", "saturation", "lamport"} {
+		if !strings.Contains(text.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, text.String())
+		}
 	}
 }
 

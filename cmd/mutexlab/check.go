@@ -5,13 +5,12 @@ import (
 	"os"
 
 	"mutexlab/runtime/check"
-	"mutexlab/runtime/trace"
 )
 
 func init() {
 	c := &command{
 		name:    "check",
-		usage:   "check TRACE [--json]",
+		usage:   "check TRACE... [--json]",
 		summary: "verify a recorded trace: mutual exclusion, screen, liveness, order, clocks, messages",
 	}
 	c.run = func(args []string) error { return runCheck(c, args) }
@@ -28,27 +27,30 @@ func runCheck(c *command, args []string) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case len(pos) == 0:
+	if len(pos) == 0 {
 		return usageErr("missing TRACE")
-	case len(pos) > 1:
-		return usageErr("one TRACE at a time, got %d", len(pos))
 	}
 	// Walked in time order, in memory bounded by what is concurrent in
-	// the run rather than by its length (docs/trace.md, Reading).
-	ix, err := trace.OpenIndex(pos[0])
+	// the run rather than by its length (docs/trace.md, Reading). Several
+	// traces (one per node started by hand) are merged first.
+	ix, ta, err := openTraces("check", pos)
 	if err != nil {
-		return usageErr("%v", err)
-	}
-	defer ix.Close()
-	for _, w := range ix.Warnings {
-		fmt.Fprintf(os.Stderr, "mutexlab check: %s: warning: %s\n", pos[0], w)
+		return err
 	}
 	r, err := check.RunIndex(ix, check.Options{})
+	// A failure's evidence cites lines of the merged trace: it is kept.
+	defer func() { ix.Close(); ta.done(err == nil && r.Failed()) }()
 	if err != nil {
 		return usageErr("%s: %v", pos[0], err)
 	}
-	r.TraceFile = pos[0]
+	if ta.merged {
+		fmt.Fprintf(os.Stderr, "mutexlab check: merged %d traces by happened-before", len(pos))
+		if r.Failed() {
+			fmt.Fprintf(os.Stderr, " into %s (kept: the evidence cites its lines)", ta.path)
+		}
+		fmt.Fprintln(os.Stderr)
+	}
+	r.TraceFile = ta.path
 	if *asJSON {
 		b, err := r.JSON()
 		if err != nil {

@@ -10,13 +10,12 @@ import (
 
 	"mutexlab/runtime/diagram"
 	"mutexlab/runtime/runview"
-	"mutexlab/runtime/trace"
 )
 
 func init() {
 	register(&command{
 		name:    "diagram",
-		usage:   "diagram TRACE [-o FILE] [--format F]",
+		usage:   "diagram TRACE... [-o FILE] [--format F]",
 		summary: "draw a trace as a space-time diagram (one HTML file) or a ShiViz log",
 		run:     runDiagram,
 	})
@@ -31,19 +30,20 @@ func runDiagram(args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usageErr("want one TRACE file, got %d arguments; usage: mutexlab %s", len(pos), c.usage)
+	if len(pos) == 0 {
+		return usageErr("missing TRACE; usage: mutexlab %s", c.usage)
 	}
 	if *format != "html" && *format != "shiviz" {
 		return usageErr("--format %q: want html or shiviz", *format)
 	}
 	// A diagram draws every event: a trace too long for one is refused
-	// before it is read (docs/trace.md, Reading).
-	ix, err := diagramIndex(pos[0])
+	// before it is read (docs/trace.md, Reading). Several traces (one per
+	// node started by hand) are merged first.
+	ix, ta, err := openTraces("diagram", pos)
 	if err != nil {
 		return err
 	}
-	defer ix.Close()
+	defer func() { ix.Close(); ta.done(false) }()
 	if why := diagram.TooLong(ix.Events); why != "" {
 		return usageErr("%s: %s; its end: mutexlab timeline %s --last 60; all of it judged: mutexlab check %s", pos[0], why, pos[0], pos[0])
 	}
@@ -57,10 +57,16 @@ func runDiagram(args []string) error {
 		if *format == "shiviz" {
 			ext = ".shiviz.log"
 		}
-		path = strings.TrimSuffix(pos[0], filepath.Ext(pos[0])) + ext
+		path = strings.TrimSuffix(pos[0], filepath.Ext(pos[0]))
+		if len(pos) > 1 {
+			path += "-merged"
+		}
+		path += ext
 	}
-	if diagramSameFile(path, pos[0]) {
-		return usageErr("-o %s would overwrite the trace", path)
+	for _, p := range pos {
+		if diagramSameFile(path, p) {
+			return usageErr("-o %s would overwrite the trace", path)
+		}
 	}
 	var buf bytes.Buffer
 	if *format == "shiviz" {
@@ -91,20 +97,6 @@ func diagramSameFile(a, b string) bool {
 	sa, err1 := os.Stat(a)
 	sb, err2 := os.Stat(b)
 	return err1 == nil && err2 == nil && os.SameFile(sa, sb)
-}
-
-// diagramIndex indexes a trace named on the command line (Close it); an
-// unreadable one is a usage error. Warnings (a truncated last line) go to
-// standard error.
-func diagramIndex(path string) (*trace.Index, error) {
-	ix, err := trace.OpenIndex(path)
-	if err != nil {
-		return nil, usageErr("%v", err)
-	}
-	for _, w := range ix.Warnings {
-		fmt.Fprintf(os.Stderr, "mutexlab: %s: warning: %s\n", path, w)
-	}
-	return ix, nil
 }
 
 // diagramWriteOutput writes data to path ("-" is standard output) through a

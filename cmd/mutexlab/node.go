@@ -5,6 +5,8 @@ import (
 	"errors"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 
@@ -55,7 +57,9 @@ func init() {
 				cancel(errors.New("interrupted"))
 			}
 		}()
+		stopProfile := profileNode(*id)
 		err = cluster.RunNode(ctx, opts)
+		stopProfile()
 		var se *node.ScriptError
 		if cluster.Launched() && errors.As(err, &se) {
 			// The launcher reports it from the trace, once.
@@ -64,4 +68,26 @@ func init() {
 		return classify(err)
 	}
 	register(c)
+}
+
+// profileNode writes the node's CPU profile to $MUTEXLAB_NODE_PROFILE/ID.pprof
+// when that variable names a folder: how the runtime's time in node
+// processes is found (README, Performance). It returns the stop.
+func profileNode(id string) func() {
+	dir := os.Getenv("MUTEXLAB_NODE_PROFILE")
+	if dir == "" {
+		return func() {}
+	}
+	f, err := os.Create(filepath.Join(dir, id+".pprof"))
+	if err != nil {
+		return func() {}
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return func() {}
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"mutexlab/runtime/cluster"
+	"mutexlab/runtime/netns"
 	"mutexlab/runtime/runview"
 	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/trace"
@@ -30,6 +31,7 @@ func init() {
 		tracePath := fs.String("trace", "", "write the run's trace (JSON lines) to FILE as it goes")
 		htmlPath := fs.String("html", "", "write the space-time diagram of the run to FILE at the end")
 		asJSON := fs.Bool("json", false, "print the summary and the check report as JSON instead of text")
+		useNetns := fs.Bool("netns", false, "put each group on a host of its own: a Linux network namespace on a bridge (root and iproute2)")
 		arg, err := parseScenarioArgs(fs, args)
 		if err != nil {
 			return err
@@ -38,9 +40,35 @@ func init() {
 		if err != nil {
 			return classify(err)
 		}
-		return runBatch(s, arg, sf.dirs(), *tracePath, *htmlPath, *asJSON)
+		return runBatch(s, arg, sf.dirs(), *tracePath, *htmlPath, *asJSON, *useNetns)
 	}
 	register(c)
+}
+
+// makeHosts puts each group of s on a network namespace of its own, after
+// sweeping away what a killed launcher left. The scenario's network delay
+// and jitter become netem's where the kernel has it.
+func makeHosts(s *scenario.Scenario) (*netns.Net, error) {
+	if k := netns.Sweep(); k > 0 {
+		fmt.Fprintf(os.Stderr, "mutexlab run: --netns: removed %d namespaces and bridges an earlier run left behind\n", k)
+	}
+	var groups []string
+	for _, g := range s.Groups {
+		groups = append(groups, g.ID)
+	}
+	sh := netns.Shaping{Delay: time.Duration(scenario.Nanos(s.Network.Delay, s.Speed)),
+		Jitter: time.Duration(scenario.Nanos(s.Network.Jitter, s.Speed))}
+	if len(s.Network.Links) > 0 {
+		sh = netns.Shaping{} // per-link delays stay the runtime's
+	}
+	n, err := netns.Create(groups, sh)
+	if err != nil {
+		return nil, err
+	}
+	if len(s.Network.Links) > 0 {
+		n.NoNetem = "the scenario shapes links one by one"
+	}
+	return n, nil
 }
 
 // traceWriteError is the one line for a trace that could not be written.
@@ -85,7 +113,7 @@ func roundsText(n int) string {
 
 // runBatch launches s, relays the screen until the run ends, then prints
 // the summary and the check report, judged on the trace read back.
-func runBatch(s *scenario.Scenario, arg string, dirs []string, tracePath, htmlPath string, asJSON bool) error {
+func runBatch(s *scenario.Scenario, arg string, dirs []string, tracePath, htmlPath string, asJSON, useNetns bool) error {
 	// Nothing starts unless every script compiles and the scenario is one
 	// TCP can run.
 	if s.Network.Reorder {
@@ -94,6 +122,15 @@ func runBatch(s *scenario.Scenario, arg string, dirs []string, tracePath, htmlPa
 	_, scripts, err := preflight(s, dirs)
 	if err != nil {
 		return err
+	}
+	// A run the machine cannot hold is refused rather than left to thrash.
+	if err := cluster.Fits(s); err != nil {
+		return classify(err)
+	}
+	if useNetns {
+		if err := netns.Usable(); err != nil {
+			return usageErr("%v", err)
+		}
 	}
 	tf, err := runview.CreateTrace(tracePath, s.Name)
 	if err != nil {
@@ -122,7 +159,6 @@ func runBatch(s *scenario.Scenario, arg string, dirs []string, tracePath, htmlPa
 		strconv.FormatFloat(s.Speed, 'g', -1, 64))
 	printOrigins(out, s, scripts, "run")
 	printFaultPlan(out, s)
-	fmt.Fprintln(out)
 	scr := runview.NewScreen(out, s.NodeIDs(), colorOut() && !asJSON)
 	mon := runview.NewMonitor(out, colorOut() && !asJSON)
 	mon.Start(s.Meta(nil, "tcp", Version))
@@ -132,8 +168,23 @@ func runBatch(s *scenario.Scenario, arg string, dirs []string, tracePath, htmlPa
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
+	var hosts cluster.Hosts
+	if useNetns {
+		n, err := makeHosts(s)
+		if err != nil {
+			return runtimeErr("--netns: %v", err)
+		}
+		defer func() {
+			if err := n.Close(); err != nil {
+				fmt.Fprintf(os.Stderr, "mutexlab run: --netns: cleaning up: %v\n", err)
+			}
+		}()
+		fmt.Fprintf(out, "  network   %s\n", n.Describe())
+		hosts = n
+	}
+	fmt.Fprintln(out)
 	begin := time.Now()
-	c, err := cluster.Start(cluster.Options{
+	c, err := cluster.Start(cluster.Options{Hosts: hosts,
 		Scenario: s, ScenarioArg: arg, ScriptDirs: dirs, Version: Version, Trace: tf.File,
 		OnEvent: func(e trace.Event) {
 			tl.Observe(e)

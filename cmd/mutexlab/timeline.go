@@ -12,7 +12,7 @@ import (
 func init() {
 	register(&command{
 		name:    "timeline",
-		usage:   "timeline TRACE [--last N] [--width COLUMNS]",
+		usage:   "timeline TRACE... [--last N] [--width COLUMNS]",
 		summary: "show a trace as a lane view in the terminal (100 columns)",
 		run:     runTimeline,
 	})
@@ -29,8 +29,8 @@ func runTimeline(args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usageErr("want one TRACE file, got %d arguments; usage: mutexlab %s", len(pos), c.usage)
+	if len(pos) == 0 {
+		return usageErr("missing TRACE; usage: mutexlab %s", c.usage)
 	}
 	if *last < 0 {
 		return usageErr("--last %d: want 0 or more", *last)
@@ -40,12 +40,13 @@ func runTimeline(args []string) error {
 	}
 	// Walked twice in time order, to check it and to draw it: the memory
 	// is what is concurrent in the run and the rows shown, not the trace
-	// (docs/trace.md, Reading).
-	ix, err := diagramIndex(pos[0])
+	// (docs/trace.md, Reading). Several traces (one per node started by
+	// hand) are merged first.
+	ix, ta, err := openTraces("timeline", pos)
 	if err != nil {
 		return err
 	}
-	defer ix.Close()
+	defer func() { ix.Close(); ta.done(false) }()
 	report, err := check.RunIndex(ix, check.Options{})
 	if err != nil {
 		return usageErr("%s: %v", pos[0], err)

@@ -25,12 +25,14 @@ type ctlConn struct {
 
 // acceptControl serves the nodes' control connections. Strangers are
 // bounded as on a node's listener (transport.TCP): at most
-// transport.MaxStrangers wait for their HELLO at once, refusals are
+// transport.MaxStrangers wait for their HELLO at once besides one per
+// node (1,690 nodes starting together must not crowd each other out),
+// refusals are
 // summed up in a few lines, and a failed accept is retried.
 func (c *Cluster) acceptControl() {
 	defer c.ctlWG.Done()
 	defer c.refused.Flush()
-	sem := make(chan struct{}, transport.MaxStrangers)
+	sem := make(chan struct{}, transport.MaxStrangers+len(c.ids))
 	backoff := 5 * time.Millisecond
 	for {
 		conn, err := c.ctl.Accept()

@@ -4,11 +4,11 @@ import (
 	"bufio"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -67,6 +67,25 @@ type Options struct {
 	// REPL's `run --hold`): nothing is delivered until a deliver or a
 	// release, not even the first message.
 	HoldLinks bool
+	// Hosts puts each group's nodes on a host of its own (run --netns,
+	// runtime/netns); nil: every node on the scenario's host.
+	Hosts Hosts
+}
+
+// Hosts places a run's groups on hosts of their own: each group's nodes
+// listen on its host's address and run there.
+type Hosts interface {
+	// ListenNode opens a listener for a node of group g on its host.
+	ListenNode(g string) (net.Listener, error)
+	// ControlHost is the address, reachable from every host, the
+	// launcher listens on for its nodes.
+	ControlHost() string
+	// NodeCommand returns the command that runs bin with args on group
+	// g's host, in the same process (the launcher signals its pid).
+	NodeCommand(g, bin string, args ...string) *exec.Cmd
+	// Shaped says the hosts' links add the scenario's network delay and
+	// jitter themselves, so the nodes must not.
+	Shaped() bool
 }
 
 // Cluster is a running system of node processes.
@@ -142,6 +161,10 @@ func Start(opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Nor unless the machine can hold the run (the REPL's run too).
+	if err := Fits(s); err != nil {
+		return nil, err
+	}
 	if opts.Binary == "" {
 		exe, err := os.Executable()
 		if err != nil {
@@ -196,7 +219,12 @@ func Start(opts Options) (*Cluster, error) {
 		}
 	}
 	for _, id := range c.ids {
-		ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+		var ln net.Listener
+		if opts.Hosts != nil {
+			ln, err = opts.Hosts.ListenNode(groupOf(s, id))
+		} else {
+			ln, err = net.Listen("tcp", net.JoinHostPort(host, "0"))
+		}
 		if err != nil {
 			closeFiles()
 			return nil, fmt.Errorf("listen for %s on %s: %w", id, host, err)
@@ -211,7 +239,11 @@ func Start(opts Options) (*Cluster, error) {
 		files[id] = f
 	}
 	defer closeFiles()
-	ctl, err := net.Listen("tcp", "127.0.0.1:0")
+	ctlHost := "127.0.0.1"
+	if opts.Hosts != nil {
+		ctlHost = opts.Hosts.ControlHost()
+	}
+	ctl, err := net.Listen("tcp", net.JoinHostPort(ctlHost, "0"))
 	if err != nil {
 		return nil, fmt.Errorf("control listener: %w", err)
 	}
@@ -225,7 +257,14 @@ func Start(opts Options) (*Cluster, error) {
 		return nil, err
 	}
 
-	scen, err := encodeScenario(s)
+	ns := s
+	if opts.Hosts != nil && opts.Hosts.Shaped() {
+		// netem delays every packet: the nodes add no delay of their own.
+		cp := *s
+		cp.Network.Delay, cp.Network.Jitter = 0, 0
+		ns = &cp
+	}
+	scen, err := encodeScenario(ns)
 	if err != nil {
 		ctl.Close()
 		return nil, err
@@ -270,17 +309,21 @@ func Start(opts Options) (*Cluster, error) {
 	}
 	closeFiles()
 	files = nil
-	// Wait until every node has dialled back (or died trying).
-	timeout := time.After(15 * time.Second)
+	// Wait until every node has dialled back (or died trying). A
+	// thousand processes take longer than 15 s to start on two cores: the
+	// launch fails only when 15 s pass with none connecting.
+	quiet := time.NewTimer(connectQuiet)
+	defer quiet.Stop()
 	for n := 0; n < len(c.ids); {
 		select {
 		case <-c.connected:
 			n++
+			quiet.Reset(connectQuiet)
 		case <-c.done:
 			return c, nil // a node died at start; the outcome says which
-		case <-timeout:
+		case <-quiet.C:
 			c.Stop("error")
-			return nil, errors.New("nodes did not connect to the launcher within 15 s")
+			return nil, fmt.Errorf("nodes did not connect to the launcher: %d of %d had after %s with none for %s", n, len(c.ids), time.Since(c.epoch).Round(time.Second), connectQuiet)
 		}
 	}
 	// Everyone is listening and connected: let them all begin.
@@ -301,6 +344,15 @@ func Start(opts Options) (*Cluster, error) {
 	}
 	return c, nil
 }
+
+// groupOf is the group of node id.
+func groupOf(s *scenario.Scenario, id string) string {
+	n, _ := s.Find(id)
+	return n.Group
+}
+
+// connectQuiet is how long a launch waits for the next node to connect.
+const connectQuiet = 15 * time.Second
 
 // ReorderError is the one line for a scenario with network.reorder given
 // to a real run: TCP channels are FIFO, reordering is the simulator's.

@@ -242,6 +242,9 @@ func (c *Cluster) restart(ctx context.Context, id string) error {
 
 // startIncarnation starts incarnation k of node id and lets it begin.
 func (c *Cluster) startIncarnation(id string, k int, received map[string]int64, counts map[string]int) error {
+	if c.opts.Hosts != nil {
+		return fmt.Errorf("restart %s: a restart needs the node's address back, which a run on network namespaces (--netns) cannot promise", id)
+	}
 	ln, err := net.Listen("tcp", c.meta.Addresses[id])
 	if err != nil {
 		return fmt.Errorf("restart %s: listen on %s: %v", id, c.meta.Addresses[id], err)
@@ -325,6 +328,9 @@ func (c *Cluster) spawn(id string, env []string, listener *os.File) error {
 		arg = c.opts.Scenario.Name
 	}
 	cmd := exec.Command(c.opts.Binary, "node", "--id", id, arg)
+	if c.opts.Hosts != nil {
+		cmd = c.opts.Hosts.NodeCommand(groupOf(c.opts.Scenario, id), c.opts.Binary, "node", "--id", id, arg)
+	}
 	cmd.Env = env
 	cmd.ExtraFiles = []*os.File{listener}
 	cmd.SysProcAttr = childAttr()

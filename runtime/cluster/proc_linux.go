@@ -22,3 +22,13 @@ func stopSelf() {
 	defer runtime.UnlockOSThread()
 	syscall.Tgkill(os.Getpid(), syscall.Gettid(), syscall.SIGSTOP)
 }
+
+// openFiles returns how many files this process may open (RLIMIT_NOFILE;
+// Go raises the soft limit to the hard one at start).
+func openFiles() (uint64, bool) {
+	var r syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &r); err != nil {
+		return 0, false
+	}
+	return r.Cur, true
+}

@@ -13,3 +13,6 @@ func childAttr() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: tru
 
 // stopSelf stops the process (SIGSTOP) until it is continued (SIGCONT).
 func stopSelf() { syscall.Kill(os.Getpid(), syscall.SIGSTOP) }
+
+// openFiles: unknown here.
+func openFiles() (uint64, bool) { return 0, false }

@@ -39,6 +39,13 @@ func Compile(file string, src []byte) (*lua.FunctionProto, error) {
 	if err != nil {
 		return nil, syntaxError(file, src, err)
 	}
+	// gopher-lua gives every run of a chunk that does not use ... a
+	// Lua 5.0 `arg` table that no name of the chunk reaches (only a
+	// function's own parameter list declares arg): a table with a map
+	// for 32 keys, for every script and module a simulated schedule
+	// loads. The chunk's first register, where it would go, is assigned
+	// before it is read.
+	proto.IsVarArg &^= lua.VarArgNeedsArg
 	return proto, nil
 }
 

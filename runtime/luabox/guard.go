@@ -24,9 +24,12 @@ type Budget struct {
 	// (pattern matching, string.rep, table.concat, sorting) count their
 	// own work as steps too (docs/lua-api.md, Limits).
 	Steps int64
-	// Wall is the most wall-clock time a stretch may run; 0: none. Only
-	// real runs set it: a verdict of the simulator must not depend on
-	// the machine.
+	// Wall is the most time a stretch may run; 0: none. Only real runs
+	// set it: a verdict of the simulator must not depend on the machine.
+	// Where the process's CPU clock can be read (Linux), a stretch is
+	// stopped only once it has also had that much of the CPU: a node
+	// among 1,690 processes on two cores waits its turn for seconds
+	// without running away.
 	Wall time.Duration
 	// Memory is the most memory the guarded VMs may hold, in bytes; 0:
 	// DefaultMemory, < 0: no cap (tests only). It is measured by a
@@ -111,6 +114,9 @@ type Guard struct {
 	mu       sync.Mutex // armed and deadline, against the timer's goroutine
 	armed    bool
 	deadline time.Time
+	cpuStart time.Duration // the process's CPU time at the probe
+	cpuOK    bool          // cpuStart was read: the probe has fired
+	probe    time.Duration // when, after Arm, the CPU clock is first read
 	timer    *time.Timer
 }
 
@@ -125,6 +131,7 @@ func NewGuard(b Budget, hint string) *Guard {
 	}
 	g.mem.init(b)
 	if b.Wall > 0 {
+		g.probe = b.Wall / 20
 		g.timer = time.AfterFunc(time.Hour, g.expire)
 		g.timer.Stop()
 	}
@@ -143,6 +150,26 @@ type vmContext struct {
 func (g *Guard) Watch(L *lua.LState) {
 	g.mem.vms = append(g.mem.vms, L)
 	L.SetContext(&vmContext{g: g, L: L})
+}
+
+// Reset makes the guard as NewGuard left it, its roots kept, and watches
+// vms in place of the VMs it watched: for VMs restored to their pristine
+// state (Pristine), which must then be counted exactly as new ones are,
+// so that the memory checks fall on the same instructions.
+func (g *Guard) Reset(vms ...*lua.LState) {
+	g.Stop()
+	g.steps, g.depth = 0, 0
+	g.tripped.Store(notTripped)
+	g.memErr, g.abortErr = nil, nil
+	g.mem = memory{vms: g.mem.vms[:0], roots: g.mem.roots}
+	g.mem.init(g.budget)
+	for _, L := range vms {
+		if c, ok := L.Context().(*vmContext); ok && c.g == g && c.L == L {
+			g.mem.vms = append(g.mem.vms, L) // watched already
+			continue
+		}
+		g.Watch(L)
+	}
 }
 
 // SetRoots tells the memory estimate where to find Lua values that only
@@ -170,7 +197,8 @@ func (g *Guard) Arm() {
 		g.mu.Lock()
 		g.armed = true
 		g.deadline = time.Now().Add(g.budget.Wall)
-		g.timer.Reset(g.budget.Wall)
+		g.cpuOK = false
+		g.timer.Reset(g.probe)
 		g.mu.Unlock()
 	}
 }
@@ -189,12 +217,40 @@ func (g *Guard) Disarm() {
 
 // expire runs on the timer's goroutine: a timer that fired for an
 // earlier stretch, or that Disarm stopped too late, changes nothing.
+//
+// Reading the process's CPU clock is a system call of about a
+// microsecond, too dear for every stretch (one per message): it is read
+// first by a probe, a twentieth of the limit after Arm, which the few
+// stretches that last that long meet. At the deadline, the CPU used since
+// the probe, and the probe's time as if all of it had been CPU, must
+// reach the limit too: a stretch that waited for a core goes on.
 func (g *Guard) expire() {
 	g.mu.Lock()
-	if g.armed && !time.Now().Before(g.deadline) {
-		g.tripped.CompareAndSwap(notTripped, trippedWall)
+	defer g.mu.Unlock()
+	if !g.armed {
+		return
 	}
-	g.mu.Unlock()
+	now := time.Now()
+	if !g.cpuOK {
+		if g.cpuStart, g.cpuOK = processCPU(); !g.cpuOK {
+			g.probe = g.budget.Wall // no CPU clock: the wall clock decides
+		}
+	}
+	if now.Before(g.deadline) {
+		g.timer.Reset(g.deadline.Sub(now))
+		return
+	}
+	if g.cpuOK {
+		if cpu, ok := processCPU(); ok {
+			if used := cpu - g.cpuStart + g.probe; used < g.budget.Wall {
+				left := g.budget.Wall - used
+				g.deadline = now.Add(left)
+				g.timer.Reset(left)
+				return
+			}
+		}
+	}
+	g.tripped.CompareAndSwap(notTripped, trippedWall)
 }
 
 // Stop releases the guard's timer.

@@ -24,6 +24,11 @@ var removed = []string{"dofile", "loadfile", "load", "loadstring", "module", "re
 // nothing reaches the file system, the process or the network, and no
 // coroutine library (the node runtime owns the one coroutine a script
 // runs in). It has no guard yet: see NewGuard.
+//
+// Every VM is the same to a script, down to the order in which pairs
+// walks the libraries: gopher-lua registers a library's functions in the
+// random order of a Go map, so New puts each table's keys in sorted
+// order (SortKeys).
 func New() *lua.LState {
 	L := lua.NewState(lua.Options{SkipOpenLibs: true, CallStackSize: 256, RegistrySize: 256,
 		RegistryMaxSize: 1024 * 64, MinimizeStackMemory: true})
@@ -45,5 +50,6 @@ func New() *lua.LState {
 	}
 	guardedString(L, L.GetGlobal(lua.StringLibName).(*lua.LTable))
 	guardedTable(L, L.GetGlobal(lua.TabLibName).(*lua.LTable))
+	SortKeys(L)
 	return L
 }

@@ -135,6 +135,24 @@ func TestWallClockLimit(t *testing.T) {
 	}
 }
 
+// A stretch that waits for the CPU rather than using it (a node among
+// a thousand processes on two cores) is not stopped when the wall clock
+// passes the limit, where the process's CPU clock can be read.
+func TestWallLimitCountsCPU(t *testing.T) {
+	if _, ok := processCPU(); !ok {
+		t.Skip("no process CPU clock on this system: the limit is wall-clock time")
+	}
+	L, g := guarded(Budget{Wall: 20 * time.Millisecond})
+	defer g.Stop()
+	L.SetGlobal("descheduled", L.NewFunction(func(L *lua.LState) int {
+		time.Sleep(100 * time.Millisecond) // off the CPU, as if descheduled
+		return 0
+	}))
+	if err := g.Call(L, load(t, L, "descheduled() return 1"), 1); err != nil {
+		t.Fatalf("a stretch that waited, not ran, for 100 ms was stopped: %v", err)
+	}
+}
+
 // A timer of an earlier stretch that fires late trips nothing.
 func TestStaleTimerIgnored(t *testing.T) {
 	L, g := guarded(Budget{Wall: time.Hour})

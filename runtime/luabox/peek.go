@@ -75,9 +75,10 @@ func stack(L *lua.LState) []lua.LValue {
 
 // Instruction fields (gopher-lua's opcode.go, Lua 5.1's layout).
 const (
-	opConcat   = lua.OP_CONCAT
-	opSetTable = lua.OP_SETTABLE
-	bitRK      = 1 << 8
+	opConcat     = lua.OP_CONCAT
+	opSetTable   = lua.OP_SETTABLE
+	opSetTableKS = lua.OP_SETTABLEKS
+	bitRK        = 1 << 8
 )
 
 // farKey is the smallest integer key whose assignment is looked at: below
@@ -86,7 +87,9 @@ const farKey = 4096
 
 // allocates returns the bytes the instruction about to run in L
 // (fetched, its pc already advanced) will allocate, when it is a
-// concatenation or an assignment to a far integer key; 0 otherwise.
+// concatenation or an assignment to a far integer key; 0 otherwise. An
+// assignment to an empty table first gets the table a small part for
+// its key (presize).
 func allocates(L *lua.LState) int64 {
 	cf := *(*unsafe.Pointer)(unsafe.Add(unsafe.Pointer(L), layout.frame))
 	if cf == nil {
@@ -103,7 +106,7 @@ func allocates(L *lua.LState) int64 {
 	}
 	inst := code[pc-1]
 	op := int(inst >> 26)
-	if op != opConcat && op != opSetTable {
+	if op != opConcat && op != opSetTable && op != opSetTableKS {
 		return 0
 	}
 	base := *(*int)(unsafe.Add(cf, layout.localBase))
@@ -129,7 +132,8 @@ func allocates(L *lua.LState) int64 {
 		}
 		return n
 	}
-	// OP_SETTABLE: R(A)[RK(B)] = RK(C).
+	// OP_SETTABLE and OP_SETTABLEKS (a constant string key):
+	// R(A)[RK(B)] = RK(C).
 	var key lua.LValue
 	if b&bitRK != 0 {
 		k := b &^ bitRK
@@ -144,6 +148,7 @@ func allocates(L *lua.LState) int64 {
 	if !ok {
 		return 0
 	}
+	presize(t, key)
 	return farAssign(t, key)
 }
 

@@ -76,6 +76,9 @@ func guardedTable(L *lua.LState, mod *lua.LTable) {
 		if L.GetTop() >= 3 {
 			need(L, "table.insert", farAssign(L.CheckTable(1), L.Get(2)))
 		}
+		if t, ok := L.Get(1).(*lua.LTable); ok {
+			presize(t, lua.LNumber(1))
+		}
 		return insert(L)
 	}))
 	L.SetGlobal("rawset", L.NewFunction(func(L *lua.LState) int {

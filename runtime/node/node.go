@@ -15,6 +15,7 @@ package node
 import (
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"strings"
 
@@ -116,8 +117,7 @@ type Node struct {
 	id    string
 	known map[string]bool
 
-	L    *lua.LState
-	co   *lua.LState
+	vm
 	main *lua.LFunction
 
 	clock    clock.LamportClock
@@ -127,7 +127,6 @@ type Node struct {
 	recvSeq  map[string]int64
 	modules  map[string]lua.LValue
 	algo     lua.LValue // the algorithm module, searched by Eval
-	api      *lua.LTable
 
 	w         wait
 	round     int
@@ -137,8 +136,21 @@ type Node struct {
 	stopped   bool
 
 	inHandler bool
-	guard     *luabox.Guard // every call into Lua goes through it
 	logs      logBudget
+}
+
+// vm is what a Node keeps of its Lua VM from one run to the next
+// (Renew): the state, set up once, and what restores it.
+type vm struct {
+	L        *lua.LState
+	co       *lua.LState // the main coroutine, made anew for each run
+	api      *lua.LTable
+	guard    *luabox.Guard // every call into Lua goes through it
+	proto    *lua.FunctionProto
+	rng      *rand.PCG        // math.random's source
+	pristine *luabox.Pristine // nil: the VM cannot be reused
+	waits    waitCache
+	csLine   string // the critical section's line
 }
 
 // New builds the node's VM; nothing runs until Start.
@@ -155,17 +167,10 @@ func New(cfg Config, host Host) (*Node, error) {
 	if cfg.Script == "" {
 		cfg.Script = cfg.Spec.Role
 	}
-	n := &Node{
-		cfg: cfg, host: host, id: cfg.Spec.ID, known: map[string]bool{},
-		handlers: map[string]*lua.LFunction{}, sendSeq: map[string]int64{},
-		recvSeq: map[string]int64{}, modules: map[string]lua.LValue{},
-		logs: logBudget{last: -1},
-	}
-	for _, id := range cfg.Nodes {
-		n.known[id] = true
-	}
+	n := &Node{}
+	n.init(cfg, host)
 	n.L = luabox.New()
-	n.seedRandom(cfg.Seed)
+	n.rng = n.seedRandom(cfg.Seed)
 	// The coroutine and the state share one guard: the thread is made
 	// before the guard is set, so that it gets no context of its own.
 	n.co, _ = n.L.NewThread()
@@ -183,8 +188,70 @@ func New(cfg Config, host Host) (*Node, error) {
 		n.L.Close()
 		return nil, &ScriptError{Node: n.id, Msg: err.Error()}
 	}
+	n.proto = proto
+	luabox.SortKeys(n.L)
+	n.pristine = luabox.Snapshot(n.L)
 	n.main = n.L.NewFunctionFromProto(proto)
 	return n, nil
+}
+
+// init sets the node's state outside its VM as a new node has it, and
+// keeps the VM.
+func (n *Node) init(cfg Config, host Host) {
+	known, handlers, sendSeq, recvSeq, modules := n.known, n.handlers, n.sendSeq, n.recvSeq, n.modules
+	if known == nil || !slices.Equal(cfg.Nodes, n.cfg.Nodes) {
+		known = map[string]bool{}
+		for _, id := range cfg.Nodes {
+			known[id] = true
+		}
+	}
+	*n = Node{vm: n.vm, cfg: cfg, host: host, id: cfg.Spec.ID, known: known,
+		handlers: cleared(handlers), sendSeq: cleared(sendSeq), recvSeq: cleared(recvSeq),
+		modules: cleared(modules), logs: logBudget{last: -1}}
+}
+
+// cleared empties m, or makes it.
+func cleared[K comparable, V any](m map[K]V) map[K]V {
+	if m == nil {
+		return map[K]V{}
+	}
+	clear(m)
+	return m
+}
+
+// Renew readies a node that Park stopped to run its script again from
+// the start, with seed for its math.random, as New would with Config.Seed
+// = seed: the VM's tables are put back as they were when it was set up
+// (luabox.Pristine), the main coroutine is made anew, the guard counts
+// from zero and everything outside the VM is reset, so the script cannot
+// tell it from a new node (docs/architecture.md, "Lua VMs reused"). It
+// reports false when the VM cannot be reused: the node failed or was
+// stopped by Stop, or this gopher-lua's tables cannot be restored; make
+// a new node then.
+func (n *Node) Renew(seed int64) bool {
+	if !n.stopped || n.err != nil || n.pristine == nil || !luabox.Idle(n.L) {
+		return false
+	}
+	cfg := n.cfg
+	cfg.Seed = seed
+	n.init(cfg, n.host)
+	n.pristine.Restore()
+	// The main coroutine of a script that ran to its end is rewound;
+	// one stopped half way is replaced. A new thread of a state with a
+	// context gets a context of its own, made from the guard's (which
+	// counts a step when asked): the thread is made without it, and the
+	// guard then watches both afresh.
+	if !luabox.Rewind(n.co, n.L.Env) {
+		ctx := n.L.RemoveContext()
+		old := n.co
+		n.co, _ = n.L.NewThread()
+		n.L.SetContext(ctx)
+		old.Close()
+	}
+	n.guard.Reset(n.L, n.co)
+	n.rng.Seed(uint64(seed), randomStream)
+	n.main = n.L.NewFunctionFromProto(n.proto)
+	return true
 }
 
 // roots are the Lua values only Go holds, for the memory estimate.
@@ -345,20 +412,33 @@ func (n *Node) Stop(reason string) {
 	if n.stopped {
 		return
 	}
-	n.rec(trace.Event{Ev: trace.Exit, Text: reason})
-	n.stopped = true
-	n.guard.Stop()
+	n.Park(reason)
+	n.pristine = nil
 	n.L.Close()
 }
 
+// Park records the exit event with reason, as Stop does, and keeps the
+// VM, so that Renew can run the node again (the simulator's next
+// schedule).
+func (n *Node) Park(reason string) {
+	if n.stopped {
+		return
+	}
+	n.rec(trace.Event{Ev: trace.Exit, Text: reason})
+	n.stopped = true
+	n.guard.Stop()
+}
+
 // Kill ends the node as a crash does: nothing is recorded, and its Lua
-// state is closed. Call it between calls, never from inside one.
+// state is closed (Renew refuses it). Call it between calls, never from
+// inside one.
 func (n *Node) Kill() {
 	if n.stopped {
 		return
 	}
 	n.stopped = true
 	n.guard.Stop()
+	n.pristine = nil
 	n.L.Close()
 }
 
@@ -464,19 +544,45 @@ func (n *Node) take(i int) wire.Message {
 	return m
 }
 
+// msgFields are the fields of a message's table, in the order pairs
+// walks them.
+var msgFields = []lua.LValue{lua.LString("type"), lua.LString("sender"), lua.LString("ts"), lua.LString("payload")}
+
 func (n *Node) msgTable(m wire.Message) *lua.LTable {
-	t := n.L.CreateTable(0, 4)
-	t.RawSetString("type", lua.LString(m.Type))
-	t.RawSetString("sender", lua.LString(m.Sender))
-	t.RawSetString("ts", lua.LNumber(m.TS))
-	t.RawSetString("payload", jsonToLua(n.L, m.Payload))
-	return t
+	return luabox.NewRecord(msgFields, []lua.LValue{lua.LString(m.Type), lua.LString(m.Sender),
+		lua.LNumber(m.TS), jsonToLua(n.L, m.Payload)})
 }
 
 // block records what the main coroutine now waits for.
 func (n *Node) block(w *trace.Wait) {
+	w, on := n.waits.find(w)
 	n.w.on = w
-	n.rec(trace.Event{Ev: trace.Block, On: w.On(), Wait: w})
+	n.rec(trace.Event{Ev: trace.Block, On: on, Wait: w})
+}
+
+// waitCache holds the last waits a node recorded with their words: a
+// node waits for the same few things over and over, in every round and
+// every simulated schedule, and the words are made once for each. The
+// cached Wait is shared by the events that record it; nobody changes a
+// recorded Wait.
+type waitCache struct {
+	w    [8]*trace.Wait
+	on   [8]string
+	next int
+}
+
+// find returns the cached wait equal to w and its words, caching w if
+// there is none.
+func (c *waitCache) find(w *trace.Wait) (*trace.Wait, string) {
+	for i, x := range c.w {
+		if x != nil && x.Equal(w) {
+			return x, c.on[i]
+		}
+	}
+	i := c.next
+	c.w[i], c.on[i] = w, w.On()
+	c.next = (i + 1) % len(c.w)
+	return w, c.on[i]
 }
 
 // reblock re-records a wait_until block whose reason function now says
@@ -581,7 +687,10 @@ func (n *Node) newTimer(seconds float64) uint64 {
 // timer for the one after.
 func (n *Node) csPrint() {
 	n.w.printed++
-	n.rec(trace.Event{Ev: trace.Print, Text: "I'm lightweight process " + n.id})
+	if n.csLine == "" {
+		n.csLine = "I'm lightweight process " + n.id
+	}
+	n.rec(trace.Event{Ev: trace.Print, Text: n.csLine})
 	n.w.timer = n.newTimer(n.cfg.CS.Interval)
 }
 

@@ -6,15 +6,19 @@ import (
 	lua "github.com/yuin/gopher-lua"
 )
 
+// randomStream is the second word of every node's PCG.
+const randomStream = 0x6d75746578
+
 // seedRandom gives the node a math.random of its own, seeded from the
 // run: gopher-lua's uses Go's global generator, which would make a
-// simulated schedule impossible to repeat.
-func (n *Node) seedRandom(seed int64) {
-	src := rand.NewPCG(uint64(seed), 0x6d75746578)
+// simulated schedule impossible to repeat. It returns the source, which
+// Renew reseeds.
+func (n *Node) seedRandom(seed int64) *rand.PCG {
+	src := rand.NewPCG(uint64(seed), randomStream)
 	rng := rand.New(src)
 	math, ok := n.L.GetGlobal("math").(*lua.LTable)
 	if !ok {
-		return
+		return src
 	}
 	// lua math.random([m [, n]]): [0,1), [1,m] or [m,n], as in Lua 5.1
 	math.RawSetString("random", n.L.NewFunction(func(L *lua.LState) int {
@@ -38,7 +42,8 @@ func (n *Node) seedRandom(seed int64) {
 	}))
 	// lua math.randomseed(x): restart the sequence from x
 	math.RawSetString("randomseed", n.L.NewFunction(func(L *lua.LState) int {
-		src.Seed(uint64(L.CheckInt64(1)), 0x6d75746578)
+		src.Seed(uint64(L.CheckInt64(1)), randomStream)
 		return 0
 	}))
+	return src
 }

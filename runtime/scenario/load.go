@@ -879,7 +879,7 @@ func (s *Scenario) check(afterFlags bool) error {
 	if !validHost(s.Host) {
 		return fail("host", wantHost, s.Host)
 	}
-	if s.Port != 0 && (s.Port < 1 || s.Port > 65536-len(s.Nodes())) {
+	if s.Port != 0 && (s.Port < 1 || s.Port > 65536-s.count()) {
 		return fail("port", s.wantPort(), s.Port)
 	}
 	if err := s.checkAddresses(fail); err != nil {
@@ -996,11 +996,7 @@ func (s *Scenario) checkAddresses(fail func(field, want string, v any) error) er
 }
 
 func (s *Scenario) wantPort() string {
-	n := len(s.Groups)
-	for _, g := range s.Groups {
-		n += max(g.Lightweights, 0)
-	}
-	return fmt.Sprintf("an integer from 1 to %d (node i listens on port+i)", 65536-n)
+	return fmt.Sprintf("an integer from 1 to %d (node i listens on port+i)", 65536-s.count())
 }
 
 func validHost(h string) bool {

@@ -107,36 +107,20 @@ type Node struct {
 }
 
 // Nodes returns every node: heavyweights first in ring order, then each
-// group's lightweights.
+// group's lightweights. It is linear in the number of nodes and their
+// peers; Find and NodeIDs build no more than they return.
 func (s *Scenario) Nodes() []Node {
-	var out []Node
-	heavy := make([]string, len(s.Groups))
+	out := make([]Node, 0, s.count())
+	kids := make([][]string, len(s.Groups))
 	for i, g := range s.Groups {
-		heavy[i] = g.ID
+		kids[i] = s.children(g)
 	}
-	for i, g := range s.Groups {
-		var peers []string
-		for k := 1; k < len(heavy); k++ {
-			peers = append(peers, heavy[(i+k)%len(heavy)])
-		}
-		out = append(out, Node{
-			ID: g.ID, Group: g.ID, Role: Heavyweight, Algorithm: s.Token,
-			Peers: peers, Children: s.children(g), Next: heavy[(i+1)%len(heavy)],
-		})
+	for i := range s.Groups {
+		out = append(out, s.heavy(i, kids[i]))
 	}
-	for _, g := range s.Groups {
-		kids := s.children(g)
-		for _, id := range kids {
-			var peers []string
-			for _, p := range kids {
-				if p != id {
-					peers = append(peers, p)
-				}
-			}
-			out = append(out, Node{
-				ID: id, Group: g.ID, Role: Lightweight, Algorithm: g.Algorithm,
-				Parent: g.ID, Peers: peers,
-			})
+	for i := range s.Groups {
+		for k := range kids[i] {
+			out = append(out, s.light(i, k, kids[i]))
 		}
 	}
 	for i := range out {
@@ -145,30 +129,81 @@ func (s *Scenario) Nodes() []Node {
 	return out
 }
 
+// count is the number of nodes.
+func (s *Scenario) count() int {
+	n := len(s.Groups)
+	for _, g := range s.Groups {
+		n += max(g.Lightweights, 0)
+	}
+	return n
+}
+
+// heavy is group i's heavyweight, kids its lightweights' ids.
+func (s *Scenario) heavy(i int, kids []string) Node {
+	g := s.Groups[i]
+	var peers []string // nil when alone, as before
+	for k := 1; k < len(s.Groups); k++ {
+		peers = append(peers, s.Groups[(i+k)%len(s.Groups)].ID)
+	}
+	return Node{ID: g.ID, Group: g.ID, Role: Heavyweight, Algorithm: s.Token,
+		Peers: peers, Children: kids, Next: s.Groups[(i+1)%len(s.Groups)].ID, Index: i}
+}
+
+// light is lightweight k (from 0) of group i, kids the group's
+// lightweights' ids.
+func (s *Scenario) light(i, k int, kids []string) Node {
+	g := s.Groups[i]
+	var peers []string // nil when alone
+	if len(kids) > 1 {
+		peers = make([]string, 0, len(kids)-1)
+		peers = append(append(peers, kids[:k]...), kids[k+1:]...)
+	}
+	index := len(s.Groups)
+	for _, h := range s.Groups[:i] {
+		index += max(h.Lightweights, 0)
+	}
+	return Node{ID: kids[k], Group: g.ID, Role: Lightweight, Algorithm: g.Algorithm,
+		Parent: g.ID, Peers: peers, Index: index + k}
+}
+
 func (s *Scenario) children(g Group) []string {
-	kids := make([]string, g.Lightweights)
+	kids := make([]string, max(g.Lightweights, 0))
 	for i := range kids {
-		kids[i] = fmt.Sprintf("%s%d", g.ID, i+1)
+		kids[i] = g.ID + strconv.Itoa(i+1)
 	}
 	return kids
 }
 
-// NodeIDs returns the ids of Nodes().
+// NodeIDs returns the ids of Nodes(), in that order.
 func (s *Scenario) NodeIDs() []string {
-	nodes := s.Nodes()
-	ids := make([]string, len(nodes))
-	for i, n := range nodes {
-		ids[i] = n.ID
+	ids := make([]string, 0, s.count())
+	for _, g := range s.Groups {
+		ids = append(ids, g.ID)
+	}
+	for _, g := range s.Groups {
+		ids = append(ids, s.children(g)...)
 	}
 	return ids
 }
 
-// Find returns the node with id.
+// Find returns the node with id, building only that node.
 func (s *Scenario) Find(id string) (Node, bool) {
-	for _, n := range s.Nodes() {
-		if n.ID == id {
-			return n, true
+	if id == "" {
+		return Node{}, false
+	}
+	for i, g := range s.Groups {
+		if !strings.HasPrefix(id, g.ID) {
+			continue
 		}
+		if id == g.ID {
+			return s.heavy(i, s.children(g)), true
+		}
+		rest := id[len(g.ID):]
+		k, err := strconv.Atoi(rest)
+		if err != nil || k < 1 || k > g.Lightweights || strconv.Itoa(k) != rest {
+			continue
+		}
+		return s.light(i, k-1, s.children(g)), true
 	}
 	return Node{}, false
 }

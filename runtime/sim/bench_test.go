@@ -1,8 +1,10 @@
 package sim
 
 import (
+	"context"
 	"runtime/debug"
 	"testing"
+	"time"
 
 	"mutexlab/runtime/check"
 )
@@ -52,5 +54,32 @@ func BenchmarkSeedRound(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "runs/s")
 		})
+	}
+}
+
+// BenchSchedules runs and judges the schedules asked for, and refuses a
+// scenario whose schedules fail (its figure would not be explore's).
+func TestBenchSchedules(t *testing.T) {
+	s := load(t, "seed", 0)
+	r, err := BenchSchedules(context.Background(), s, libFor(s), "test", 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Runs != 20 || !(r.PerSecond > 0) || r.Elapsed <= 0 || r.StepsPerRun < 50 {
+		t.Fatalf("%+v", r)
+	}
+	if s.Rounds != 0 {
+		t.Fatalf("BenchSchedules changed the scenario's rounds to %d", s.Rounds)
+	}
+	// Bounded by time: the schedules run until the context is done.
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	r, err = BenchSchedules(ctx, s, libFor(s), "test", 1_000_000_000)
+	if err != nil || r.Runs <= 0 || r.Runs >= 1_000_000_000 || !(r.PerSecond > 0) {
+		t.Fatalf("bounded by 50 ms: %+v, %v", r, err)
+	}
+	bad := load(t, "exercises/eager_entry", 1)
+	if _, err := BenchSchedules(context.Background(), bad, libFor(bad), "test", 50); err == nil {
+		t.Fatal("a failing exercise was benchmarked")
 	}
 }

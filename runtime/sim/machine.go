@@ -93,16 +93,22 @@ type machine struct {
 	picks []int32
 	state bool // record each node's algorithm state on its events (Options.State)
 
-	now    int64
-	steps  int
-	nodes  []*node.Node
-	hosts  []host
-	chans  []channel
-	timers []timer
-	events []trace.Event
-	counts []int    // events recorded per node
-	hist   []uint64 // per node, a hash of the steps it took
-	failed int      // the node whose script failed, or -1
+	now   int64
+	steps int
+	nodes []*node.Node
+	// parked holds, per node, the node of the last schedule, stopped with
+	// its VM kept: the next schedule renews it rather than build a VM
+	// again (node.Renew). fresh turns that off (tests).
+	parked  []*node.Node
+	fresh   bool
+	renewed int // nodes renewed rather than built, for the tests
+	hosts   []host
+	chans   []channel
+	timers  []timer
+	events  []trace.Event
+	counts  []int    // events recorded per node
+	hist    []uint64 // per node, a hash of the steps it took
+	failed  int      // the node whose script failed, or -1
 	// inbound is the channel number of the message being delivered: the
 	// node numbers what it receives by counting, which is right only
 	// while channels are FIFO, so the recv event gets the true number.
@@ -178,7 +184,7 @@ type step struct {
 func newMachine(w *world, opts Options) *machine {
 	n := len(w.ids)
 	m := &machine{w: w, seed: opts.Seed, maxSteps: opts.MaxSteps, lag: opts.Lag, cut: opts.Cut, state: opts.State,
-		nodes: make([]*node.Node, n), hosts: make([]host, n), chans: make([]channel, n*n),
+		nodes: make([]*node.Node, n), parked: make([]*node.Node, n), hosts: make([]host, n), chans: make([]channel, n*n),
 		counts: make([]int, n), hist: make([]uint64, n)}
 	if m.maxSteps <= 0 {
 		m.maxSteps = w.steps
@@ -297,8 +303,17 @@ func (m *machine) start() error {
 	for i := range m.nodes {
 		// The schedule's seed is the run's: each node draws its own
 		// stream, as in a real run with that seed.
+		seed := scenario.NodeSeed(m.seed, m.w.ids[i])
+		if p := m.parked[i]; p != nil {
+			m.parked[i] = nil
+			if !m.fresh && p.Renew(seed) {
+				m.nodes[i] = p
+				m.renewed++
+				continue
+			}
+		}
 		cfg := m.w.cfgs[i]
-		cfg.Seed = scenario.NodeSeed(m.seed, m.w.ids[i])
+		cfg.Seed = seed
 		n, err := node.New(cfg, m.hosts[i])
 		if err != nil {
 			for _, o := range m.nodes[:i] {
@@ -322,10 +337,19 @@ func (m *machine) start() error {
 	return nil
 }
 
-// stop records every node's exit, in scenario order.
+// stop records every node's exit, in scenario order, and keeps the
+// nodes for the next schedule.
 func (m *machine) stop(reason func(i int) string) {
 	for i, n := range m.nodes {
-		n.Stop(reason(i))
+		if m.f.on && m.f.incarn[i] > 0 {
+			// A restarted node: its VM numbers sends for its
+			// incarnation, not for the next schedule's first.
+			n.Stop(reason(i))
+			m.nodes[i] = nil
+			continue
+		}
+		n.Park(reason(i))
+		m.parked[i] = n
 		m.nodes[i] = nil
 	}
 }

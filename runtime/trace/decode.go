@@ -8,7 +8,8 @@ import (
 )
 
 // Decoder parses event lines. The lines this package writes (an object
-// of the known keys, integers, strings without escapes, a payload) take a
+// of the known keys, integers, strings without escapes, a payload, a
+// block's wait) take a
 // fast path without reflection, which also interns the short strings
 // that repeat from line to line (event kinds, node ids, message types,
 // the critical section's text), so a long trace costs little to read.
@@ -154,6 +155,13 @@ func (d *Decoder) fast(b []byte, e *Event) bool {
 				return false
 			}
 			e.Payload = p
+		case "wait":
+			if e.Wait != nil {
+				return false // a second wait merges into the first in encoding/json
+			}
+			if e.Wait, i, ok = d.wait(b, i); !ok {
+				return false
+			}
 		default:
 			return false // a key this path does not know: encoding/json decides
 		}
@@ -169,6 +177,101 @@ func (d *Decoder) fast(b []byte, e *Event) bool {
 			return false
 		}
 		return skipWS(b, i+1) == len(b)
+	}
+}
+
+// wait reads a block event's wait: an object of the keys Wait has, each
+// once, strings and a list of strings.
+func (d *Decoder) wait(b []byte, i int) (*Wait, int, bool) {
+	if i >= len(b) || b[i] != '{' {
+		return nil, i, false
+	}
+	w := &Wait{}
+	var seen [4]bool
+	i = skipWS(b, i+1)
+	if i < len(b) && b[i] == '}' {
+		return w, i + 1, true
+	}
+	for {
+		key, j, ok := rawString(b, i)
+		if !ok {
+			return nil, i, false
+		}
+		i = skipWS(b, j)
+		if i >= len(b) || b[i] != ':' {
+			return nil, i, false
+		}
+		i = skipWS(b, i+1)
+		k := -1
+		switch string(key) {
+		case "kind":
+			k = 0
+		case "type":
+			k = 1
+		case "from":
+			k = 2
+		case "label":
+			k = 3
+		}
+		if k < 0 || seen[k] {
+			return nil, i, false
+		}
+		seen[k] = true
+		if k == 2 {
+			if i >= len(b) || b[i] != '[' {
+				return nil, i, false
+			}
+			w.From = []string{}
+			i = skipWS(b, i+1)
+			if i < len(b) && b[i] == ']' {
+				i++
+			} else {
+				for {
+					var s []byte
+					if s, i, ok = rawString(b, i); !ok {
+						return nil, i, false
+					}
+					w.From = append(w.From, d.str(s))
+					i = skipWS(b, i)
+					if i >= len(b) {
+						return nil, i, false
+					}
+					if b[i] == ']' {
+						i++
+						break
+					}
+					if b[i] != ',' {
+						return nil, i, false
+					}
+					i = skipWS(b, i+1)
+				}
+			}
+		} else {
+			var s []byte
+			if s, i, ok = rawString(b, i); !ok {
+				return nil, i, false
+			}
+			v := d.str(s)
+			switch k {
+			case 0:
+				w.Kind = v
+			case 1:
+				w.Type = v
+			case 3:
+				w.Label = v
+			}
+		}
+		i = skipWS(b, i)
+		if i >= len(b) {
+			return nil, i, false
+		}
+		if b[i] == '}' {
+			return w, i + 1, true
+		}
+		if b[i] != ',' {
+			return nil, i, false
+		}
+		i = skipWS(b, i+1)
 	}
 }
 

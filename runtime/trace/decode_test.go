@@ -59,6 +59,10 @@ func randomEvent(r *rand.Rand) Event {
 		e.Round = r.Intn(100)
 	case Block:
 		e.On = []string{"receive CS_GRANT", "wait_until REPLY from A2,A3"}[r.Intn(2)]
+		waits := []*Wait{nil, {Kind: "receive", Type: "CS_GRANT", From: []string{"A"}},
+			{Kind: "condition", Type: "REPLY", From: []string{"A2", "A3"}, Label: "replies"}, {Kind: "condition", Label: "ünïcode ✓"},
+			{Kind: "receive"}}
+		e.Wait = waits[r.Intn(len(waits))]
 	default:
 		e.Text = texts[r.Intn(len(texts))]
 	}
@@ -114,6 +118,17 @@ func TestDecodeOddLines(t *testing.T) {
 		`{"ev":"recv","dup":1}`,
 		`{"ev":"drop","reason":"cut","reason":"loss"}`,
 		`{"ev":"drop","reason":7}`,
+		`{"ev":"block","wait":{"kind":"receive","from":[]}}`,
+		`{"ev":"block","wait":{"kind":"receive","from":["A", "B" ]}}`,
+		`{"ev":"block","wait":{}}`,
+		`{"ev":"block","wait":null}`,
+		`{"ev":"block","wait":{"kind":"a","kind":"b"}}`,
+		`{"ev":"block","wait":{"Kind":"a"}}`,
+		`{"ev":"block","wait":{"kind":"a"},"wait":{"type":"X"}}`,
+		`{"ev":"block","wait":{"kind":"a","from":"A"}}`,
+		`{"ev":"block","wait":{"kind":"a","from":[1]}}`,
+		`{"ev":"block","wait":{"kind":"a",}}`,
+		`{"ev":"block","wait":{"kind":"a","x":1}}`,
 		`{"ev":"a","ev":"b"}`,
 		`{"ev":"send","payload":null}`,
 		`{"ev":"send","payload":[1,{"a":"]}"}]}`,
@@ -130,6 +145,107 @@ func TestDecodeOddLines(t *testing.T) {
 	} {
 		sameAsJSON(t, d, []byte(line))
 	}
+}
+
+// TestEncodeMatchesEncodingJSON: the fast encoder writes what
+// encoding/json writes, and takes the events a run records.
+func TestEncodeMatchesEncodingJSON(t *testing.T) {
+	r := rand.New(rand.NewSource(3))
+	var enc LineEncoder
+	fast := 0
+	for range 5000 {
+		e := randomEvent(r)
+		got, err := enc.Encode(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := enc.encodeJSON(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Fatalf("fast %s\njson %s", got, want)
+		}
+		if _, ok := appendEvent(nil, &e); ok {
+			fast++
+		}
+	}
+	// Texts to escape (4 of 8) and a non-ASCII label leave the fast path.
+	if fast < 3500 {
+		t.Errorf("only %d of 5000 events took the fast path", fast)
+	}
+	e := Event{Ev: Send, State: map[string]string{"x": "1"}}
+	if _, ok := appendEvent(nil, &e); ok {
+		t.Error("an event with a State took the fast path")
+	}
+}
+
+// TestFastEncoderKnowsEveryField: a field added to Event must be added
+// to appendEvent too (and to this list), or its lines lose it.
+func TestFastEncoderKnowsEveryField(t *testing.T) {
+	known := map[string]bool{"ev": true, "t": true, "node": true, "lc": true, "pid": true, "to": true, "from": true,
+		"type": true, "ts": true, "seq": true, "payload": true, "round": true, "text": true, "on": true, "wait": true,
+		"reason": true, "dup": true, "state": true, "-": true}
+	ty := reflect.TypeOf(Event{})
+	for i := range ty.NumField() {
+		name, _, _ := strings.Cut(ty.Field(i).Tag.Get("json"), ",")
+		if !known[name] {
+			t.Errorf("Event.%s (%q) is not written by appendEvent", ty.Field(i).Name, name)
+		}
+	}
+	e := Event{Ev: Drop, Node: "A", From: "B", Reason: ReasonLoss}
+	d := Event{Ev: Recv, Node: "A", From: "B", Dup: true}
+	var enc LineEncoder
+	for _, ev := range []Event{e, d} {
+		got, _ := enc.Encode(ev)
+		want, _ := enc.encodeJSON(ev)
+		if string(got) != string(want) {
+			t.Errorf("fast %s\njson %s", got, want)
+		}
+	}
+}
+
+func FuzzEncode(f *testing.F) {
+	f.Add("send", int64(5), "A1", int64(3), 0, "B", "", "REQUEST", int64(3), int64(1), []byte(`{"a":1}`), 0, "", "", "", "")
+	f.Add("block", int64(-5), "A1", int64(3), 7, "", "B2", "", int64(0), int64(0), []byte(nil), 2, "é", "on", "receive", "X")
+	f.Fuzz(func(t *testing.T, ev string, tm int64, nd string, lc int64, pid int, to, from, typ string, ts, seq int64, payload []byte, round int, text, on, kind, label string) {
+		e := Event{Ev: ev, T: tm, Node: nd, LC: lc, PID: pid, To: to, From: from, Type: typ, TS: ts, Seq: seq,
+			Payload: payload, Round: round, Text: text, On: on}
+		if kind != "" {
+			e.Wait = &Wait{Kind: kind, Type: typ, From: []string{to, from}, Label: label}
+		}
+		var enc LineEncoder
+		want, werr := enc.encodeJSON(e)
+		fast, ok := appendEvent(nil, &e)
+		if !ok {
+			return
+		}
+		if werr != nil {
+			t.Fatalf("fast path encoded %+v, encoding/json refuses it: %v", e, werr)
+		}
+		if string(fast) != string(want) {
+			t.Fatalf("fast %s\njson %s", fast, want)
+		}
+	})
+}
+
+func BenchmarkEncode(b *testing.B) {
+	e := Event{Ev: Block, T: 123456789, Node: "A1", LC: 42, On: "receive REPLY from A2,A3",
+		Wait: &Wait{Kind: "receive", Type: "REPLY", From: []string{"A2", "A3"}}}
+	b.Run("fast", func(b *testing.B) {
+		var enc LineEncoder
+		b.ReportAllocs()
+		for b.Loop() {
+			enc.EncodeEvent(&e)
+		}
+	})
+	b.Run("encoding/json", func(b *testing.B) {
+		var enc LineEncoder
+		b.ReportAllocs()
+		for b.Loop() {
+			enc.encodeJSON(&e)
+		}
+	})
 }
 
 func TestIsEventLine(t *testing.T) {
@@ -158,7 +274,8 @@ func FuzzDecode(f *testing.F) {
 
 func BenchmarkDecode(b *testing.B) {
 	var enc LineEncoder
-	line, _ := enc.Encode(Event{Ev: Send, T: 123456789, Node: "A1", LC: 42, To: "A2", Type: "REQUEST", TS: 42, Seq: 17, Payload: json.RawMessage(`{}`)})
+	line, _ := enc.Encode(Event{Ev: Block, T: 123456789, Node: "A1", LC: 42, On: "receive REPLY from A2,A3",
+		Wait: &Wait{Kind: "receive", Type: "REPLY", From: []string{"A2", "A3"}}})
 	line = append([]byte(nil), line...)
 	b.Run("fast", func(b *testing.B) {
 		d := NewDecoder()

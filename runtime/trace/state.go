@@ -1,6 +1,10 @@
 package trace
 
-import "fmt"
+import (
+	"fmt"
+	"maps"
+	"slices"
+)
 
 // Phases of a node, as the trace tells them.
 const (
@@ -181,11 +185,15 @@ func End(nodes []string, events []Event, order []int) Ending {
 type Ender struct {
 	end  Ending
 	open map[msgKey]bool // sent and not received or dropped, or the other way round
+	// lost is, per link (from, to), the messages dropped on it by type
+	// and why, until one of that type arrives: a stall names them.
+	lost map[[2]string]map[string]string
 }
 
 // NewEnder starts the fold with nodes in their first state.
 func NewEnder(nodes []string) *Ender {
-	x := &Ender{end: Ending{States: map[string]*NodeState{}, InFlight: map[string]int{}}, open: map[msgKey]bool{}}
+	x := &Ender{end: Ending{States: map[string]*NodeState{}, InFlight: map[string]int{}}, open: map[msgKey]bool{},
+		lost: map[[2]string]map[string]string{}}
 	for _, id := range nodes {
 		x.State(id)
 	}
@@ -213,6 +221,9 @@ func (x *Ender) Apply(i int, e *Event) {
 	var k msgKey
 	switch e.Ev {
 	case Recv:
+		if l := x.lost[[2]string{e.From, e.Node}]; l != nil {
+			delete(l, e.Type)
+		}
 		if e.Dup {
 			return // a copy of a message received already
 		}
@@ -220,6 +231,15 @@ func (x *Ender) Apply(i int, e *Event) {
 	case Send:
 		k = msgKey{e.Node, e.To, e.Seq}
 	case Drop:
+		link := [2]string{e.From, e.Node}
+		if x.lost[link] == nil {
+			x.lost[link] = map[string]string{}
+		}
+		reason := e.Reason
+		if reason == "" {
+			reason = ReasonSteered
+		}
+		x.lost[link][e.Type] = reason
 		k = msgKey{e.From, e.Node, e.Seq}
 	default:
 		return
@@ -246,11 +266,27 @@ func (x *Ender) Ending(nodes []string) Ending {
 			end.InFlight[k.to]++
 		}
 	}
-	end.Stall = end.findStall(nodes)
+	end.Stall = end.findStall(nodes, x.lost)
 	return end
 }
 
-func (end *Ending) findStall(nodes []string) *Stall {
+// lossText says why a message to receiver was lost, from its drop's
+// reason.
+func lossText(reason, receiver string) string {
+	switch reason {
+	case ReasonLoss:
+		return "the link lost it"
+	case ReasonCut:
+		return "the link was cut"
+	case ReasonCrashed:
+		return receiver + " had crashed"
+	case ReasonSteered:
+		return "dropped by hand"
+	}
+	return reason
+}
+
+func (end *Ending) findStall(nodes []string, lost map[[2]string]map[string]string) *Stall {
 	var blocked []Blocked
 	gone := map[string]string{}
 	for _, id := range nodes {
@@ -259,7 +295,19 @@ func (end *Ending) findStall(nodes []string) *Stall {
 		case PhaseRunning:
 			return nil
 		case PhaseBlocked:
-			blocked = append(blocked, Blocked{Node: id, Wait: st.Wait})
+			b := Blocked{Node: id, Wait: st.Wait}
+			if st.Wait != nil {
+				for _, f := range st.Wait.From {
+					if why, ok := lost[[2]string{f, id}][st.Wait.Type]; ok && st.Wait.Type != "" {
+						b.Lost = append(b.Lost, fmt.Sprintf("%s's %s to it was lost (%s)", f, st.Wait.Type, lossText(why, "it")))
+					}
+					out := lost[[2]string{id, f}]
+					for _, typ := range slices.Sorted(maps.Keys(out)) {
+						b.Lost = append(b.Lost, fmt.Sprintf("its %s to %s was lost (%s)", typ, f, lossText(out[typ], f)))
+					}
+				}
+			}
+			blocked = append(blocked, b)
 		case PhaseDead:
 			gone[id] = st.Gone()
 		}

@@ -31,8 +31,9 @@ type TCPConfig struct {
 // HELLO with the session secret; a connection without it, from a stranger,
 // or that later claims another sender is closed.
 //
-// Strangers cannot exhaust a node: at most MaxStrangers connections may
-// wait for their HELLO at once (one more crowds out the oldest, so that
+// Strangers cannot exhaust a node: at most MaxStrangers connections (and
+// one more per peer, so that a group of 64 all dialling at once under
+// load crowd none of their own out) may wait for their HELLO at once (one more crowds out the oldest, so that
 // a peer, which sends its HELLO at once, still gets in), each with a
 // buffer of HelloMax bytes until it is authenticated and HelloTimeout to
 // send it; refusals are counted and summed up in a few lines
@@ -48,26 +49,11 @@ type TCP struct {
 	refused Refusals
 
 	wmu     sync.Mutex
-	waiting []net.Conn // not yet authenticated, oldest first
+	waiting []stranger // not yet authenticated, oldest first
 
 	mu    sync.Mutex
-	out   map[string]*peerOut // per peer: its frames and their writer
+	out   map[string]*outLink // per peer
 	conns map[net.Conn]struct{}
-
-	// unsent counts the frames handed to Send and not yet written (or
-	// given up); Flush waits for it to reach 0.
-	unsent  int
-	written *sync.Cond // on mu
-}
-
-// peerOut is what goes to one peer: the queue its writer takes from, and
-// the writer's state, which Reset ends.
-type peerOut struct {
-	q  *queue[[]byte]
-	mu sync.Mutex // held while the writer dials or writes
-	// gone is set by Reset: the writer writes nothing more and ends.
-	gone bool
-	conn net.Conn
 }
 
 // NewTCP starts accepting on cfg.Listener.
@@ -77,9 +63,8 @@ func NewTCP(cfg TCPConfig) *TCP {
 	}
 	t := &TCP{
 		cfg: cfg, in: make(chan wire.Message, 1024), closed: make(chan struct{}),
-		out: map[string]*peerOut{}, conns: map[net.Conn]struct{}{},
+		out: map[string]*outLink{}, conns: map[net.Conn]struct{}{},
 	}
-	t.written = sync.NewCond(&t.mu)
 	t.refused.Logf = cfg.Logf
 	t.wg.Add(1)
 	go t.accept()
@@ -101,7 +86,7 @@ func (t *TCP) Send(to string, m wire.Message) error {
 		return err
 	}
 	t.mu.Lock()
-	po, ok := t.out[to]
+	q, ok := t.out[to]
 	if !ok {
 		select {
 		case <-t.closed:
@@ -109,69 +94,100 @@ func (t *TCP) Send(to string, m wire.Message) error {
 			return errors.New("transport closed")
 		default:
 		}
-		po = &peerOut{q: newQueue[[]byte]()}
-		t.out[to] = po
+		q = newOutLink()
+		t.out[to] = q
 		t.wg.Add(1)
-		go t.writer(to, addr, po)
+		go t.writer(to, addr, q, nil)
 	}
-	t.unsent++
 	t.mu.Unlock()
-	po.q.push(frame)
+	q.send(frame)
 	return nil
 }
 
-// settled counts n frames written or given up.
-func (t *TCP) settled(n int) {
-	if n == 0 {
-		return
+// Connect dials the links to ids now, in parallel, and returns when each
+// is connected and has sent its HELLO (or failed, to be dialled again on
+// first use), so that no message waits for a dial. A launched node
+// connects to every peer it may send to before the start barrier; the
+// peers' listeners are bound before any process starts, so the kernel
+// completes the connections even before the peers run.
+func (t *TCP) Connect(ids []string) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 16)
+	for _, id := range ids {
+		addr, ok := t.cfg.Addresses[id]
+		if !ok || id == t.cfg.ID {
+			continue
+		}
+		t.mu.Lock()
+		_, dialled := t.out[id]
+		t.mu.Unlock()
+		if dialled {
+			continue
+		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			c, err := net.DialTimeout("tcp", addr, 2*time.Second)
+			if err != nil {
+				return // dialled again on first use
+			}
+			if !t.track(c) {
+				return
+			}
+			t.mu.Lock()
+			if _, dup := t.out[id]; dup {
+				t.mu.Unlock()
+				t.untrack(c)
+				return
+			}
+			q := newOutLink()
+			t.out[id] = q
+			t.wg.Add(1)
+			t.mu.Unlock()
+			go t.writer(id, addr, q, c)
+		}()
 	}
-	t.mu.Lock()
-	t.unsent -= n
-	t.written.Broadcast()
-	t.mu.Unlock()
+	wg.Wait()
 }
 
 // Flush waits until every frame handed to Send so far has been written
-// to its connection (or given up: its peer is gone), or until timeout.
-// It reports whether everything was written. A node about to crash by
-// its scenario's plan flushes first: a message it recorded as sent left
-// it, as in the simulator.
+// to its connection, or until timeout; it reports whether everything
+// was. A node about to crash by its scenario's plan flushes first: a
+// message it recorded as sent left it, as in the simulator.
 func (t *TCP) Flush(timeout time.Duration) bool {
 	deadline := time.Now().Add(timeout)
-	stop := time.AfterFunc(timeout, func() {
+	for {
 		t.mu.Lock()
-		t.written.Broadcast()
+		idle := true
+		for _, q := range t.out {
+			idle = idle && q.idle()
+		}
 		t.mu.Unlock()
-	})
-	defer stop.Stop()
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	for t.unsent > 0 && time.Now().Before(deadline) {
-		t.written.Wait()
+		if idle {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(time.Millisecond)
 	}
-	return t.unsent == 0
 }
 
 // Reset forgets what is queued for peer to and its connection: nothing
 // handed to Send before Reset reaches to, not even once it is up again
 // (a restarted node, fresh on the same address); what is sent after goes
-// over a new connection. When Reset returns, the old writer dials and
-// writes no more.
+// over a new connection. When Reset returns, the old writer writes
+// nothing more.
 func (t *TCP) Reset(to string) {
 	t.mu.Lock()
-	po := t.out[to]
+	q := t.out[to]
 	delete(t.out, to)
 	t.mu.Unlock()
-	if po == nil {
-		return
+	if q != nil {
+		q.reset()
 	}
-	po.mu.Lock()
-	po.gone = true
-	if po.conn != nil {
-		po.conn.Close()
-	}
-	po.mu.Unlock()
-	po.q.push(nil) // wake the writer: it sees gone and ends
 }
 
 // Close stops accepting, closes every connection and waits for the
@@ -194,8 +210,23 @@ func (t *TCP) Close() error {
 // Refused returns how many connections the listener refused.
 func (t *TCP) Refused() int { return t.refused.Total() }
 
+// writeBuffer is the buffer of a link's writer: a batch of frames taken
+// from the queue goes out in few system calls. It is small because every
+// link a node may send on has one from the start (Connect): 64 of them
+// in a large group.
+const writeBuffer = 4 << 10
+
+// stranger is a connection waiting for its HELLO since a time.
+type stranger struct {
+	c     net.Conn
+	since time.Time
+}
+
 // Limits on connections that have not sent their HELLO yet.
 const (
+	// crowdAfter is how long a connection may wait for its HELLO before
+	// a newer one can crowd it out.
+	crowdAfter   = 20 * time.Millisecond
 	MaxStrangers = 64
 	HelloMax     = 512
 	HelloTimeout = 10 * time.Second
@@ -301,15 +332,30 @@ func (t *TCP) read(c net.Conn) {
 }
 
 // wait adds c to the connections waiting for their HELLO; past
-// MaxStrangers, the oldest is closed.
+// maxWaiting, the oldest is closed once it has had crowdAfter to speak.
+// Until then the accept loop waits: a burst of peers that all dialled at
+// once (Connect, at the start of a large run) is let in, each HELLO read,
+// rather than crowded out by the peers behind it.
 func (t *TCP) wait(c net.Conn) {
-	t.wmu.Lock()
-	defer t.wmu.Unlock()
-	t.waiting = append(t.waiting, c)
-	if len(t.waiting) > MaxStrangers {
-		old := t.waiting[0]
-		t.waiting = t.waiting[1:]
-		old.Close()
+	limit := t.maxWaiting()
+	for {
+		t.wmu.Lock()
+		if len(t.waiting) < limit || time.Since(t.waiting[0].since) >= crowdAfter {
+			t.waiting = append(t.waiting, stranger{c, time.Now()})
+			if len(t.waiting) > limit {
+				old := t.waiting[0]
+				t.waiting = t.waiting[1:]
+				old.c.Close()
+			}
+			t.wmu.Unlock()
+			return
+		}
+		t.wmu.Unlock()
+		select {
+		case <-t.closed:
+			return
+		case <-time.After(time.Millisecond):
+		}
 	}
 }
 
@@ -318,7 +364,7 @@ func (t *TCP) done(c net.Conn) bool {
 	t.wmu.Lock()
 	defer t.wmu.Unlock()
 	for i, w := range t.waiting {
-		if w == c {
+		if w.c == c {
 			t.waiting = append(t.waiting[:i], t.waiting[i+1:]...)
 			return true
 		}
@@ -326,7 +372,11 @@ func (t *TCP) done(c net.Conn) bool {
 	return false
 }
 
-var errCrowdedOut = fmt.Errorf("crowded out: %d other connections were waiting for their HELLO", MaxStrangers)
+// maxWaiting is how many connections may wait for their HELLO:
+// MaxStrangers, and one for each peer.
+func (t *TCP) maxWaiting() int { return MaxStrangers + max(len(t.cfg.Addresses)-1, 0) }
+
+var errCrowdedOut = errors.New("crowded out: too many other connections were waiting for their HELLO")
 
 // hello reads and checks the first line of a connection.
 func (t *TCP) hello(r *bufio.Reader) (string, error) {
@@ -380,22 +430,29 @@ func (t *TCP) reject(c net.Conn, peer string, err error) {
 	t.cfg.Logf("closed connection from %s (%s): %v", peer, c.RemoteAddr(), err)
 }
 
-// writer owns the connection to one peer.
-func (t *TCP) writer(to, addr string, po *peerOut) {
+// writer owns the connection to one peer: c when Connect dialled it,
+// else dialled when the first message comes.
+func (t *TCP) writer(to, addr string, q *outLink, c net.Conn) {
 	defer t.wg.Done()
-	q := po.q
-	var (
-		c  net.Conn
-		bw *bufio.Writer
-	)
+	var bw *bufio.Writer
 	defer func() {
 		if c != nil {
 			t.untrack(c)
 		}
-		// Whatever is left will not be written.
-		t.settled(countFrames(q.take()))
 	}()
 	hello, _ := wire.Encode(wire.NewHello(t.cfg.ID, t.cfg.Session))
+	if c != nil && !q.adopt(c) {
+		return
+	}
+	if c != nil {
+		bw = bufio.NewWriterSize(c, writeBuffer)
+		if _, err := bw.Write(hello); err != nil || bw.Flush() != nil {
+			t.untrack(c)
+			c = nil
+		} else {
+			q.connected(c)
+		}
+	}
 	backoff := 10 * time.Millisecond
 	for {
 		select {
@@ -405,16 +462,12 @@ func (t *TCP) writer(to, addr string, po *peerOut) {
 		}
 		items := q.take()
 		for len(items) > 0 {
-			po.mu.Lock()
-			if po.gone {
-				po.mu.Unlock()
-				t.settled(countFrames(items))
+			if q.isGone() {
 				return
 			}
 			if c == nil {
 				conn, err := net.DialTimeout("tcp", addr, 2*time.Second)
 				if err != nil {
-					po.mu.Unlock()
 					// The peer may not be up yet (nodes started by hand):
 					// wait and try again, keeping the messages in order.
 					select {
@@ -428,20 +481,20 @@ func (t *TCP) writer(to, addr string, po *peerOut) {
 					continue
 				}
 				if !t.track(conn) {
-					po.mu.Unlock()
-					conn.Close()
-					t.settled(countFrames(items))
+					return
+				}
+				if !q.adopt(conn) {
+					t.untrack(conn)
 					return
 				}
 				backoff = 10 * time.Millisecond
-				c, bw = conn, bufio.NewWriter(conn)
-				po.conn = c
+				c, bw = conn, bufio.NewWriterSize(conn, writeBuffer)
 				if _, err := bw.Write(hello); err != nil {
-					po.mu.Unlock()
 					t.untrack(c)
 					c = nil
 					continue
 				}
+				q.connected(c)
 			}
 			var err error
 			for _, frame := range items {
@@ -452,8 +505,6 @@ func (t *TCP) writer(to, addr string, po *peerOut) {
 			if err == nil {
 				err = bw.Flush()
 			}
-			po.mu.Unlock()
-			t.settled(countFrames(items))
 			if err != nil {
 				select {
 				case <-t.closed:
@@ -464,6 +515,7 @@ func (t *TCP) writer(to, addr string, po *peerOut) {
 				// the peer has most likely died and is reported by the
 				// launcher. Start over on a fresh connection.
 				t.cfg.Logf("write to %s: %v", to, err)
+				q.connected(nil)
 				t.untrack(c)
 				c = nil
 				items = nil
@@ -472,15 +524,4 @@ func (t *TCP) writer(to, addr string, po *peerOut) {
 			items = q.take()
 		}
 	}
-}
-
-// countFrames counts the frames of a batch (Reset's wake-up is none).
-func countFrames(items [][]byte) int {
-	n := 0
-	for _, f := range items {
-		if f != nil {
-			n++
-		}
-	}
-	return n
 }

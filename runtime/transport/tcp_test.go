@@ -217,3 +217,62 @@ func TestTCPFlushAndReset(t *testing.T) {
 		t.Fatalf("the fresh B got %s first", m.Type)
 	}
 }
+
+// Connect dials before any message, even to a peer whose process has not
+// started (its listener bound, nobody accepting): the kernel completes
+// the connection, and the first message waits for no dial.
+func TestTCPConnectBeforeThePeerRuns(t *testing.T) {
+	la, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addrs := map[string]string{"A": la.Addr().String(), "B": lb.Addr().String(), "C": "127.0.0.1:1"}
+	a := NewTCP(TCPConfig{ID: "A", Session: "s", Listener: la, Addresses: addrs})
+	defer a.Close()
+	a.Connect([]string{"B", "C", "A", "nobody"}) // C refuses: dialled again on first use
+	a.mu.Lock()
+	links, conns := len(a.out), len(a.conns)
+	a.mu.Unlock()
+	if links != 1 || conns != 1 {
+		t.Fatalf("after Connect: %d links, %d connections; want the one to B", links, conns)
+	}
+	// B starts only now; A's HELLO and message are waiting for it.
+	b := NewTCP(TCPConfig{ID: "B", Session: "s", Listener: lb, Addresses: addrs})
+	defer b.Close()
+	if err := a.Send("B", wire.Message{Type: "PING", Sender: "A", TS: 1, Payload: wire.EmptyPayload}); err != nil {
+		t.Fatal(err)
+	}
+	if m := recvOne(t, b); m.Type != "PING" || m.Sender != "A" {
+		t.Fatalf("got %+v", m)
+	}
+	a.mu.Lock()
+	conns = len(a.conns)
+	a.mu.Unlock()
+	if conns != 1 {
+		t.Fatalf("%d connections after the first message, want the one Connect made", conns)
+	}
+}
+
+// Frames larger than the socket takes at once, sent faster than they are
+// read: Send writes part of one itself and queues the rest, and the
+// stream still carries every frame whole and in order.
+func TestTCPPartialWritesKeepFrames(t *testing.T) {
+	a, b, _ := pairTCP(t, nil)
+	big := `{"pad":"` + strings.Repeat("x", 50_000) + `"}`
+	const n = 300
+	for i := 1; i <= n; i++ {
+		if err := a.Send("B", wire.Message{Type: "BIG", Sender: "A", TS: int64(i), Payload: []byte(big)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 1; i <= n; i++ {
+		m := recvOne(t, b)
+		if m.TS != int64(i) || string(m.Payload) != big {
+			t.Fatalf("frame %d: ts %d, payload of %d bytes", i, m.TS, len(m.Payload))
+		}
+	}
+}

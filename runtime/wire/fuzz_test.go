@@ -3,6 +3,7 @@ package wire
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"testing"
 )
 
@@ -33,6 +34,54 @@ func FuzzDecode(f *testing.F) {
 		// The first line of a connection, read with a small buffer.
 		if _, err := ReadFirst(bufio.NewReaderSize(bytes.NewReader(frame), 512)); err != nil && len(frame) <= 512 {
 			t.Fatalf("ReadFirst of %q: %v", frame, err)
+		}
+	})
+}
+
+// FuzzFastDecode: whatever the fast path accepts, the strict decoder
+// accepts as the same message.
+func FuzzFastDecode(f *testing.F) {
+	f.Add([]byte(`{"type":"REQUEST","sender":"A1","ts":12,"payload":{}}`))
+	f.Add([]byte(`{"type":"REPLY","sender":"B2","ts":0,"payload":{"a":[1,2,{"b":null}]}}` + "\n"))
+	f.Add([]byte(`{"type":"REPLY","sender":"B2","ts":3,"payload":{"a":1}}}`))
+	f.Add([]byte(`{"type":"REPLY","sender":"B2","ts":03,"payload":{}}`))
+	f.Add([]byte(`{"type":"REPLY","sender":"B2","ts":3,"payload":{"x":"}"}}`))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		fast, ok := decodeFast(line)
+		if !ok {
+			return
+		}
+		strict, err := decodeStrict(line)
+		if err != nil {
+			t.Fatalf("fast path took %q, the strict decoder refuses it: %v", line, err)
+		}
+		if fast.Type != strict.Type || fast.Sender != strict.Sender || fast.TS != strict.TS || !bytes.Equal(fast.Payload, strict.Payload) {
+			t.Fatalf("%q: fast %+v, strict %+v", line, fast, strict)
+		}
+	})
+}
+
+// FuzzFastEncode: the fast encoder writes what json.Marshal writes.
+func FuzzFastEncode(f *testing.F) {
+	f.Add("REQUEST", "A1", int64(12), []byte(`{}`))
+	f.Add("REPLY", "B2", int64(0), []byte(`{"a":[1,2,{"b":null}],"s":"x"}`))
+	f.Add("REPLY", "B2", int64(7), []byte(`{"a": 1}`))
+	f.Add("REPLY", "B2", int64(7), []byte(`{"h":"<&>"}`))
+	f.Fuzz(func(t *testing.T, typ, sender string, ts int64, payload []byte) {
+		m := Message{Type: typ, Sender: sender, TS: ts, Payload: payload}
+		if m.Validate() != nil {
+			return
+		}
+		fast, ok := appendFast(nil, m)
+		if !ok {
+			return
+		}
+		want, err := json.Marshal(m)
+		if err != nil {
+			t.Fatalf("fast path encoded %+v, json.Marshal refuses it: %v", m, err)
+		}
+		if want = append(want, '\n'); !bytes.Equal(fast, want) {
+			t.Fatalf("fast %q, json.Marshal %q", fast, want)
 		}
 	})
 }

@@ -100,6 +100,12 @@ func Encode(m Message) ([]byte, error) {
 	if err := m.Validate(); err != nil {
 		return nil, err
 	}
+	if b, ok := appendFast(make([]byte, 0, 48+len(m.Type)+len(m.Sender)+len(m.Payload)), m); ok {
+		if len(b) > MaxLine {
+			return nil, fmt.Errorf("encode %s: frame of %d bytes exceeds %d", m.Type, len(b), MaxLine)
+		}
+		return b, nil
+	}
 	b, err := json.Marshal(m)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", m.Type, err)
@@ -119,8 +125,17 @@ type strict struct {
 	Payload *json.RawMessage `json:"payload"`
 }
 
-// Decode parses one frame (with or without its newline).
+// Decode parses one frame (with or without its newline): Encode's form
+// on the fast path (fast.go), anything else strictly.
 func Decode(line []byte) (Message, error) {
+	if m, ok := decodeFast(line); ok {
+		return m, nil
+	}
+	return decodeStrict(line)
+}
+
+// decodeStrict is the decoder with the last word on what a frame is.
+func decodeStrict(line []byte) (Message, error) {
 	dec := json.NewDecoder(bytes.NewReader(line))
 	dec.DisallowUnknownFields()
 	var s strict
@@ -150,11 +165,20 @@ func Decode(line []byte) (Message, error) {
 // ErrTooLong is returned by Reader.Read for a line over MaxLine bytes.
 var ErrTooLong = fmt.Errorf("frame exceeds %d bytes", MaxLine)
 
-// Reader reads frames from a stream.
-type Reader struct{ br *bufio.Reader }
+// Reader reads frames from a stream. Its buffer starts small
+// (readBuffer) and a longer line is gathered in a second one, up to
+// MaxLine: a node holds a reader per incoming link, and most frames are
+// a hundred bytes.
+type Reader struct {
+	br   *bufio.Reader
+	long []byte
+}
+
+// readBuffer is a Reader's buffer for the frames that fit it.
+const readBuffer = 4 << 10
 
 // NewReader returns a Reader over r.
-func NewReader(r io.Reader) *Reader { return &Reader{br: bufio.NewReaderSize(r, MaxLine)} }
+func NewReader(r io.Reader) *Reader { return &Reader{br: bufio.NewReaderSize(r, readBuffer)} }
 
 // Read returns the next message. At the end of the stream it returns
 // io.EOF; a line cut short by the end of the stream is io.ErrUnexpectedEOF.
@@ -166,12 +190,23 @@ func (r *Reader) Read() (Message, error) {
 	return Decode(line)
 }
 
-// ReadLine returns the next raw line without its newline.
+// ReadLine returns the next raw line without its newline, valid until
+// the next call. A line over MaxLine bytes, newline included, is
+// ErrTooLong.
 func (r *Reader) ReadLine() ([]byte, error) {
 	line, err := r.br.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		r.long = append(r.long[:0], line...)
+		for err == bufio.ErrBufferFull {
+			line, err = r.br.ReadSlice('\n')
+			if len(r.long)+len(line) > MaxLine {
+				return nil, ErrTooLong
+			}
+			r.long = append(r.long, line...)
+		}
+		line = r.long
+	}
 	switch {
-	case err == bufio.ErrBufferFull:
-		return nil, ErrTooLong
 	case err == io.EOF && len(line) > 0:
 		return nil, io.ErrUnexpectedEOF
 	case err != nil:

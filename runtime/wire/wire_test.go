@@ -133,3 +133,61 @@ func TestValidTypeAndID(t *testing.T) {
 		}
 	}
 }
+
+// The frames a node reads, decoded and encoded: the fast paths' gain is
+// measured against the strict decoder and json.Marshal.
+var benchFrame = []byte(`{"type":"REQUEST","sender":"A1","ts":12,"payload":{"round":1}}` + "\n")
+
+func BenchmarkDecode(b *testing.B) {
+	b.ReportAllocs()
+	for range b.N {
+		if _, err := Decode(benchFrame); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkDecodeStrict(b *testing.B) {
+	b.ReportAllocs()
+	for range b.N {
+		if _, err := decodeStrict(benchFrame); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEncode(b *testing.B) {
+	m := Message{Type: Request, Sender: "A1", TS: 12, Payload: []byte(`{"round":1}`)}
+	b.ReportAllocs()
+	for range b.N {
+		if _, err := Encode(m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// Lines longer than the reader's first buffer, up to MaxLine exactly,
+// come whole; one byte more is ErrTooLong.
+func TestReaderLongLines(t *testing.T) {
+	frame := func(n int) string { // a frame of n bytes, newline included
+		head := `{"type":"REPLY","sender":"A2","ts":3,"payload":{"x":"`
+		tail := `"}}`
+		return head + strings.Repeat("y", n-len(head)-len(tail)-1) + tail + "\n"
+	}
+	small := `{"type":"REPLY","sender":"A2","ts":4,"payload":{}}` + "\n"
+	in := frame(readBuffer+1) + small + frame(MaxLine) + small + frame(3*readBuffer) + frame(MaxLine+1)
+	r := NewReader(strings.NewReader(in))
+	for i, want := range []int{readBuffer + 1, len(small), MaxLine, len(small), 3 * readBuffer} {
+		m, err := r.Read()
+		if err != nil {
+			t.Fatalf("frame %d: %v", i, err)
+		}
+		b, _ := Encode(m)
+		if len(b) != want {
+			t.Fatalf("frame %d: %d bytes, want %d", i, len(b), want)
+		}
+	}
+	if _, err := r.Read(); !errors.Is(err, ErrTooLong) {
+		t.Fatalf("a frame of MaxLine+1 bytes: %v, want ErrTooLong", err)
+	}
+}
