@@ -3,6 +3,7 @@ package driver
 import (
 	"slices"
 
+	"mutexlab/runtime/scenario"
 	"mutexlab/runtime/trace"
 	"mutexlab/runtime/wire"
 )
@@ -103,34 +104,13 @@ func (d *Driver) fate(from string, k int64) (lost, dup bool) {
 		return false, false
 	}
 	ids := d.node.Nodes()
+	// The channel's index as the simulator numbers it: from's place times
+	// the number of nodes plus to's.
 	ci := uint64(slices.Index(ids, from)*len(ids) + slices.Index(ids, d.node.ID()))
-	if f.Loss > 0 && draw(d.Faults.Seed, ci, k, drawLoss) < f.Loss {
+	if f.Loss > 0 && scenario.NetworkDraw(d.Faults.Seed, ci, k, scenario.DrawLoss) < f.Loss {
 		return true, false
 	}
-	return false, f.Duplicate > 0 && draw(d.Faults.Seed, ci, k, drawDup) < f.Duplicate
-}
-
-// What a draw decides, mixed into it (the simulator's constants).
-const (
-	drawLoss = 0x6c6f7373
-	drawDup  = 0x647570
-)
-
-// draw is a uniform number in [0, 1) fixed by the seed, the channel, the
-// message's place on it and what is drawn: the simulator's draw.
-func draw(seed int64, ci uint64, k int64, what uint64) float64 {
-	return float64(mix(uint64(seed)^what, ci, uint64(k))>>11) / (1 << 53)
-}
-
-// mix is the simulator's hash of three words (splitmix64's finalizer).
-func mix(a, b, c uint64) uint64 {
-	x := a*0x9e3779b97f4a7c15 ^ b*0xbf58476d1ce4e5b9 ^ c*0x94d049bb133111eb
-	x ^= x >> 30
-	x *= 0xbf58476d1ce4e5b9
-	x ^= x >> 27
-	x *= 0x94d049bb133111eb
-	x ^= x >> 31
-	return x
+	return false, f.Duplicate > 0 && scenario.NetworkDraw(d.Faults.Seed, ci, k, scenario.DrawDuplicate) < f.Duplicate
 }
 
 // noteEvent counts e for the triggers waiting for its kind and carries
