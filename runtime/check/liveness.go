@@ -95,13 +95,24 @@ func checkLiveness(h *history, interrupted bool) Result {
 					entries = 0
 				}
 			case e.Ev == trace.Recv && e.Type == "CS_GRANT":
-				grants++
+				if !e.Dup {
+					grants++ // a duplicate's copy is no grant of its own
+				}
 				pending = append(pending, i)
 			case e.Ev == trace.CSEnter && len(pending) > 0:
-				entered++
+				g := pending[0]
 				entries++
 				lastEntry = i
 				pending = pending[1:]
+				if !h.ev[g].Dup || !h.isLightweight(n) {
+					entered++
+					continue
+				}
+				extra++
+				ev = append(ev, Evidence{
+					Text: fmt.Sprintf("%s entered the critical section (line %d) on a duplicate of a CS_GRANT (line %d): its heavyweight granted it once",
+						n, e.Line, h.ev[g].Line),
+					Nodes: []string{n}, Events: h.refs(g, i)})
 			case e.Ev == trace.CSEnter:
 				entries++
 				if !h.isLightweight(n) {
@@ -118,6 +129,8 @@ func checkLiveness(h *history, interrupted bool) Result {
 				ev = append(ev, Evidence{Text: text, Nodes: []string{n}, Events: refs})
 			}
 		}
+		// A duplicate's copy left unused is no grant missed.
+		pending = slices.DeleteFunc(pending, func(i int) bool { return h.ev[i].Dup })
 		if rounds := h.meta.Rounds; rounds > 0 && !interrupted && len(pending) == 0 && h.isLightweight(n) && end.States[n].Finished && entries != rounds {
 			extra++
 			ev = append(ev, Evidence{

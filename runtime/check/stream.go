@@ -109,6 +109,7 @@ type point struct {
 	pos   int64   // its place in its node's events, from 1
 	vc    []int64 // for sends, receives, cs_enter and cs_exit
 	text  string  // of a print
+	dup   bool    // a receive of a duplicate
 	// A REQUEST's ts, and its payload's ts if it carries one (a request
 	// asked again keeps its first ts there): the order check orders by
 	// them (history.requestTS).
@@ -308,7 +309,7 @@ func (s *stream) point() *point {
 		case trace.Send:
 			p.typ = e.Type
 		case trace.Recv, trace.Drop:
-			p.typ, p.from = e.Type, e.From
+			p.typ, p.from, p.dup = e.Type, e.From, e.Dup
 		case trace.Print:
 			p.text = e.Text
 		}

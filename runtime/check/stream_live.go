@@ -134,16 +134,27 @@ func (l *liveState) event(s *stream) {
 			ln.entries = 0
 		}
 	case e.Ev == trace.Recv && e.Type == "CS_GRANT":
-		l.grants++
+		if !e.Dup {
+			l.grants++ // a duplicate's copy is no grant of its own
+		}
 		ln.pending = append(ln.pending, s.point())
 	case e.Ev == trace.CSEnter && len(ln.pending) > 0:
-		l.entered++
+		g, p := ln.pending[0], s.point()
 		ln.entries++
-		ln.lastEntry = s.point()
+		ln.lastEntry = p
 		ln.pending = ln.pending[1:]
 		if len(ln.pending) == 0 {
 			ln.pending = nil
 		}
+		if !g.dup || !s.isLightweight(ni) {
+			l.entered++
+			break
+		}
+		l.extra++
+		s.col.add(&finding{check: cLive, key: sortKey{1, int64(ni), 0, p.pos}, build: func() Evidence {
+			return Evidence{Text: fmt.Sprintf("%s entered the critical section (line %d) on a duplicate of a CS_GRANT (line %d): its heavyweight granted it once",
+				n, p.line, g.line), Nodes: []string{n}, Events: s.refs(g, p)}
+		}})
 	case e.Ev == trace.CSEnter:
 		ln.entries++
 		if !s.isLightweight(ni) {
@@ -239,6 +250,8 @@ func (l *liveState) result(s *stream, interrupted bool) Result {
 	lost := 0
 	for ni, n := range s.nodes {
 		ln := &l.nodes[ni]
+		// A duplicate's copy left unused is no grant missed.
+		ln.pending = slices.DeleteFunc(ln.pending, func(g *point) bool { return g.dup })
 		if rounds := s.meta.Rounds; rounds > 0 && !interrupted && len(ln.pending) == 0 && s.isLightweight(ni) && end.States[n].Finished && ln.entries != rounds {
 			l.extra++
 			found++

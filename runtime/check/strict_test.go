@@ -1,6 +1,7 @@
 package check
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -101,5 +102,48 @@ func TestIDBefore(t *testing.T) {
 		if got := idBefore(tt.a, tt.b); got != tt.want {
 			t.Errorf("idBefore(%s, %s) = %v, want %v", tt.a, tt.b, got, tt.want)
 		}
+	}
+}
+
+// A duplicated CS_GRANT is no grant of its own: a copy left unused is no
+// grant missed, an entry made on a copy is an entry the heavyweight never
+// granted. The whole and the walked checks say the same.
+func TestDuplicateGrant(t *testing.T) {
+	const head = `{"ev":"meta","scenario":"x","nodes":["A","A1","A2"],"groups":{"A":["A1","A2"]},"cs":{"prints":1,"interval":0},"rounds":2}` + "\n"
+	send := func(seq string) string {
+		return `{"ev":"send","t":1,"node":"A","lc":1,"to":"A1","type":"CS_GRANT","ts":1,"seq":` + seq + `}` + "\n"
+	}
+	recv := func(seq string, dup bool) string {
+		d := ""
+		if dup {
+			d = `,"dup":true`
+		}
+		return `{"ev":"recv","t":2,"node":"A1","lc":2,"from":"A","type":"CS_GRANT","ts":1,"seq":` + seq + d + `}` + "\n"
+	}
+	cs := func(round string) string {
+		return `{"ev":"cs_enter","t":3,"node":"A1","lc":3,"round":` + round + `}` + "\n" +
+			`{"ev":"print","t":4,"node":"A1","lc":3,"text":"I'm lightweight process A1"}` + "\n" +
+			`{"ev":"cs_exit","t":5,"node":"A1","lc":3,"round":` + round + `}` + "\n"
+	}
+	for _, tt := range []struct {
+		name, events, want string
+	}{
+		{"an unused copy", send("1") + recv("1", false) + cs("1") + send("2") + recv("2", false) + recv("2", true) + cs("2"), ""},
+		{"an entry on the copy", send("1") + recv("1", false) + recv("1", true) + cs("1") + cs("2"),
+			"A1 entered the critical section (line 8) on a duplicate of a CS_GRANT (line 4): its heavyweight granted it once"},
+	} {
+		data := []byte(head + tt.events)
+		tr, err := trace.Read(strings.NewReader(string(data)))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		res := Run(tr, Options{}).Result(Liveness)
+		switch {
+		case tt.want == "" && res.Status != Pass:
+			t.Errorf("%s: liveness %s %q, want a pass\n%s", tt.name, res.Status, res.Summary, texts(res.Evidence))
+		case tt.want != "" && (res.Status != Fail || !slices.ContainsFunc(res.Evidence, func(e Evidence) bool { return e.Text == tt.want })):
+			t.Errorf("%s: liveness %s %q; want a failure saying\n  %s\ngot\n%s", tt.name, res.Status, res.Summary, tt.want, texts(res.Evidence))
+		}
+		sameReport(t, tt.name, data)
 	}
 }
