@@ -8,14 +8,37 @@ import (
 	"mutexlab/runtime/trace"
 )
 
-// ending folds the trace into how it ends (trace.End), each node's
-// events in the node's own order.
+// ending is how the trace ends, as trace.End folds it (each node's
+// events in the node's own order), from the states folded node by node
+// and the messages match found still open.
 func (h *history) ending() trace.Ending {
-	var order []int
-	for _, s := range h.seq {
-		order = append(order, s...)
+	states := make([]trace.NodeState, len(h.nodes))
+	byNode := make(map[string]*trace.NodeState, len(h.nodes))
+	for ni, s := range h.seq {
+		st := &states[ni]
+		*st = trace.NewNodeState()
+		for _, i := range s {
+			st.Apply(i, &h.ev[i])
+		}
+		byNode[h.nodes[ni]] = st
 	}
-	return trace.End(h.nodes, h.ev, order)
+	var inFlight map[string]int
+	for id, open := range h.open {
+		if !open {
+			continue
+		}
+		to := int(h.keys[id].to)
+		if to >= len(h.nodes) {
+			continue // no node's: it has no state
+		}
+		if live := states[to].Live(); live != trace.PhaseDead && live != trace.PhaseAbsent {
+			if inFlight == nil {
+				inFlight = map[string]int{}
+			}
+			inFlight[h.nodes[to]]++
+		}
+	}
+	return trace.Conclude(h.nodes, byNode, inFlight)
 }
 
 // checkLiveness requires every CS_GRANT a node received to be followed by

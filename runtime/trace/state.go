@@ -250,6 +250,18 @@ func (x *Ender) Ending(nodes []string) Ending {
 	return end
 }
 
+// Conclude is Ender.Ending for a reader that folded each node's state
+// itself (NodeState.Apply over each node's events in the node's own
+// order) and counted the messages still in flight to each live node
+// (neither dead nor absent; nil when there are none): it finds the stall.
+// The check package does so from the sends and receives it has matched
+// anyway.
+func Conclude(nodes []string, states map[string]*NodeState, inFlight map[string]int) Ending {
+	end := Ending{States: states, InFlight: inFlight}
+	end.Stall = end.findStall(nodes)
+	return end
+}
+
 func (end *Ending) findStall(nodes []string) *Stall {
 	var blocked []Blocked
 	gone := map[string]string{}
