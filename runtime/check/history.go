@@ -47,14 +47,16 @@ type history struct {
 
 	// Messages by their (from, to, seq), numbered as first met: names
 	// that are no node's are numbered after the nodes (others).
-	ids    map[msgID]int32
-	others map[string]int32
-	keys   []msgID
-	send   []int  // per message, its first send (-1: none)
-	recv   []int  // per message, its first receive (-1: none)
-	drop   []int  // per message, its first drop (-1: none)
-	open   []bool // per message: sent and not received or dropped, or the other way round (trace.Ender)
-	src    []int  // per receive, its send (-1: none)
+	ids     map[msgID]int32
+	others  map[string]int32
+	keys    []msgID
+	send    []int  // per message, its first send (-1: none)
+	recv    []int  // per message, its first receive (-1: none)
+	drop    []int  // per message, its first drop (-1: none)
+	open    []bool // per message: sent and not received or dropped, or the other way round (trace.Ender)
+	src     []int  // per receive, its send (-1: none)
+	sent    []int  // the sends, in trace order (sends)
+	hasSent bool
 
 	// vc holds the vector clock of sends, receives, cs_enter and cs_exit;
 	// nil for the other events. The clocks share one buffer, vcs.
@@ -111,6 +113,7 @@ func (h *history) build(t *trace.Trace) {
 	h.meta, h.ev = t.Meta, t.Events
 	h.nodes, h.heavy, h.stray, h.warnings, h.start = h.nodes[:0], h.heavy[:0], h.stray[:0], nil, 0
 	h.cs, h.csBy, h.concurrentCS = nil, nil, nil
+	h.sent, h.hasSent = h.sent[:0], false
 	if h.index == nil {
 		h.index, h.group, h.ids, h.others = map[string]int{}, map[string]string{}, map[msgID]int32{}, map[string]int32{}
 	}
@@ -119,39 +122,52 @@ func (h *history) build(t *trace.Trace) {
 	for _, n := range t.Meta.Nodes {
 		h.addNode(n)
 	}
+	// Each event's node: those of the header, then the others, sorted.
+	h.nodeOf = grow(h.nodeOf, len(h.ev))
 	var extra []string
 	var seen map[string]bool
-	for _, e := range h.ev {
-		if _, ok := h.index[e.Node]; !ok && e.Node != "" && !seen[e.Node] {
-			if seen == nil {
-				seen = map[string]bool{}
+	for i := range h.ev {
+		e := &h.ev[i]
+		ni, ok := h.index[e.Node]
+		if !ok {
+			ni = -1
+			if e.Node != "" && !seen[e.Node] {
+				if seen == nil {
+					seen = map[string]bool{}
+				}
+				seen[e.Node] = true
+				extra = append(extra, e.Node)
 			}
-			seen[e.Node] = true
-			extra = append(extra, e.Node)
+		}
+		h.nodeOf[i] = ni
+	}
+	if len(extra) > 0 {
+		sort.Strings(extra)
+		for _, n := range extra {
+			h.addNode(n)
+		}
+		for i := range h.ev {
+			if n := h.ev[i].Node; h.nodeOf[i] < 0 && n != "" {
+				h.nodeOf[i] = h.index[n]
+			}
 		}
 	}
-	sort.Strings(extra)
-	for _, n := range extra {
-		h.addNode(n)
-	}
 
-	h.nodeOf = grow(h.nodeOf, len(h.ev))
 	h.pos = grow(h.pos, len(h.ev))
 	h.seq = grow(h.seq, len(h.nodes))
 	for ni := range h.seq {
 		h.seq[ni] = h.seq[ni][:0]
 	}
-	for i, e := range h.ev {
+	for i := range h.ev {
+		e := &h.ev[i]
 		if i == 0 || e.T < h.start {
 			h.start = e.T
 		}
-		ni, ok := h.index[e.Node]
-		if !ok {
-			h.nodeOf[i] = -1
+		ni := h.nodeOf[i]
+		if ni < 0 {
 			h.warnf(e.Line, "%s event names no node; ignored", e.Ev)
 			continue
 		}
-		h.nodeOf[i] = ni
 		h.seq[ni] = append(h.seq[ni], i)
 	}
 	byT := func(a, b int) int { return cmp.Compare(h.ev[a].T, h.ev[b].T) }
@@ -219,7 +235,8 @@ func (h *history) match() {
 	clear(h.others)
 	h.keys, h.send, h.recv, h.drop, h.open = h.keys[:0], h.send[:0], h.recv[:0], h.drop[:0], h.open[:0]
 	h.src = grow(h.src, len(h.ev))
-	for i, e := range h.ev {
+	for i := range h.ev {
+		e := &h.ev[i]
 		h.src[i] = -1
 		if e.Ev != trace.Send || h.nodeOf[i] < 0 {
 			continue
@@ -232,7 +249,8 @@ func (h *history) match() {
 		}
 		h.send[id] = i
 	}
-	for i, e := range h.ev {
+	for i := range h.ev {
+		e := &h.ev[i]
 		if (e.Ev != trace.Recv && e.Ev != trace.Drop) || h.nodeOf[i] < 0 {
 			continue
 		}
@@ -439,7 +457,7 @@ func (h *history) before(a, b int) bool {
 
 // ref describes event i for evidence.
 func (h *history) ref(i int) EventRef {
-	e := h.ev[i]
+	e := &h.ev[i]
 	r := EventRef{Line: e.Line, Node: e.Node, Ev: e.Ev, T: e.T, LC: e.LC}
 	switch e.Ev {
 	case trace.Send, trace.Recv, trace.Drop:
@@ -469,7 +487,8 @@ func (h *history) refs(is ...int) []EventRef {
 
 // interrupted reports whether an exit event says the run was interrupted.
 func (h *history) interrupted() bool {
-	for _, e := range h.ev {
+	for i := range h.ev {
+		e := &h.ev[i]
 		if e.Ev == trace.Exit && e.Text == trace.ExitInterrupted {
 			return true
 		}

@@ -108,7 +108,7 @@ func checkLiveness(h *history, interrupted bool) Result {
 		lastEntry := -1
 		entries := 0
 		for _, i := range h.events(n) {
-			e := h.ev[i]
+			e := &h.ev[i]
 			switch {
 			case e.Ev == trace.Crash || e.Ev == trace.Restart:
 				// The grants it had died with it; a restarted node counts
@@ -179,7 +179,7 @@ func checkLiveness(h *history, interrupted bool) Result {
 	for _, n := range h.nodes {
 		exit := -1
 		for _, i := range h.events(n) {
-			e := h.ev[i]
+			e := &h.ev[i]
 			if exit >= 0 {
 				late++
 				ev = append(ev, Evidence{
@@ -202,7 +202,7 @@ func checkLiveness(h *history, interrupted bool) Result {
 	failed := 0
 	for _, n := range h.nodes {
 		for _, i := range h.events(n) {
-			if e := h.ev[i]; e.Ev == trace.Error {
+			if e := &h.ev[i]; e.Ev == trace.Error {
 				failed++
 				ev = append(ev, Evidence{
 					Text:   fmt.Sprintf("%s stopped with an error (line %d): %s", n, e.Line, e.Text),

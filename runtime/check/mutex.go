@@ -1,8 +1,10 @@
 package check
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -33,7 +35,7 @@ func (h *history) collectCritical() {
 	for _, node := range h.nodes {
 		var open *csInterval
 		for _, i := range h.events(node) {
-			e := h.ev[i]
+			e := &h.ev[i]
 			switch e.Ev {
 			case trace.CSEnter:
 				if open != nil {
@@ -63,7 +65,7 @@ func (h *history) collectCritical() {
 			}
 		}
 	}
-	sort.SliceStable(all, func(a, b int) bool { return h.earlier(all[a].enter, all[b].enter) })
+	slices.SortStableFunc(all, func(a, b *csInterval) int { return h.order(a.enter, b.enter) })
 	for i, c := range all {
 		c.id = i
 	}
@@ -72,12 +74,24 @@ func (h *history) collectCritical() {
 
 // earlier orders events by t, then line.
 func (h *history) earlier(a, b int) bool {
-	ea, eb := h.ev[a], h.ev[b]
+	ea, eb := &h.ev[a], &h.ev[b]
 	if ea.T != eb.T {
 		return ea.T < eb.T
 	}
 	return ea.Line < eb.Line
 }
+
+// order is earlier for slices.SortStableFunc.
+func (h *history) order(a, b int) int {
+	ea, eb := &h.ev[a], &h.ev[b]
+	if c := cmp.Compare(ea.T, eb.T); c != 0 {
+		return c
+	}
+	return cmp.Compare(ea.Line, eb.Line)
+}
+
+// byFirstLine orders findings by the line of their first event.
+func byFirstLine(a, b Evidence) int { return cmp.Compare(a.Events[0].Line, b.Events[0].Line) }
 
 // span names a critical section's lines: "lines 20-31", or "line 20, never
 // left".
@@ -171,7 +185,7 @@ func checkMutualExclusion(h *history) Result {
 			}
 		}
 	}
-	sort.SliceStable(ev, func(a, b int) bool { return ev[a].Events[0].Line < ev[b].Events[0].Line })
+	slices.SortStableFunc(ev, byFirstLine)
 	return result(MutualExclusion, ev,
 		fmt.Sprintf("%s, every two ordered by happened-before", plural(len(all), "critical section", "critical sections")),
 		fmt.Sprintf("%s among %d critical sections not ordered by happened-before (%d overlapping in wall time)",
@@ -255,7 +269,7 @@ func checkScreen(h *history) Result {
 			})
 		}
 		for _, i := range c.prints {
-			if e := h.ev[i]; e.Text != csBody(c.node) {
+			if e := &h.ev[i]; e.Text != csBody(c.node) {
 				foreign++
 				ev = append(ev, Evidence{
 					Text:   fmt.Sprintf("%s printed %q in its critical section (line %d), want %q", c.node, e.Text, e.Line, csBody(c.node)),
@@ -267,7 +281,7 @@ func checkScreen(h *history) Result {
 		}
 	}
 	for _, i := range stray {
-		e := h.ev[i]
+		e := &h.ev[i]
 		ev = append(ev, Evidence{
 			Text:   fmt.Sprintf("%s printed %q outside a critical section (line %d)", e.Node, e.Text, e.Line),
 			Nodes:  []string{e.Node},
@@ -287,7 +301,7 @@ func checkScreen(h *history) Result {
 			prints = append(prints, pr{i, c})
 		}
 	}
-	sort.SliceStable(prints, func(a, b int) bool { return h.earlier(prints[a].i, prints[b].i) })
+	slices.SortStableFunc(prints, func(a, b pr) int { return h.order(a.i, b.i) })
 	last := map[*csInterval]int{}
 	reported := map[[2]int]bool{}
 	interleaved := 0
