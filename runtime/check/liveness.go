@@ -52,15 +52,18 @@ func checkLiveness(h *history, interrupted bool) Result {
 
 	// Nodes stopped by a script error: a stall that waits on one of them,
 	// and the grants they never used, follow from the error.
-	errored := map[string]bool{}
+	var errored map[string]bool
 	for _, n := range h.nodes {
 		for _, i := range h.events(n) {
 			if h.ev[i].Ev == trace.Error {
+				if errored == nil {
+					errored = map[string]bool{}
+				}
 				errored[n] = true
 			}
 		}
 	}
-	stalled := map[string]bool{}
+	var stalled map[string]bool
 
 	// Stall: one violation, the wait-for graph's cycle first.
 	if st := end.Stall; st != nil {
@@ -93,6 +96,7 @@ func checkLiveness(h *history, interrupted bool) Result {
 				}
 			}
 		}
+		stalled = map[string]bool{}
 		for _, n := range st.Nodes() {
 			stalled[n] = true
 		}

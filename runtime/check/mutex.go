@@ -41,7 +41,7 @@ func (h *history) collectCritical() {
 				if open != nil {
 					open.again = i
 				}
-				open = &csInterval{node: node, enter: i, exit: -1, again: -1, crash: -1}
+				open = &csInterval{node: node, enter: i, exit: -1, again: -1, crash: -1, prints: make([]int, 0, min(max(h.meta.CS.Prints, 0), 64))}
 				all = append(all, open)
 				byNode[node] = append(byNode[node], open)
 			case trace.Print:
@@ -268,8 +268,9 @@ func checkScreen(h *history) Result {
 				key:    unclosedKey(c.id),
 			})
 		}
+		body := csBody(c.node)
 		for _, i := range c.prints {
-			if e := &h.ev[i]; e.Text != csBody(c.node) {
+			if e := &h.ev[i]; e.Text != body {
 				foreign++
 				ev = append(ev, Evidence{
 					Text:   fmt.Sprintf("%s printed %q in its critical section (line %d), want %q", c.node, e.Text, e.Line, csBody(c.node)),
@@ -295,22 +296,32 @@ func checkScreen(h *history) Result {
 		i int
 		c *csInterval
 	}
-	var prints []pr
+	n := 0
+	for _, c := range all {
+		n += len(c.prints)
+	}
+	prints := make([]pr, 0, n)
 	for _, c := range all {
 		for _, i := range c.prints {
 			prints = append(prints, pr{i, c})
 		}
 	}
 	slices.SortStableFunc(prints, func(a, b pr) int { return h.order(a.i, b.i) })
-	last := map[*csInterval]int{}
-	reported := map[[2]int]bool{}
+	last := make([]int, len(all)) // by section id: its latest print so far, -1 before its first
+	for k := range last {
+		last[k] = -1
+	}
+	var reported map[[2]int]bool
 	interleaved := 0
 	for j, p := range prints {
 		if j > 0 {
 			prev := prints[j-1]
-			if l, seen := last[p.c]; seen && prev.c != p.c {
+			if l := last[p.c.id]; l >= 0 && prev.c != p.c {
 				key := [2]int{min(p.c.id, prev.c.id), max(p.c.id, prev.c.id)}
 				if !reported[key] {
+					if reported == nil {
+						reported = map[[2]int]bool{}
+					}
 					reported[key] = true
 					interleaved++
 					e := Evidence{
@@ -326,7 +337,7 @@ func checkScreen(h *history) Result {
 				}
 			}
 		}
-		last[p.c] = p.i
+		last[p.c.id] = p.i
 	}
 
 	if len(all) == 0 && len(stray) == 0 {
