@@ -234,6 +234,7 @@ func (m *machine) crash(i int) {
 			c.q[k] = pending{}
 		}
 		c.q, c.head = c.q[:0], 0
+		m.empty(from*n + i)
 	}
 }
 
