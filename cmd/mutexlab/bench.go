@@ -120,6 +120,7 @@ func printBench(w io.Writer, r *perf.Report) {
 		r.LimitRatio, r.CriticalPathHops, r.PingpongRawUS/2)
 	fmt.Fprintf(tw, "startup, 8 processes connected\t%.0f ms\t%s\t\n", r.StartupMS, sp("startup_ms", "%.0f"))
 	fmt.Fprintf(tw, "peak RSS of a node\t%.1f MB\t%s\tthe greatest of every run\n", r.RSSMBMax, sp("rss_mb", "%.1f"))
+	fmt.Fprintf(tw, "  of which its own (not the binary's)\t%.1f MB\t%s\tsampled\n", r.PrivateMBMax, sp("private_mb", "%.1f"))
 	for _, l := range r.Launcher {
 		fmt.Fprintf(tw, "peak RSS of the launcher, %d round(s)\t%.1f MB\t\t`mutexlab run`, %.1f s\n", l.Rounds, l.RSSMB, l.Seconds)
 	}

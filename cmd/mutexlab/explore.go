@@ -139,8 +139,8 @@ func (f *exploreFlags) register(fs *flag.FlagSet) {
 	fs.BoolVar(&f.state, "state", false, "record each node's algorithm state on every event, for the diagram's state panel (slower)")
 	fs.StringVar(&f.algorithm, "algorithm", "", "every group's lightweights run this `ALGORITHM` (lamport, maekawa, ...) instead of the scenario's")
 	intFlag(fs, &f.faults, "faults", 0, maxFaults, "each schedule also chooses 1 to `N` faults from its seed: a node's crash right after one of its events, a lost or a duplicated message (the failing schedule names them; its seed repeats them)")
-	fs.StringVar(&f.faultNodes, "fault-nodes", "", "with --faults, the only nodes faults fall on, comma-separated: their crashes, the links between two of them (default: every node and link)")
-	fs.StringVar(&f.faultKinds, "fault-kind", "", "with --faults, the kinds to choose from, comma-separated: "+strings.Join(sim.PointKinds, ", ")+" (default all)")
+	fs.StringVar(&f.faultNodes, "fault-nodes", "", "with --faults, the only `NODES` faults fall on, comma-separated: their crashes, the links between two of them (default: every node and link)")
+	fs.StringVar(&f.faultKinds, "fault-kind", "", "with --faults, the `KINDS` to choose from, comma-separated: "+strings.Join(sim.PointKinds, ", ")+" (default all)")
 }
 
 // moduleName is what --algorithm takes: a Lua module's name.

@@ -365,7 +365,7 @@ func TestStallCases(t *testing.T) {
 {"ev":"send","t":3,"node":"A2","lc":1,"to":"A1","type":"PING","ts":1,"seq":1}
 {"ev":"block","t":4,"node":"A2","lc":1,"on":"wait_until REPLY from A1","wait":{"kind":"messages","type":"REPLY","from":["A1"]}}
 {"ev":"drop","t":5,"node":"A1","lc":0,"from":"A2","type":"PING","ts":1,"seq":1}`,
-			"stall: A1 waits for PING; A2 waits for REPLY from A1"},
+			"stall: A1 waits for PING; A2 waits for REPLY from A1; its PING to A1 was lost (dropped by hand)"},
 		{"a finished node only answers", `
 {"ev":"finish","t":2,"node":"A1","lc":0}
 {"ev":"block","t":4,"node":"A2","lc":1,"on":"receive REPLY from A1","wait":{"kind":"receive","type":"REPLY","from":["A1"]}}`,

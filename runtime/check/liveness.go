@@ -38,7 +38,15 @@ func (h *history) ending() trace.Ending {
 			inFlight[h.nodes[to]]++
 		}
 	}
-	return trace.Conclude(h.nodes, byNode, inFlight)
+	return trace.Conclude(h.nodes, byNode, inFlight, func() trace.Lost {
+		lost := trace.Lost{}
+		for _, s := range h.seq {
+			for _, i := range s {
+				lost.Apply(&h.ev[i])
+			}
+		}
+		return lost
+	})
 }
 
 // checkLiveness requires every CS_GRANT a node received to be followed by

@@ -56,37 +56,28 @@ func RunNode(ctx context.Context, opts NodeOptions) error {
 	// Lua memory cap while it can, and the guard stops the script when it
 	// cannot (luabox.Real).
 	debug.SetMemoryLimit(luabox.DefaultMemory + 64<<20)
-	// A node's live heap is small (2 to 4 MB) and a run has many of them:
-	// collecting at 50% growth instead of 100% keeps a busy node's peak
-	// about 2 MB lower, for a few short collections more (mutexlab bench,
-	// README "Performance"). $GOGC still wins.
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(50)
-	}
-	// One goroutine drives the node; its reader and writer goroutines
-	// only hand it messages. With one P a hand-over runs on the same
-	// thread instead of waking a second one to spin: a run of many node
-	// processes on few cores spends less CPU on the runtime itself.
-	// $GOMAXPROCS still wins.
-	if os.Getenv("GOMAXPROCS") == "" {
-		runtime.GOMAXPROCS(1)
-	}
+	nodeRuntime()
 	if Launched() {
-		nodeRuntime()
 		return runLaunched(ctx, opts)
 	}
 	return runByHand(ctx, opts)
 }
 
-// nodeRuntime sizes the Go runtime of a launched node, one of many
-// processes sharing the machine's cores: its Lua runs on one goroutine,
-// so one P is enough, and fewer threads and GC workers each cost less
-// memory and fight less for the cores (26 groups of 16 on 2 cores: 9.1 s
-// and 4.5 MB a node with a P per core, 3.1 s and 3.0 MB with one). Its
-// heap is a few MB, which the collector lets grow to twice over by
-// default: half that is enough (26 groups of 32: the nodes' memory 7 to
-// 13% less, as fast). GOMAXPROCS or GOGC in the environment is left
-// alone. This is the one place a node's runtime is tuned.
+// nodeRuntime sizes the Go runtime of a node process; it is the one
+// place a node's runtime is tuned, and $GOMAXPROCS or $GOGC still wins.
+//
+// One P: one goroutine drives the node, its reader and writer goroutines
+// only hand it messages. With one P a hand-over runs on the same thread
+// instead of waking a second one to spin (Lua round trip 77 -> 55 µs,
+// README "Performance"); and a run of many node processes on few cores
+// spends less CPU and memory on threads and GC workers (26 groups of 16
+// on 2 cores: 9.1 s and 4.5 MB a node with a P per core, 3.1 s and 3.0
+// MB with one).
+//
+// GOGC=50: a node's live heap is small (2 to 4 MB) and a run has many of
+// them; collecting at 50% growth instead of 100% keeps a busy node's peak
+// about 2 MB lower, for a few short collections more (26 groups of 32:
+// the nodes' memory 7 to 13% less, as fast).
 func nodeRuntime() {
 	if os.Getenv("GOMAXPROCS") == "" {
 		runtime.GOMAXPROCS(1)

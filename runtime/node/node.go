@@ -430,13 +430,15 @@ func (n *Node) Park(reason string) {
 }
 
 // Kill ends the node as a crash does: nothing is recorded, and its Lua
-// state is closed. Call it between calls, never from inside one.
+// state is closed (Renew refuses it). Call it between calls, never from
+// inside one.
 func (n *Node) Kill() {
 	if n.stopped {
 		return
 	}
 	n.stopped = true
 	n.guard.Stop()
+	n.pristine = nil
 	n.L.Close()
 }
 

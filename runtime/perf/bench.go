@@ -54,6 +54,7 @@ type Report struct {
 	LimitRatio        float64            `json:"limit_ratio"`
 	StartupMS         float64            `json:"startup_ms"`
 	RSSMBMax          float64            `json:"rss_mb_max"`
+	PrivateMBMax      float64            `json:"private_mb_max"`
 	LauncherRSSMB     float64            `json:"launcher_rss_mb"`
 	Launcher          []LauncherFigure   `json:"launcher"`
 	SimRunsPerS       float64            `json:"sim_runs_per_s"`
@@ -108,7 +109,7 @@ func Bench(cfg Config, nproc int) (*Report, error) {
 		return nil, err
 	}
 	const limit = 60 * time.Second
-	var raw, lua, hand, round, hops, ratio, startup, rss []float64
+	var raw, lua, hand, round, hops, ratio, startup, rss, private []float64
 	for i := range cfg.Trials {
 		say("ping-pong, trial %d of %d", i+1, cfg.Trials)
 		rtts, err := RawPingPong(cfg.Binary, cfg.Pings, limit)
@@ -131,6 +132,7 @@ func Bench(cfg Config, nproc int) (*Report, error) {
 			}
 			*f.to = append(*f.to, MedianDuration(rtts))
 			rss = append(rss, float64(MaxRSS(r.RSS))/mb)
+			private = append(private, float64(MaxRSS(r.Private))/mb)
 		}
 		say("seed round, trial %d of %d", i+1, cfg.Trials)
 		var path Path
@@ -147,6 +149,7 @@ func Bench(cfg Config, nproc int) (*Report, error) {
 		}
 		startup = append(startup, float64(r.Startup)/1e6)
 		rss = append(rss, float64(MaxRSS(r.RSS))/mb)
+		private = append(private, float64(MaxRSS(r.Private))/mb)
 	}
 	rep := &Report{Quick: cfg.Quick, CPUs: nproc, Spread: map[string]Stats{}}
 	put := func(name string, xs []float64) float64 {
@@ -187,6 +190,7 @@ func Bench(cfg Config, nproc int) (*Report, error) {
 				m := float64(MaxRSS(r.RSS)) / mb
 				peak = max(peak, m)
 				rss = append(rss, m)
+				private = append(private, float64(MaxRSS(r.Private))/mb)
 			}
 			st := Summarize(rates)
 			rep.Throughput = append(rep.Throughput, ThroughputFigure{Algorithm: alg, N: n, EntriesPerS: st.Median,
@@ -196,6 +200,9 @@ func Bench(cfg Config, nproc int) (*Report, error) {
 	rs := Summarize(rss)
 	rep.RSSMBMax = rs.Max
 	rep.Spread["rss_mb"] = rs
+	ps := Summarize(private)
+	rep.PrivateMBMax = ps.Max
+	rep.Spread["private_mb"] = ps
 
 	for _, rounds := range cfg.LauncherRounds {
 		say("launcher memory, %d rounds", rounds)

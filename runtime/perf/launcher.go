@@ -53,23 +53,31 @@ func LauncherRSS(binary, file string, limit time.Duration) (int64, time.Duration
 
 // readKB reads one "Name:   1234 kB" line of a /proc status file, in bytes.
 func readKB(path, field string) int64 {
+	v := readFields(path, field)
+	return v[0]
+}
+
+// readFields reads "Name:   1234 kB" lines of a /proc status file, in
+// bytes, in the order of fields; 0 for one not found.
+func readFields(path string, fields ...string) []int64 {
+	out := make([]int64, len(fields))
 	f, err := os.Open(path)
 	if err != nil {
-		return 0
+		return out
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line := sc.Bytes()
-		if !bytes.HasPrefix(line, []byte(field)) {
-			continue
+		for i, field := range fields {
+			if !bytes.HasPrefix(line, []byte(field)) {
+				continue
+			}
+			if fs := bytes.Fields(line[len(field):]); len(fs) > 0 {
+				n, _ := strconv.ParseInt(string(fs[0]), 10, 64)
+				out[i] = n << 10
+			}
 		}
-		fs := bytes.Fields(line[len(field):])
-		if len(fs) == 0 {
-			return 0
-		}
-		n, _ := strconv.ParseInt(string(fs[0]), 10, 64)
-		return n << 10
 	}
-	return 0
+	return out
 }

@@ -135,11 +135,26 @@ func BenchmarkSaturationLamport8(b *testing.B) {
 	b.ReportMetric(float64(s.Messages)/float64(s.Entries), "msgs/entry")
 }
 
+// BenchmarkSimulator is SimRate over b.N schedules.
 func BenchmarkSimulator(b *testing.B) {
-	b.ResetTimer()
 	rate, _, err := SimRate("bench", time.Hour, b.N)
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ReportMetric(rate, "schedules/s")
+}
+
+// BenchmarkLauncherRSS runs `mutexlab run` over b.N seed rounds in a
+// process of its own and reports its peak memory.
+func BenchmarkLauncherRSS(b *testing.B) {
+	bin := binary(b)
+	file, err := SeedScenario(b.TempDir(), max(1, b.N))
+	if err != nil {
+		b.Fatal(err)
+	}
+	rss, _, err := LauncherRSS(bin, file, 10*time.Minute)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportMetric(float64(rss)/(1<<20), "MB-launcher")
 }

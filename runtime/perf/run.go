@@ -22,6 +22,10 @@ type Run struct {
 	// run goes. (A child's rusage will not do: Linux counts the parent's
 	// peak in it, the memory it was forked from.)
 	RSS map[string]int64
+	// Private is the greatest of each node's sampled private memory
+	// (RssAnon): what the node costs beyond the binary's pages, which
+	// every node process shares.
+	Private map[string]int64
 }
 
 // rssEvery is how often a run's node processes' memory is sampled.
@@ -56,13 +60,13 @@ func Launch(binary, file string, limit time.Duration, obs ...Observer) (*Run, er
 		return nil, err
 	}
 	r.Startup = time.Since(t0)
-	r.RSS = map[string]int64{}
+	r.RSS, r.Private = map[string]int64{}, map[string]int64{}
 	pids := c.PIDs()
 	sample := func() {
 		for id, pid := range pids {
-			if v := readKB(fmt.Sprintf("/proc/%d/status", pid), "VmHWM:"); v > r.RSS[id] {
-				r.RSS[id] = v
-			}
+			v := readFields(fmt.Sprintf("/proc/%d/status", pid), "VmHWM:", "RssAnon:")
+			r.RSS[id] = max(r.RSS[id], v[0])
+			r.Private[id] = max(r.Private[id], v[1])
 		}
 	}
 	sample()

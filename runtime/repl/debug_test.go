@@ -183,3 +183,18 @@ func TestDebugTourInREADME(t *testing.T) {
 		t.Errorf("the README's debug tour is out of date; the script prints:\n%s", out)
 	}
 }
+
+// A scenario with a fault plan: the crash shows where it happens, where
+// names the crashed node as such, inspect says it has no state, and going
+// back before the crash brings the node back.
+func TestDebugFaults(t *testing.T) {
+	s := newDebugSession(t, "faults/crash", 1)
+	s.must("goto end", "crash", "the run ends at step")
+	s.must("where", "A2", "crashed at 0.440s")
+	s.fails("inspect A2 1", "A2 crashed: it has no Lua state to inspect")
+	s.must("back 3")
+	if out := s.must("where"); strings.Contains(out, "crashed") {
+		t.Errorf("A2 crashed before its crash:\n%s", out)
+	}
+	s.must("inspect A2 1", "1")
+}

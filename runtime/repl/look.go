@@ -139,6 +139,8 @@ func (l *lastKnown) rows() []statusRow {
 			row.state = "exited (" + n.Exit + ") " + node.StateText(n.Wait)
 		case n.Exit != "":
 			row.state = "exited (" + n.Exit + ")"
+		case n.Crashed:
+			row.state = n.Gone() // "crashed at 0.440s": a fault of the plan
 		case n.Phase == trace.PhaseDead:
 			row.state = "failed: " + n.Why
 		case n.Finished:

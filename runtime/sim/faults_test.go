@@ -371,3 +371,27 @@ func TestChosenFaults(t *testing.T) {
 		t.Fatal("the failing schedule's seed does not repeat it")
 	}
 }
+
+// A machine reused from schedule to schedule (its node VMs renewed) runs
+// a plan with crashes and restarts as a fresh one does: a crashed node's
+// VM and a restarted node's are not renewed.
+func TestReusedMachineFaults(t *testing.T) {
+	s := faulty(t, `{ crash = "A", after = "send" }, { restart = "A", at = 0.005 }, { crash = "B2", after = "cs_enter" }`, "duplicate = 0.1")
+	w, err := newWorld(s, libFor(s), "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newMachine(w, Options{})
+	for seed := int64(1); seed <= 4; seed++ {
+		m.reset(seed)
+		out := m.run(newRandom(seed))
+		got := traceBytes(t, m.result(out, true).Trace)
+		want := traceBytes(t, runSeed(t, s, seed, Options{}).Trace)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("seed %d: the reused machine's trace differs: %s", seed, firstDiff(got, want))
+		}
+	}
+	if m.renewed == 0 {
+		t.Error("no node was renewed: the test tests nothing")
+	}
+}

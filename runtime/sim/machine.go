@@ -347,6 +347,13 @@ func (m *machine) start() error {
 // nodes for the next schedule.
 func (m *machine) stop(reason func(i int) string) {
 	for i, n := range m.nodes {
+		if m.f.on && m.f.incarn[i] > 0 {
+			// A restarted node: its VM numbers sends for its
+			// incarnation, not for the next schedule's first.
+			n.Stop(reason(i))
+			m.nodes[i] = nil
+			continue
+		}
 		n.Park(reason(i))
 		m.parked[i] = n
 		m.nodes[i] = nil

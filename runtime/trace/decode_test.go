@@ -180,6 +180,31 @@ func TestEncodeMatchesEncodingJSON(t *testing.T) {
 	}
 }
 
+// TestFastEncoderKnowsEveryField: a field added to Event must be added
+// to appendEvent too (and to this list), or its lines lose it.
+func TestFastEncoderKnowsEveryField(t *testing.T) {
+	known := map[string]bool{"ev": true, "t": true, "node": true, "lc": true, "pid": true, "to": true, "from": true,
+		"type": true, "ts": true, "seq": true, "payload": true, "round": true, "text": true, "on": true, "wait": true,
+		"reason": true, "dup": true, "state": true, "-": true}
+	ty := reflect.TypeOf(Event{})
+	for i := range ty.NumField() {
+		name, _, _ := strings.Cut(ty.Field(i).Tag.Get("json"), ",")
+		if !known[name] {
+			t.Errorf("Event.%s (%q) is not written by appendEvent", ty.Field(i).Name, name)
+		}
+	}
+	e := Event{Ev: Drop, Node: "A", From: "B", Reason: ReasonLoss}
+	d := Event{Ev: Recv, Node: "A", From: "B", Dup: true}
+	var enc LineEncoder
+	for _, ev := range []Event{e, d} {
+		got, _ := enc.Encode(ev)
+		want, _ := enc.encodeJSON(ev)
+		if string(got) != string(want) {
+			t.Errorf("fast %s\njson %s", got, want)
+		}
+	}
+}
+
 func FuzzEncode(f *testing.F) {
 	f.Add("send", int64(5), "A1", int64(3), 0, "B", "", "REQUEST", int64(3), int64(1), []byte(`{"a":1}`), 0, "", "", "", "")
 	f.Add("block", int64(-5), "A1", int64(3), 7, "", "B2", "", int64(0), int64(0), []byte(nil), 2, "é", "on", "receive", "X")

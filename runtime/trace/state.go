@@ -1,6 +1,10 @@
 package trace
 
-import "fmt"
+import (
+	"fmt"
+	"maps"
+	"slices"
+)
 
 // Phases of a node, as the trace tells them.
 const (
@@ -181,11 +185,37 @@ func End(nodes []string, events []Event, order []int) Ending {
 type Ender struct {
 	end  Ending
 	open map[msgKey]bool // sent and not received or dropped, or the other way round
+	lost Lost
+}
+
+// Lost is, per link (from, to), the messages dropped on it by type and
+// why, until one of that type arrives: a stall names them.
+type Lost map[[2]string]map[string]string
+
+// Apply takes the next event of a node, in the node's own order.
+func (l Lost) Apply(e *Event) {
+	switch e.Ev {
+	case Recv:
+		if m := l[[2]string{e.From, e.Node}]; m != nil {
+			delete(m, e.Type)
+		}
+	case Drop:
+		link := [2]string{e.From, e.Node}
+		if l[link] == nil {
+			l[link] = map[string]string{}
+		}
+		reason := e.Reason
+		if reason == "" {
+			reason = ReasonSteered
+		}
+		l[link][e.Type] = reason
+	}
 }
 
 // NewEnder starts the fold with nodes in their first state.
 func NewEnder(nodes []string) *Ender {
-	x := &Ender{end: Ending{States: map[string]*NodeState{}, InFlight: map[string]int{}}, open: map[msgKey]bool{}}
+	x := &Ender{end: Ending{States: map[string]*NodeState{}, InFlight: map[string]int{}}, open: map[msgKey]bool{},
+		lost: Lost{}}
 	for _, id := range nodes {
 		x.State(id)
 	}
@@ -213,6 +243,7 @@ func (x *Ender) Apply(i int, e *Event) {
 	var k msgKey
 	switch e.Ev {
 	case Recv:
+		x.lost.Apply(e)
 		if e.Dup {
 			return // a copy of a message received already
 		}
@@ -220,6 +251,7 @@ func (x *Ender) Apply(i int, e *Event) {
 	case Send:
 		k = msgKey{e.Node, e.To, e.Seq}
 	case Drop:
+		x.lost.Apply(e)
 		k = msgKey{e.From, e.Node, e.Seq}
 	default:
 		return
@@ -246,7 +278,7 @@ func (x *Ender) Ending(nodes []string) Ending {
 			end.InFlight[k.to]++
 		}
 	}
-	end.Stall = end.findStall(nodes)
+	end.Stall = end.findStall(nodes, x.lost)
 	return end
 }
 
@@ -254,15 +286,41 @@ func (x *Ender) Ending(nodes []string) Ending {
 // itself (NodeState.Apply over each node's events in the node's own
 // order) and counted the messages still in flight to each live node
 // (neither dead nor absent; nil when there are none): it finds the stall.
-// The check package does so from the sends and receives it has matched
-// anyway.
-func Conclude(nodes []string, states map[string]*NodeState, inFlight map[string]int) Ending {
+// lost is called only when the stall needs it (no node runs): the
+// messages lost, folded by Lost.Apply. The check package does so from
+// the sends and receives it has matched anyway.
+func Conclude(nodes []string, states map[string]*NodeState, inFlight map[string]int, lost func() Lost) Ending {
 	end := Ending{States: states, InFlight: inFlight}
-	end.Stall = end.findStall(nodes)
+	for _, id := range nodes {
+		if st := states[id]; st != nil && st.Live() == PhaseRunning {
+			return end // no stall
+		}
+	}
+	var l Lost
+	if lost != nil {
+		l = lost()
+	}
+	end.Stall = end.findStall(nodes, l)
 	return end
 }
 
-func (end *Ending) findStall(nodes []string) *Stall {
+// lossText says why a message to receiver was lost, from its drop's
+// reason.
+func lossText(reason, receiver string) string {
+	switch reason {
+	case ReasonLoss:
+		return "the link lost it"
+	case ReasonCut:
+		return "the link was cut"
+	case ReasonCrashed:
+		return receiver + " had crashed"
+	case ReasonSteered:
+		return "dropped by hand"
+	}
+	return reason
+}
+
+func (end *Ending) findStall(nodes []string, lost Lost) *Stall {
 	var blocked []Blocked
 	gone := map[string]string{}
 	for _, id := range nodes {
@@ -271,7 +329,19 @@ func (end *Ending) findStall(nodes []string) *Stall {
 		case PhaseRunning:
 			return nil
 		case PhaseBlocked:
-			blocked = append(blocked, Blocked{Node: id, Wait: st.Wait})
+			b := Blocked{Node: id, Wait: st.Wait}
+			if st.Wait != nil {
+				for _, f := range st.Wait.From {
+					if why, ok := lost[[2]string{f, id}][st.Wait.Type]; ok && st.Wait.Type != "" {
+						b.Lost = append(b.Lost, fmt.Sprintf("%s's %s to it was lost (%s)", f, st.Wait.Type, lossText(why, "it")))
+					}
+					out := lost[[2]string{id, f}]
+					for _, typ := range slices.Sorted(maps.Keys(out)) {
+						b.Lost = append(b.Lost, fmt.Sprintf("its %s to %s was lost (%s)", typ, f, lossText(out[typ], f)))
+					}
+				}
+			}
+			blocked = append(blocked, b)
 		case PhaseDead:
 			gone[id] = st.Gone()
 		}

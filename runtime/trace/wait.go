@@ -100,6 +100,10 @@ type Blocked struct {
 	Wait *Wait  `json:"wait"`
 	// Gone is set when a node it waits for has ended: "A1 (killed)".
 	Gone []string `json:"gone,omitempty"`
+	// Lost says which messages between it and a node it waits for were
+	// lost on their link, none of their type arriving since: "its REQUEST
+	// to A1 was lost (the link lost it)", "A2's DONE to it was lost (the link was cut)".
+	Lost []string `json:"lost,omitempty"`
 }
 
 // String is "A1 waits for REPLY from A2,A3".
@@ -112,6 +116,9 @@ func (b Blocked) String() string {
 		} else {
 			s += " have ended"
 		}
+	}
+	if len(b.Lost) > 0 {
+		s += "; " + strings.Join(b.Lost, "; ")
 	}
 	return s
 }
