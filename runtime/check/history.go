@@ -41,9 +41,11 @@ type history struct {
 	ev     []trace.Event
 	nodes  []string // meta.Nodes, then nodes seen only in events (sorted)
 	index  map[string]int
-	seq    [][]int // per node, its events in its own order
-	nodeOf []int   // per event, its node's index (-1: no node)
-	pos    []int64 // per event, 1-based position in its node's sequence
+	short  []uint64 // per node, its id packed (shortKey), for lookup
+	long   bool     // some id does not pack
+	seq    [][]int  // per node, its events in its own order
+	nodeOf []int    // per event, its node's index (-1: no node)
+	pos    []int64  // per event, 1-based position in its node's sequence
 
 	// Messages by their (from, to, seq), numbered as first met: names
 	// that are no node's are numbered after the nodes (others).
@@ -112,6 +114,7 @@ func grow[T any](s []T, n int) []T {
 func (h *history) build(t *trace.Trace) {
 	h.meta, h.ev = t.Meta, t.Events
 	h.nodes, h.heavy, h.stray, h.warnings, h.start = h.nodes[:0], h.heavy[:0], h.stray[:0], nil, 0
+	h.short, h.long = h.short[:0], false
 	h.cs, h.csBy, h.concurrentCS = nil, nil, nil
 	h.sent, h.hasSent = h.sent[:0], false
 	if h.index == nil {
@@ -128,7 +131,7 @@ func (h *history) build(t *trace.Trace) {
 	var seen map[string]bool
 	for i := range h.ev {
 		e := &h.ev[i]
-		ni, ok := h.index[e.Node]
+		ni, ok := h.lookup(e.Node)
 		if !ok {
 			ni = -1
 			if e.Node != "" && !seen[e.Node] {
@@ -193,6 +196,38 @@ func (h *history) addNode(n string) {
 	}
 	h.index[n] = len(h.nodes)
 	h.nodes = append(h.nodes, n)
+	k, ok := shortKey(n)
+	if !ok {
+		h.long = true
+	}
+	h.short = append(h.short, k)
+}
+
+// shortKey packs a name of at most 7 bytes, with its length, into a word.
+func shortKey(n string) (uint64, bool) {
+	if len(n) > 7 {
+		return 0, false
+	}
+	var k uint64
+	for i := 0; i < len(n); i++ {
+		k |= uint64(n[i]) << (8 * i)
+	}
+	return k | uint64(len(n))<<56, true
+}
+
+// lookup is h.index[n]. Node ids are short and a run has few nodes, so
+// comparing words one by one is quicker than hashing the name.
+func (h *history) lookup(n string) (int, bool) {
+	if k, ok := shortKey(n); ok && !h.long && len(h.short) <= 32 {
+		for i, x := range h.short {
+			if x == k {
+				return i, true
+			}
+		}
+		return 0, false
+	}
+	i, ok := h.index[n]
+	return i, ok
 }
 
 func (h *history) warnf(line int, format string, a ...any) {
@@ -202,7 +237,7 @@ func (h *history) warnf(line int, format string, a ...any) {
 // name numbers a name in a message's key: a node's index, or a number
 // after the nodes for a name that is no node's.
 func (h *history) name(n string) int32 {
-	if ni, ok := h.index[n]; ok {
+	if ni, ok := h.lookup(n); ok {
 		return int32(ni)
 	}
 	id, ok := h.others[n]

@@ -125,7 +125,7 @@ func (h *history) messagesAmong(nodes []string) (int, map[string]int) {
 	for _, i := range h.sends() {
 		e := &h.ev[i]
 		if ni := h.nodeOf[i]; ni >= 0 && in[ni] && e.Type != "HELLO" {
-			if to, ok := h.index[e.To]; (ok && in[to]) || (!ok && slices.Contains(nodes, e.To)) {
+			if to, ok := h.lookup(e.To); (ok && in[to]) || (!ok && slices.Contains(nodes, e.To)) {
 				byType[e.Type]++
 				measured++
 			}
