@@ -70,9 +70,16 @@ type history struct {
 	done   []bool
 	waiter []int
 
-	cs    []*csInterval            // critical sections by entry
-	csBy  map[string][]*csInterval // per node, in its order
-	stray []int                    // prints outside any critical section
+	cs    []*csInterval // critical sections by entry
+	secs  []csInterval  // cs's sections, reused
+	allCS []*csInterval // cs's array, reused
+	// byNode is csBy's map, reused.
+	byNode map[string][]*csInterval
+	// ending's states and their map, reused
+	states  []trace.NodeState
+	stateOf map[string]*trace.NodeState
+	csBy    map[string][]*csInterval // per node, in its order
+	stray   []int                    // prints outside any critical section
 	// concurrentCS holds the pairs of critical sections (ids, smaller
 	// first) the mutual exclusion check found concurrent: the screen and
 	// order findings about them follow from it.

@@ -12,8 +12,13 @@ import (
 // events in the node's own order), from the states folded node by node
 // and the messages match found still open.
 func (h *history) ending() trace.Ending {
-	states := make([]trace.NodeState, len(h.nodes))
-	byNode := make(map[string]*trace.NodeState, len(h.nodes))
+	states := grow(h.states, len(h.nodes))
+	h.states = states
+	if h.stateOf == nil {
+		h.stateOf = map[string]*trace.NodeState{}
+	}
+	byNode := h.stateOf
+	clear(byNode)
 	for ni, s := range h.seq {
 		st := &states[ni]
 		*st = trace.NewNodeState()

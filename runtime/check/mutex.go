@@ -30,8 +30,28 @@ type csInterval struct {
 // the order of their entries, and h.csBy, per node in its order) and the
 // prints made outside any (h.stray).
 func (h *history) collectCritical() {
-	var all []*csInterval
-	byNode := map[string][]*csInterval{}
+	// The sections, their prints and the lists are the history's buffers,
+	// reused from trace to trace.
+	n := 0
+	for _, s := range h.seq {
+		for _, i := range s {
+			if h.ev[i].Ev == trace.CSEnter {
+				n++
+			}
+		}
+	}
+	if cap(h.secs) < n {
+		h.secs = append(h.secs[:cap(h.secs)], make([]csInterval, n-cap(h.secs))...)
+	}
+	h.secs = h.secs[:n]
+	all := h.allCS[:0]
+	if h.byNode == nil {
+		h.byNode = map[string][]*csInterval{}
+	}
+	byNode := h.byNode
+	for k, list := range byNode {
+		byNode[k] = list[:0]
+	}
 	for _, node := range h.nodes {
 		var open *csInterval
 		for _, i := range h.events(node) {
@@ -41,7 +61,8 @@ func (h *history) collectCritical() {
 				if open != nil {
 					open.again = i
 				}
-				open = &csInterval{node: node, enter: i, exit: -1, again: -1, crash: -1, prints: make([]int, 0, min(max(h.meta.CS.Prints, 0), 64))}
+				open = &h.secs[len(all)]
+				*open = csInterval{node: node, enter: i, exit: -1, again: -1, crash: -1, prints: open.prints[:0]}
 				all = append(all, open)
 				byNode[node] = append(byNode[node], open)
 			case trace.Print:
@@ -69,7 +90,12 @@ func (h *history) collectCritical() {
 	for i, c := range all {
 		c.id = i
 	}
-	h.cs, h.csBy = all, byNode
+	for k, list := range byNode {
+		if len(list) == 0 {
+			delete(byNode, k) // none this time
+		}
+	}
+	h.cs, h.csBy, h.allCS = all, byNode, all
 }
 
 // earlier orders events by t, then line.

@@ -195,7 +195,7 @@ func (m *machine) apply(it agendaItem) {
 // drop at a crashed node or a cut link), at the current time.
 func (m *machine) put(i int, e trace.Event) {
 	e.T, e.Node = m.now, m.w.ids[i]
-	m.append(i, e)
+	m.append(i, &e)
 }
 
 // clockOf is node i's clock as it stands (as it stood at its crash).

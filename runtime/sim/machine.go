@@ -282,7 +282,7 @@ func (h host) Record(e trace.Event) {
 	if m.inbound != 0 && (e.Ev == trace.Recv || e.Ev == trace.Drop) {
 		e.Seq, m.inbound = m.inbound, 0
 	}
-	m.append(h.i, e)
+	m.append(h.i, &e)
 	if m.f.on {
 		if e.Ev == trace.Send {
 			m.f.sendSeq = e.Seq
@@ -291,15 +291,16 @@ func (h host) Record(e trace.Event) {
 	}
 }
 
-// append records node i's event e.
-func (m *machine) append(i int, e trace.Event) {
-	e.Line = len(m.events) + 2 // the meta header is line 1
+// append records node i's event e (a copy: e is left as it is).
+func (m *machine) append(i int, e *trace.Event) {
+	m.events = append(m.events, *e)
+	p := &m.events[len(m.events)-1]
+	p.Line = len(m.events) + 1 // the meta header is line 1
 	if m.state && m.nodes[i] != nil && !m.nodes[i].Killed() {
-		e.State = m.nodes[i].StateFields()
+		p.State = m.nodes[i].StateFields()
 	}
-	m.events = append(m.events, e)
 	if m.observe != nil {
-		m.observe(i, &m.events[len(m.events)-1])
+		m.observe(i, p)
 	}
 	m.counts[i]++
 }
