@@ -286,15 +286,24 @@ func (x *Ender) Ending(nodes []string) Ending {
 // itself (NodeState.Apply over each node's events in the node's own
 // order) and counted the messages still in flight to each live node
 // (neither dead nor absent; nil when there are none): it finds the stall.
-// lost is called only when the stall needs it (no node runs): the
-// messages lost, folded by Lost.Apply. The check package does so from
-// the sends and receives it has matched anyway.
+// lost is called only when the stall needs it (no node runs, some node
+// waits): the messages lost, folded by Lost.Apply. The check package
+// does so from the sends and receives it has matched anyway.
 func Conclude(nodes []string, states map[string]*NodeState, inFlight map[string]int, lost func() Lost) Ending {
 	end := Ending{States: states, InFlight: inFlight}
+	blocked := false
 	for _, id := range nodes {
-		if st := states[id]; st != nil && st.Live() == PhaseRunning {
-			return end // no stall
+		if st := states[id]; st != nil {
+			switch st.Live() {
+			case PhaseRunning:
+				return end // no stall
+			case PhaseBlocked:
+				blocked = true
+			}
 		}
+	}
+	if !blocked {
+		return end // no stall: nobody waits
 	}
 	var l Lost
 	if lost != nil {
