@@ -105,7 +105,7 @@ func newHistory(t *trace.Trace) *history {
 // after.
 func (h *history) free() {
 	h.meta, h.ev, h.cs, h.csBy, h.concurrentCS, h.warnings = trace.Meta{}, nil, nil, nil, nil, nil
-	h.heavy, h.stray = h.heavy[:0], h.stray[:0]
+	h.heavy, h.stray = nil, h.stray[:0]
 	histories.Put(h)
 }
 
@@ -120,7 +120,8 @@ func grow[T any](s []T, n int) []T {
 // build indexes t, reusing the history's buffers.
 func (h *history) build(t *trace.Trace) {
 	h.meta, h.ev = t.Meta, t.Events
-	h.nodes, h.heavy, h.stray, h.warnings, h.start = h.nodes[:0], h.heavy[:0], h.stray[:0], nil, 0
+	// heavy is made anew: the messages check's findings name it.
+	h.nodes, h.heavy, h.stray, h.warnings, h.start = h.nodes[:0], nil, h.stray[:0], nil, 0
 	h.short, h.long = h.short[:0], false
 	h.cs, h.csBy, h.concurrentCS = nil, nil, nil
 	h.sent, h.hasSent = h.sent[:0], false
