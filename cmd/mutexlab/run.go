@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -75,6 +76,33 @@ func traceWriteError(t *runview.TraceFile, msg string) error {
 	return runtimeErr("writing the trace %s: %s", t.Path, msg)
 }
 
+// printFaultPlan names the scenario's faults and its network's loss and
+// duplicate under the header, when it has any.
+func printFaultPlan(w io.Writer, s *scenario.Scenario) {
+	var parts []string
+	for _, f := range s.Faults {
+		parts = append(parts, f.String())
+	}
+	if s.Network.Loss > 0 {
+		parts = append(parts, "loss "+strconv.FormatFloat(s.Network.Loss, 'g', -1, 64))
+	}
+	if s.Network.Duplicate > 0 {
+		parts = append(parts, "duplicate "+strconv.FormatFloat(s.Network.Duplicate, 'g', -1, 64))
+	}
+	lossy := 0
+	for _, l := range s.Network.Links {
+		if l.Loss > 0 || l.Duplicate > 0 {
+			lossy++
+		}
+	}
+	if lossy > 0 && s.Network.Loss == 0 && s.Network.Duplicate == 0 {
+		parts = append(parts, plural(lossy, "link")+" with loss or duplicate")
+	}
+	if len(parts) > 0 {
+		fmt.Fprintf(w, "  faults    %s\n", strings.Join(parts, "; "))
+	}
+}
+
 // roundsText is "2 rounds", or "rounds forever".
 func roundsText(n int) string {
 	if n == 0 {
@@ -130,6 +158,7 @@ func runBatch(s *scenario.Scenario, arg string, dirs []string, tracePath, htmlPa
 	fmt.Fprintf(out, "run %s: %d processes, %s, speed %s\n", s.Name, len(s.NodeIDs()), roundsText(s.Rounds),
 		strconv.FormatFloat(s.Speed, 'g', -1, 64))
 	printOrigins(out, s, scripts, "run")
+	printFaultPlan(out, s)
 	scr := runview.NewScreen(out, s.NodeIDs(), colorOut() && !asJSON)
 	mon := runview.NewMonitor(out, colorOut() && !asJSON)
 	mon.Start(s.Meta(nil, "tcp", Version))

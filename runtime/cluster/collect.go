@@ -110,8 +110,9 @@ type connWatch struct {
 // streamSent is what a node has sent of its trace so far, whether let
 // through the merger yet or not.
 type streamSent struct {
-	lc   int64 // its latest Lamport clock
-	exit bool  // it recorded its own exit
+	lc    int64 // its latest Lamport clock
+	exit  bool  // it recorded its own exit
+	crash bool  // its last incarnation crashed by the plan
 }
 
 // received is one event line of a chunk, decoded.
@@ -145,6 +146,15 @@ func (c *Cluster) readStream(id string, conn net.Conn, cr *chunkReader, first []
 					fmt.Fprintf(os.Stderr, "mutexlab: control connection of %s claims sender %s; closed\n", id, m.Sender)
 					return
 				}
+				if m.Type == typeFault {
+					// A fault frame counts where it stands among the
+					// node's events: what came before is merged first.
+					evs = c.addEvents(id, evs)
+					c.mergeMu.Lock()
+					c.takeFault(id, m)
+					c.mergeMu.Unlock()
+					continue
+				}
 				frames = append(frames, m)
 				continue
 			}
@@ -158,18 +168,7 @@ func (c *Cluster) readStream(id string, conn net.Conn, cr *chunkReader, first []
 				evs = evs[:len(evs)-1]
 			}
 		}
-		if len(evs) > 0 {
-			c.mergeMu.Lock()
-			sent := c.sent[id]
-			for i := range evs {
-				e := &evs[i].ev
-				sent.lc = max(sent.lc, e.LC)
-				sent.exit = sent.exit || e.Ev == trace.Exit
-				c.merger.Add(e, evs[i].line)
-			}
-			c.sent[id] = sent
-			c.mergeMu.Unlock()
-		}
+		evs = c.addEvents(id, evs)
 		for _, m := range frames {
 			c.handleFrame(id, m)
 		}
@@ -193,6 +192,30 @@ func (c *Cluster) readStream(id string, conn net.Conn, cr *chunkReader, first []
 	}
 }
 
+// addEvents hands a node's events to the merger and returns evs emptied.
+func (c *Cluster) addEvents(id string, evs []received) []received {
+	if len(evs) == 0 {
+		return evs
+	}
+	c.mergeMu.Lock()
+	sent := c.sent[id]
+	for i := range evs {
+		e := &evs[i].ev
+		sent.lc = max(sent.lc, e.LC)
+		sent.exit = sent.exit || e.Ev == trace.Exit
+		switch e.Ev {
+		case trace.Crash:
+			sent.crash = true
+		case trace.Restart:
+			sent.crash, sent.exit = false, false
+		}
+		c.mergeAdd(e, evs[i].line)
+	}
+	c.sent[id] = sent
+	c.mergeMu.Unlock()
+	return evs[:0]
+}
+
 // emit is the merger's output: the trace, the run's state, OnEvent. It
 // runs under mergeMu.
 func (c *Cluster) emit(e *trace.Event, line []byte) {
@@ -202,6 +225,7 @@ func (c *Cluster) emit(e *trace.Event, line []byte) {
 	}
 	c.writeTrace(line)
 	c.observe(*e)
+	c.followFaults(e)
 	if e.Ev == trace.Print && c.opts.OnScreen != nil {
 		// The screen follows the merged trace, so it shows what happened
 		// before first: one node's lines never run into the next one's,

@@ -88,7 +88,16 @@ func (c *Cluster) serveControl(conn net.Conn, authenticated func()) {
 	}
 	cc := &ctlConn{conn: conn}
 	c.conns[id] = cc
-	defer close(c.ctlClosed[id])
+	closed := c.ctlClosed[id]
+	defer func() {
+		// The connection has ended: a restarted node's process dials anew.
+		c.mu.Lock()
+		if c.conns[id] == cc {
+			delete(c.conns, id)
+		}
+		c.mu.Unlock()
+		close(closed)
+	}()
 	late := c.stopping
 	c.mu.Unlock()
 	if late {
@@ -140,11 +149,11 @@ func (c *Cluster) command(ctx context.Context, id string, cmd driver.Command) (d
 	c.mu.Lock()
 	cc := c.conns[id]
 	st := c.state[id]
-	if cc == nil || st == nil {
+	if st == nil {
 		c.mu.Unlock()
 		return driver.Result{}, fmt.Errorf("no node %q", id)
 	}
-	if st.dead {
+	if st.dead || cc == nil {
 		c.mu.Unlock()
 		return driver.Result{}, fmt.Errorf("%s is not running", id)
 	}

@@ -18,6 +18,13 @@ type gated struct {
 
 func (g *gated) Incoming() <-chan wire.Message { return g.in }
 
+// Reset passes a fault plan's reset of a peer on to the transport.
+func (g *gated) Reset(peer string) {
+	if r, ok := g.Transport.(interface{ Reset(string) }); ok {
+		r.Reset(peer)
+	}
+}
+
 // holdAtStart queues hold (every link) for the driver and opens the gate once
 // the driver has applied it.
 func holdAtStart(ctx context.Context, tr transport.Transport, cmds chan<- driver.Request) transport.Transport {

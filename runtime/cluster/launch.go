@@ -130,6 +130,20 @@ type Cluster struct {
 	refused   transport.Refusals // strangers on the control listener
 	connected chan string
 	ctlClosed map[string]chan struct{} // closed when a node's control connection ends
+
+	// The fault plan (faults.go, plan.go).
+	env         []string                 // the nodes' environment
+	origin      int64                    // when the run began, on its clock: timed faults count from it
+	horizon     int64                    // when the plan's last timed fault is over, after origin
+	faults      faultState               // under mergeMu: follows the merged trace
+	restartsDue map[string]int           // under mu: restarts of the plan still to come
+	incarn      map[string]int           // under mu: restarts so far
+	planCut     map[Link]bool            // under mu: links cut by the plan
+	sigstopped  map[string]bool          // under mu: processes stopped by a pause of the plan
+	downTold    map[string]chan struct{} // under mu: closed once a crashed node's peers know
+	// begun is closed once every node has been told to start: a node
+	// takes no other command before (it would wait for its driver).
+	begun chan struct{}
 }
 
 // Start launches every node of the scenario. It returns once all are
@@ -169,7 +183,16 @@ func Start(opts Options) (*Cluster, error) {
 	}
 	c.steer = newSteering()
 	c.refused.Logf = func(f string, a ...any) { fmt.Fprintf(os.Stderr, "mutexlab: control listener: "+f+"\n", a...) }
-	c.refused.Logf = func(f string, a ...any) { fmt.Fprintf(os.Stderr, "mutexlab: control listener: "+f+"\n", a...) }
+	c.faults = newFaultState(s)
+	c.horizon = planHorizon(s)
+	c.restartsDue, c.incarn, c.planCut, c.sigstopped = map[string]int{}, map[string]int{}, map[Link]bool{}, map[string]bool{}
+	c.downTold = map[string]chan struct{}{}
+	c.begun = make(chan struct{})
+	for _, ft := range s.Faults {
+		if ft.Kind == scenario.Restart {
+			c.restartsDue[ft.Node]++
+		}
+	}
 	if opts.HoldLinks {
 		for _, l := range c.Links() {
 			c.steer.held[l] = true
@@ -271,46 +294,18 @@ func Start(opts Options) (*Cluster, error) {
 	if opts.HoldLinks {
 		env = append(env, envHold+"=1")
 	}
+	c.env = env
 	c.ctlWG.Add(1)
 	go c.acceptControl()
 	go c.flushLoop()
 
-	arg := opts.ScenarioArg
-	if arg == "" {
-		arg = s.Name
-	}
+	c.opts = opts
 	for _, id := range c.ids {
-		cmd := exec.Command(opts.Binary, "node", "--id", id, arg)
-		if opts.Hosts != nil {
-			cmd = opts.Hosts.NodeCommand(groupOf(s, id), opts.Binary, "node", "--id", id, arg)
-		}
-		cmd.Env = env
-		cmd.ExtraFiles = []*os.File{files[id]}
-		cmd.SysProcAttr = childAttr()
-		stdout, _ := cmd.StdoutPipe()
-		stderr, _ := cmd.StderrPipe()
-		if err := cmd.Start(); err != nil {
+		if err := c.spawn(id, env, files[id]); err != nil {
 			c.killAll()
 			ctl.Close()
-			return nil, fmt.Errorf("start %s: %w", id, err)
+			return nil, err
 		}
-		p := &proc{id: id, cmd: cmd, exited: make(chan struct{})}
-		c.mu.Lock() // a process that has exited already may be settled meanwhile
-		c.procs[id] = p
-		c.mu.Unlock()
-		c.wg.Add(2)
-		var pipes sync.WaitGroup
-		pipes.Add(2)
-		go func() { defer c.wg.Done(); defer pipes.Done(); c.relay(id, stdout, opts.OnScreen, nil) }()
-		go func() { defer c.wg.Done(); defer pipes.Done(); c.relay(id, stderr, opts.OnStderr, p) }()
-		c.wg.Add(1)
-		go func() {
-			defer c.wg.Done()
-			pipes.Wait() // Wait closes the pipes: read them to the end first
-			p.status = cmd.Wait()
-			close(p.exited)
-			c.exited(p)
-		}()
 	}
 	closeFiles()
 	files = nil
@@ -338,10 +333,15 @@ func Start(opts Options) (*Cluster, error) {
 		conns = append(conns, cc)
 	}
 	c.mu.Unlock()
+	c.origin = c.now()
 	for _, cc := range conns {
-		c.write(cc, 0, driver.Command{Op: driver.OpStart})
+		c.write(cc, 0, driver.Command{Op: driver.OpStart, Origin: c.origin})
 	}
+	close(c.begun)
 	go c.watchStall()
+	if steps := launcherSteps(s); len(steps) > 0 {
+		go c.runPlan(steps)
+	}
 	return c, nil
 }
 
@@ -369,6 +369,8 @@ func (c *Cluster) Nodes() []string { return c.ids }
 
 // PIDs returns each node's process id.
 func (c *Cluster) PIDs() map[string]int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	m := map[string]int{}
 	for id, p := range c.procs {
 		m[id] = p.cmd.Process.Pid

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"mutexlab/runtime/driver"
@@ -176,6 +177,13 @@ func runByHand(ctx context.Context, opts NodeOptions) error {
 	sink := &screenSink{out: opts.Stdout, errw: opts.Stderr, logs: true, next: next, prefix: opts.ID}
 	// By hand every process reads its own wall clock: t is Unix time.
 	d := &driver.Driver{Transport: tr, Sink: sink, Epoch: time.Unix(0, 0), Network: s.Network, Speed: s.Speed, Seed: scenario.NodeSeed(s.Seed, opts.ID)}
+	// By hand there is no launcher to start, continue or restart anyone,
+	// nor a start shared by all: only the links' loss and duplicate apply.
+	d.Faults = planFor(s, opts.ID, restartInfo{})
+	d.Faults.Own = nil
+	if len(s.Faults) > 0 {
+		fmt.Fprintf(opts.Stderr, "%s: the scenario's faults are carried out by mutexlab run, not by nodes started by hand; only the network's loss and duplicate apply\n", opts.ID)
+	}
 	n, err := node.New(cfg, d)
 	if err != nil {
 		return err
@@ -219,6 +227,12 @@ func runLaunched(ctx context.Context, opts NodeOptions) error {
 		return fail(err)
 	}
 	cfg.PID = os.Getpid()
+	again, err := restartFromEnv()
+	if err != nil {
+		ln.Close()
+		return fail(err)
+	}
+	cfg.Incarnation = again.Incarnation
 
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -254,6 +268,24 @@ func runLaunched(ctx context.Context, opts NodeOptions) error {
 	}
 	d := &driver.Driver{Transport: links, Sink: sink, Epoch: epoch, Network: s.Network, Speed: s.Speed,
 		Seed: scenario.NodeSeed(s.Seed, opts.ID), Commands: cmds}
+	d.Faults = planFor(s, opts.ID, again)
+	d.Faults.Crash = func() {
+		// What the node sent leaves, what it recorded reaches the
+		// launcher; then it dies as a crash does, with no goodbye.
+		tr.Flush(flushBeforeCrash)
+		ctl.flush()
+		syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		select {}
+	}
+	d.Faults.Pause = func(duration int64) {
+		// The launcher continues the process (SIGCONT) after duration.
+		ctl.send(encodeFault(opts.ID, faultFrame{Kind: trace.Pause, Duration: duration}))
+		ctl.flush()
+		stopSelf()
+	}
+	d.Faults.PeerRestarted = func(peer string, last int64) {
+		ctl.send(encodeFault(opts.ID, faultFrame{Kind: trace.Restart, Peer: peer, Seq: last}))
+	}
 	// The VM is built and the role script and its algorithm compiled
 	// before the node reports to the launcher: after the start barrier
 	// only the script itself runs, not the start-up of eight processes
@@ -269,10 +301,12 @@ func runLaunched(ctx context.Context, opts NodeOptions) error {
 		sink.Record(trace.Event{Ev: trace.Error, Node: opts.ID, Text: err.Error(), T: time.Since(epoch).Nanoseconds()})
 		return err
 	}
-	go ctl.readCommands(ctx, cancel, cmds, begin)
+	var origin int64 // set before begin is closed
+	go ctl.readCommands(ctx, cancel, cmds, begin, &origin)
 	// Wait until every node is up and connected to the launcher.
 	select {
 	case <-begin:
+		d.Faults.Origin = origin
 		err = d.Run(ctx, n)
 	case <-ctx.Done():
 		n.Stop("stopped")
@@ -312,12 +346,14 @@ type controlClient struct {
 	room *sync.Cond // signalled when the writer takes the buffer
 	buf  []byte     // encoded lines and frames not yet written
 	enc  trace.LineEncoder
-	dead bool          // the connection failed: nothing more can be sent
-	wake chan struct{} // the buffer has lines: send them within flushDelay
-	now  chan struct{} // send the buffer at once
-	quit chan struct{}
-	done chan struct{}
-	id   string
+	dead bool // the connection failed: nothing more can be sent
+	// writing is true while the writer writes what it took from buf.
+	writing bool
+	wake    chan struct{} // the buffer has lines: send them within flushDelay
+	now     chan struct{} // send the buffer at once
+	quit    chan struct{}
+	done    chan struct{}
+	id      string
 }
 
 const (
@@ -427,23 +463,37 @@ func (c *controlClient) writer() {
 		for {
 			c.mu.Lock()
 			out, c.buf = c.buf, out[:0]
+			c.writing = len(out) > 0
 			c.room.Broadcast()
 			c.mu.Unlock()
 			if len(out) == 0 {
 				break
 			}
 			c.conn.SetWriteDeadline(time.Now().Add(writeTimeout))
-			if _, err := c.conn.Write(out); err != nil {
-				c.mu.Lock()
-				c.dead = true
-				c.room.Broadcast()
-				c.mu.Unlock()
+			_, err := c.conn.Write(out)
+			c.mu.Lock()
+			c.writing = false
+			c.dead = c.dead || err != nil
+			c.room.Broadcast()
+			c.mu.Unlock()
+			if err != nil {
 				return
 			}
 		}
 		if closing {
 			return
 		}
+	}
+}
+
+// flush returns once everything queued so far is written to the
+// connection (or the connection failed).
+func (c *controlClient) flush() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	signal(c.now)
+	for (len(c.buf) > 0 || c.writing) && !c.dead {
+		c.room.Wait()
 	}
 }
 
@@ -457,7 +507,7 @@ func (c *controlClient) close() {
 
 // readCommands applies the launcher's commands; the connection closing
 // means the launcher is gone, and the node stops.
-func (c *controlClient) readCommands(ctx context.Context, stop context.CancelCauseFunc, cmds chan<- driver.Request, begin chan struct{}) {
+func (c *controlClient) readCommands(ctx context.Context, stop context.CancelCauseFunc, cmds chan<- driver.Request, begin chan struct{}, origin *int64) {
 	r := wire.NewReader(c.conn)
 	for {
 		m, err := r.Read()
@@ -474,6 +524,7 @@ func (c *controlClient) readCommands(ctx context.Context, stop context.CancelCau
 		}
 		switch cmd.Op {
 		case driver.OpStart:
+			*origin = cmd.Origin
 			close(begin)
 			continue
 		case driver.OpStop:

@@ -38,6 +38,8 @@ type nodeState struct {
 	blocked  *trace.Wait // what it waits for, nil when not blocked
 	finished bool
 	dead     bool
+	crashed  bool  // by the plan; dead too
+	crashT   int64 // when
 }
 
 // Outcome says how the run ended; valid once Done is closed.
@@ -61,14 +63,25 @@ func (c *Cluster) observe(e trace.Event) {
 	case trace.Send:
 		c.inflight[[2]string{e.Node, e.To}]++
 	case trace.Recv, trace.Drop:
-		c.inflight[[2]string{e.From, e.Node}]--
+		if !e.Dup { // a duplicate's copy was never in flight of its own
+			c.inflight[[2]string{e.From, e.Node}]--
+		}
 	case trace.Block:
 		st.blocked = trace.WaitOf(&e)
 	case trace.Unblock:
 		st.blocked = nil
 	case trace.Finish:
+		if !st.finished {
+			c.finished++
+		}
 		st.finished = true
-		c.finished++
+	case trace.Crash:
+		st.crashed, st.dead, st.blocked, st.crashT = true, true, nil, e.T
+	case trace.Restart:
+		if st.finished {
+			c.finished--
+		}
+		*st = nodeState{}
 	case trace.Error:
 		if c.outcome.Failed == "" && !c.stopping {
 			c.outcome.Failed = e.Node
@@ -84,10 +97,24 @@ func (c *Cluster) observe(e trace.Event) {
 	}
 	// The run is complete when every script has finished and the last
 	// messages (a token passed back to a finished heavyweight) are in.
-	if c.finished == len(c.ids) && !c.stopping && c.quiet() {
+	if c.allDone() && !c.stopping && c.quiet() {
 		c.outcome.Complete = true
 		go c.Stop("stopped")
 	}
+}
+
+// allDone reports whether every node's script has finished, but for
+// those crashed by the plan for good: the run ends with the survivors.
+func (c *Cluster) allDone() bool {
+	if c.finished == len(c.ids) {
+		return true
+	}
+	for _, id := range c.ids {
+		if st := c.state[id]; !st.finished && !c.crashedForGood(id) {
+			return false
+		}
+	}
+	return true
 }
 
 // quiet reports whether no message is in flight.
@@ -102,7 +129,7 @@ func (c *Cluster) quiet() bool {
 
 // stalled returns the wait-for graph when no node can move, or nil.
 func (c *Cluster) stalled() *trace.Stall {
-	if c.steer.active() || c.stopping || c.finished == len(c.ids) || !c.quiet() {
+	if c.steer.active() || c.stopping || c.allDone() || !c.quiet() || c.planAhead() {
 		return nil
 	}
 	var blocked []trace.Blocked
@@ -131,6 +158,10 @@ func (c *Cluster) goneLocked() map[string]string {
 			why := "exited"
 			if p := c.procs[id]; p != nil && p.killed {
 				why = "killed"
+			}
+			if st.crashed {
+				// As the trace's fold says it (trace.NodeState).
+				why = (&trace.NodeState{Crashed: true, CrashT: st.crashT}).Gone()
 			}
 			gone[id] = why
 		}

@@ -23,7 +23,8 @@ type proc struct {
 	exited  chan struct{}
 	status  error
 	lastErr string
-	killed  bool // by Kill: the run goes on without it
+	killed  bool          // by Kill: the run goes on without it
+	settled chan struct{} // closed once its end is settled (exited)
 }
 
 func (c *Cluster) relay(id string, r io.Reader, fn func(string, string), p *proc) {
@@ -56,25 +57,33 @@ func (c *Cluster) exited(p *proc) {
 	if cc := c.conns[p.id]; cc != nil {
 		cc.conn.SetReadDeadline(time.Now().Add(drainTimeout))
 	}
+	closed := c.ctlClosed[p.id]
 	c.mu.Unlock()
 	select {
-	case <-c.ctlClosed[p.id]:
+	case <-closed:
 	case <-time.After(time.Second):
 		c.mu.Lock()
 		cc := c.conns[p.id]
 		c.mu.Unlock()
 		if cc != nil {
 			cc.conn.SetReadDeadline(time.Now().Add(drainTimeout))
-			<-c.ctlClosed[p.id]
+			<-closed
 		}
 	}
 	// The news goes through the merger behind everything the node sent,
 	// held back or not, so that the run's state learns of its last events
 	// (its error) first; if the merge cuts the node off, it comes then.
 	c.mergeMu.Lock()
-	c.merger.Add(&trace.Event{Ev: procExited, Node: p.id}, nil)
-	c.merger.End(p.id)
+	c.mergeAdd(&trace.Event{Ev: procExited, Node: p.id}, nil)
+	if !c.sent[p.id].crash {
+		// A node crashed by the plan keeps its stream open: the drops of
+		// messages sent to it are recorded on its behalf, and a restart
+		// goes on with it.
+		c.merger.End(p.id)
+		c.drainInjected()
+	}
 	c.mergeMu.Unlock()
+	close(p.settled)
 }
 
 // procExited marks a process's end in the merge; it is not written to
@@ -91,7 +100,7 @@ func (c *Cluster) settleExit(id string, inOrder bool) {
 	c.mu.Unlock()
 	sent := c.sent[id]
 	c.processExited(p)
-	if sent.exit || !inOrder {
+	if sent.exit || sent.crash || !inOrder {
 		return
 	}
 	e := trace.Event{Ev: trace.Exit, T: c.now(), Node: id, LC: sent.lc, Text: describeExit(p.status)}
@@ -106,10 +115,13 @@ func (c *Cluster) processExited(p *proc) {
 	st := c.state[p.id]
 	stopping := c.stopping
 	st.dead = true
-	// A node killed on purpose (Kill) is not a failure: the others go on
-	// without it until Stop, or until the last process is gone.
-	endRun := !p.killed || c.allExited()
-	if !stopping && !p.killed && c.outcome.Failed == "" {
+	// A node killed on purpose (Kill) or crashed by the plan is not a
+	// failure: the others go on without it until Stop, until the
+	// survivors are done (observe) or stall, or until the last process is
+	// gone.
+	expected := p.killed || st.crashed
+	endRun := !expected || (c.allExited() && c.restartsPending() == 0)
+	if !stopping && !expected && c.outcome.Failed == "" {
 		c.outcome.Failed = p.id
 		// A process killed by a signal is reported as killed, whatever
 		// it printed last (a stranger's refusal, say).
@@ -186,6 +198,13 @@ func (c *Cluster) Stop(reason string) {
 	if reason == "interrupted" {
 		c.outcome.Interrupted = true
 	}
+	// A node stopped by a pause of the plan must run to stop.
+	for id := range c.sigstopped {
+		if p := c.procs[id]; p != nil {
+			p.cmd.Process.Signal(syscall.SIGCONT)
+		}
+	}
+	c.sigstopped = map[string]bool{}
 	conns := map[string]*ctlConn{}
 	for id, cc := range c.conns {
 		conns[id] = cc
@@ -258,7 +277,9 @@ func (c *Cluster) killAll() {
 // without it (the others wait on it; the stall detector stays off) until
 // Stop, or until every process is gone.
 func (c *Cluster) Kill(id string) error {
-	p, ok := c.procs[id]
+	c.mu.Lock()
+	p, ok := c.procs[id] // a restart of the plan replaces it
+	c.mu.Unlock()
 	if !ok {
 		return fmt.Errorf("no node %q", id)
 	}

@@ -3,7 +3,10 @@ package driver
 import (
 	"fmt"
 	"math"
+	"slices"
+
 	"mutexlab/runtime/node"
+	"mutexlab/runtime/trace"
 )
 
 // Control commands are what a running node is asked from outside (the
@@ -33,6 +36,15 @@ const (
 	OpCut     Op = "cut"     // Links: lose what waits and what comes, until heal
 	OpHeal    Op = "heal"    // Links: undo cut
 	OpPending Op = "pending" // Result.Pending
+	// OpPeerRestart: Links.From is one peer, restarted as incarnation N
+	// (a fault of the plan); Result.Seq is the seq of the last message
+	// this node sent it before.
+	OpPeerRestart Op = "peer_restart"
+	// OpPeerDown: Links.From is one peer that crashed: what waits for it
+	// in the transport is forgotten, and what is sent to it until its
+	// restart is not handed to the transport (the launcher records it
+	// lost), rather than queued for a process that is gone.
+	OpPeerDown Op = "peer_down"
 
 	// Start and Stop are for the process that hosts the driver
 	// (runtime/cluster's node process): start lets the run begin, stop
@@ -60,6 +72,13 @@ type Command struct {
 	Delay  *float64 `json:"delay,omitempty"`
 	Expr   string   `json:"expr,omitempty"`   // eval: a Lua expression
 	Reason string   `json:"reason,omitempty"` // stop: the exit event's text
+	// Origin, on start, is when the run begins on its clock (ns): the
+	// plan's timed faults count from it.
+	Origin int64 `json:"origin,omitempty"`
+	// Fault marks a cut or heal of the scenario's fault plan: the node
+	// records it in the trace, one event per link (the REPL's own
+	// steering records none).
+	Fault bool `json:"fault,omitempty"`
 }
 
 // Result answers a Command.
@@ -71,6 +90,7 @@ type Result struct {
 	Value   string        `json:"value,omitempty"`   // eval
 	Moved   int           `json:"moved,omitempty"`   // deliver: messages let through
 	Pending []PendingLink `json:"pending,omitempty"` // pending
+	Seq     int64         `json:"seq,omitempty"`     // peer_restart
 }
 
 // PendingLink is an incoming link with messages waiting on it: held,
@@ -109,9 +129,12 @@ var driverOps = map[Op]handler{
 	OpDeliver: (*Driver).doDeliver,
 	OpDrop:    eachLink(func(_ *Driver, l *link, c Command) { l.drops += c.N }),
 	OpDelay:   eachLink(setDelay),
-	OpCut:     eachLink(cut),
-	OpHeal:    eachLink(func(_ *Driver, l *link, _ Command) { l.cut = false }),
+	OpCut:     (*Driver).doCut,
+	OpHeal:    (*Driver).doHeal,
 	OpPending: (*Driver).doPending,
+
+	OpPeerRestart: (*Driver).doPeerRestart,
+	OpPeerDown:    (*Driver).doPeerDown,
 }
 
 // apply runs a command's handler.
@@ -146,6 +169,24 @@ func (c Command) check() error {
 // selectLinks returns the links of sel, refusing a sender that is not a
 // peer of this node.
 func (d *Driver) selectLinks(op Op, sel Links) ([]*link, error) {
+	ls, _, err := d.selectFrom(op, sel)
+	return ls, err
+}
+
+// eachFrom applies fn to every selected link, with its sender.
+func (d *Driver) eachFrom(c Command, fn func(from string, l *link)) Result {
+	ls, from, err := d.selectFrom(c.Op, c.Links)
+	if err != nil {
+		return Result{Err: err.Error()}
+	}
+	for i, l := range ls {
+		fn(from[i], l)
+	}
+	return Result{}
+}
+
+// selectFrom returns the links of sel and their senders.
+func (d *Driver) selectFrom(op Op, sel Links) ([]*link, []string, error) {
 	var from []string
 	if sel.All {
 		for _, id := range d.node.Nodes() {
@@ -155,11 +196,11 @@ func (d *Driver) selectLinks(op Op, sel Links) ([]*link, error) {
 		}
 	} else {
 		if len(sel.From) == 0 {
-			return nil, fmt.Errorf("%s needs a link's sender, or all", op)
+			return nil, nil, fmt.Errorf("%s needs a link's sender, or all", op)
 		}
 		for _, f := range sel.From {
 			if !d.node.Knows(f) || f == d.node.ID() {
-				return nil, fmt.Errorf("no link %s->%s", f, d.node.ID())
+				return nil, nil, fmt.Errorf("no link %s->%s", f, d.node.ID())
 			}
 		}
 		from = sel.From
@@ -168,7 +209,7 @@ func (d *Driver) selectLinks(op Op, sel Links) ([]*link, error) {
 	for i, f := range from {
 		ls[i] = d.link(f)
 	}
-	return ls, nil
+	return ls, from, nil
 }
 
 // eachLink makes a handler that applies fn to every selected link.
@@ -193,13 +234,36 @@ func setDelay(_ *Driver, l *link, c Command) {
 	}
 }
 
-// cut loses what waits on the link; arrive loses what comes.
-func cut(d *Driver, l *link, _ Command) {
-	l.cut = true
-	for _, p := range l.queue {
-		d.node.Drop(p.m)
-	}
-	l.queue = nil
+// doCut cuts the selected links: it loses what waits on them, and arrive
+// loses what comes.
+func (d *Driver) doCut(c Command) Result {
+	return d.eachFrom(c, func(from string, l *link) {
+		if c.Fault {
+			d.Record(trace.Event{Ev: trace.Cut, T: d.Now(), Node: d.node.ID(), LC: d.node.Clock(), From: from, To: d.node.ID()})
+		}
+		l.cut = true
+		if c.Fault {
+			// A cut of the plan loses what is sent from now on, as in the
+			// simulator: what arrived already is on its way still.
+			return
+		}
+		for _, p := range l.queue {
+			if !p.dup && p.renumber == 0 {
+				d.drop(p, trace.ReasonCut)
+			}
+		}
+		l.queue = slices.DeleteFunc(l.queue, func(p pending) bool { return p.renumber == 0 })
+	})
+}
+
+// doHeal undoes a cut.
+func (d *Driver) doHeal(c Command) Result {
+	return d.eachFrom(c, func(from string, l *link) {
+		if c.Fault {
+			d.Record(trace.Event{Ev: trace.Heal, T: d.Now(), Node: d.node.ID(), LC: d.node.Clock(), From: from, To: d.node.ID()})
+		}
+		l.cut = false
+	})
 }
 
 func (d *Driver) doStatus(Command) Result {

@@ -18,10 +18,13 @@ type Tally struct {
 	mu       sync.Mutex
 	entries  map[string]int
 	messages map[string]int
+	faults   map[string]int
 }
 
 // NewTally returns an empty tally.
-func NewTally() *Tally { return &Tally{entries: map[string]int{}, messages: map[string]int{}} }
+func NewTally() *Tally {
+	return &Tally{entries: map[string]int{}, messages: map[string]int{}, faults: map[string]int{}}
+}
 
 // Observe counts one event.
 func (t *Tally) Observe(e trace.Event) {
@@ -34,7 +37,23 @@ func (t *Tally) Observe(e trace.Event) {
 		t.mu.Lock()
 		t.messages[e.Type]++
 		t.mu.Unlock()
+	case trace.Crash, trace.Restart, trace.Pause, trace.Cut:
+		t.fault(e.Ev)
+	case trace.Drop:
+		if e.Reason != "" && e.Reason != trace.ReasonSteered {
+			t.fault("dropped (" + e.Reason + ")")
+		}
+	case trace.Recv:
+		if e.Dup {
+			t.fault("duplicated")
+		}
 	}
+}
+
+func (t *Tally) fault(what string) {
+	t.mu.Lock()
+	t.faults[what]++
+	t.mu.Unlock()
 }
 
 // Summary is the short account printed at the end of a run.
@@ -47,6 +66,10 @@ type Summary struct {
 	Messages  map[string]int `json:"messages"`
 	WallTime  float64        `json:"wall_seconds"`
 	Trace     string         `json:"trace,omitempty"`
+	// Faults counts what the scenario's fault plan and its network's
+	// loss and duplicate did: "crash", "restart", "pause", "cut",
+	// "dropped (loss)", "dropped (cut)", "dropped (crashed)", "duplicated".
+	Faults map[string]int `json:"faults,omitempty"`
 	// File and Scripts say what ran (the trace's header has the same).
 	File    string         `json:"file,omitempty"`
 	Scripts []trace.Script `json:"scripts,omitempty"`
@@ -57,6 +80,9 @@ func Summarize(meta trace.Meta, tl *Tally, out cluster.Outcome, wall time.Durati
 	tl.mu.Lock()
 	s := Summary{Scenario: meta.Scenario, Processes: len(meta.Nodes), Entries: maps.Clone(tl.entries),
 		Messages: maps.Clone(tl.messages), WallTime: wall.Seconds(), File: meta.File, Scripts: meta.Scripts}
+	if len(tl.faults) > 0 {
+		s.Faults = maps.Clone(tl.faults)
+	}
 	tl.mu.Unlock()
 	switch {
 	case out.Failed != "":
@@ -118,6 +144,18 @@ func (s Summary) Print(w io.Writer, nodes []string) {
 		parts = append(parts, fmt.Sprintf("%s %d", t, s.Messages[t]))
 	}
 	fmt.Fprintf(w, "  messages    %s\n", strings.Join(parts, "  "))
+	if len(s.Faults) > 0 {
+		kinds := make([]string, 0, len(s.Faults))
+		for k := range s.Faults {
+			kinds = append(kinds, k)
+		}
+		sort.Strings(kinds)
+		parts = parts[:0]
+		for _, k := range kinds {
+			parts = append(parts, fmt.Sprintf("%s %d", k, s.Faults[k]))
+		}
+		fmt.Fprintf(w, "  faults      %s\n", strings.Join(parts, "  "))
+	}
 	if s.Trace != "" {
 		fmt.Fprintf(w, "  trace       %s\n", s.Trace)
 	}

@@ -62,7 +62,7 @@ func (f Fault) String() string {
 		b.WriteString(" " + f.Node)
 	}
 	if f.After != "" {
-		fmt.Fprintf(&b, " after its %s %s", ordinal(max(f.Count, 1)), f.After)
+		fmt.Fprintf(&b, " after its %s %s", Ordinal(int64(max(f.Count, 1))), f.After)
 	} else {
 		b.WriteString(" at " + secs(f.At))
 	}
@@ -73,21 +73,6 @@ func (f Fault) String() string {
 }
 
 func secs(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) + "s" }
-
-func ordinal(n int) string {
-	suffix := "th"
-	if n%100 < 11 || n%100 > 13 {
-		switch n % 10 {
-		case 1:
-			suffix = "st"
-		case 2:
-			suffix = "nd"
-		case 3:
-			suffix = "rd"
-		}
-	}
-	return strconv.Itoa(n) + suffix
-}
 
 // Lasts reports whether the fault ends by itself: a pause, and a cut or a
 // partition with a duration.

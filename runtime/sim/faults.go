@@ -401,18 +401,12 @@ func (m *machine) sendFault(from, ci int, msg wire.Message, c *channel) (p pendi
 		p.lost = true
 	} else if mark == PointDuplicate {
 		dup = true
-	} else if loss := m.w.loss[ci]; loss > 0 && draw(m.seed, ci, c.sent, 0x6c6f7373) < loss {
+	} else if loss := m.w.loss[ci]; loss > 0 && scenario.NetworkDraw(m.seed, uint64(ci), c.sent, scenario.DrawLoss) < loss {
 		p.lost = true
-	} else if d := m.w.dup[ci]; d > 0 && draw(m.seed, ci, c.sent, 0x647570) < d {
+	} else if d := m.w.dup[ci]; d > 0 && scenario.NetworkDraw(m.seed, uint64(ci), c.sent, scenario.DrawDuplicate) < d {
 		dup = true
 	}
 	return p, dup, true
-}
-
-// draw is a uniform number in [0, 1) fixed by the seed, the channel, the
-// message's place on it and what is drawn.
-func draw(seed int64, ci int, k int64, what uint64) float64 {
-	return float64(mix(uint64(seed)^what, uint64(ci), uint64(k))>>11) / (1 << 53)
 }
 
 // held reports whether node i takes no step now: crashed or paused.

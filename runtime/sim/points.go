@@ -41,24 +41,9 @@ func (p FaultPoint) String() string {
 	case PointCrash:
 		return scenario.Fault{Kind: scenario.Crash, Node: p.Node, After: p.After, Count: p.Count}.String()
 	case PointLoss:
-		return fmt.Sprintf("loss of the %s message %s->%s", ordinal(p.Nth), p.From, p.To)
+		return fmt.Sprintf("loss of the %s message %s->%s", scenario.Ordinal(p.Nth), p.From, p.To)
 	}
-	return fmt.Sprintf("duplicate of the %s message %s->%s", ordinal(p.Nth), p.From, p.To)
-}
-
-func ordinal(n int64) string {
-	suffix := "th"
-	if n%100 < 11 || n%100 > 13 {
-		switch n % 10 {
-		case 1:
-			suffix = "st"
-		case 2:
-			suffix = "nd"
-		case 3:
-			suffix = "rd"
-		}
-	}
-	return fmt.Sprintf("%d%s", n, suffix)
+	return fmt.Sprintf("duplicate of the %s message %s->%s", scenario.Ordinal(p.Nth), p.From, p.To)
 }
 
 // PointsText lists chosen faults for a person: "crash A2 after its 1st

@@ -18,6 +18,8 @@ type outLink struct {
 	busy  bool            // the writer goroutine is writing: Send queues
 	raw   syscall.RawConn // the connection, once its HELLO is out; nil while none
 	ch    chan struct{}   // signalled when items were queued
+	conn  net.Conn        // the writer's connection, nil while none
+	gone  bool            // Reset: nothing more is written, the writer ends
 }
 
 func newOutLink() *outLink { return &outLink{ch: make(chan struct{}, 1)} }
@@ -50,6 +52,48 @@ func (l *outLink) take() [][]byte {
 	l.busy = len(items) > 0
 	l.mu.Unlock()
 	return items
+}
+
+// adopt records the writer's new connection c; false when the link was
+// reset meanwhile (c is then the caller's to close).
+func (l *outLink) adopt(c net.Conn) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.gone {
+		return false
+	}
+	l.conn = c
+	return true
+}
+
+// reset ends the link: what is queued is forgotten, its connection
+// closed, and its writer writes nothing more.
+func (l *outLink) reset() {
+	l.mu.Lock()
+	l.gone, l.items, l.raw = true, nil, nil
+	c := l.conn
+	l.mu.Unlock()
+	if c != nil {
+		c.Close()
+	}
+	select {
+	case l.ch <- struct{}{}:
+	default:
+	}
+}
+
+// isGone reports whether the link was reset.
+func (l *outLink) isGone() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.gone
+}
+
+// idle reports whether nothing handed to send waits to be written.
+func (l *outLink) idle() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.gone || (len(l.items) == 0 && !l.busy)
 }
 
 // connected lets Send write on c directly (nil: on nothing).

@@ -152,6 +152,44 @@ func (t *TCP) Connect(ids []string) {
 	wg.Wait()
 }
 
+// Flush waits until every frame handed to Send so far has been written
+// to its connection, or until timeout; it reports whether everything
+// was. A node about to crash by its scenario's plan flushes first: a
+// message it recorded as sent left it, as in the simulator.
+func (t *TCP) Flush(timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		t.mu.Lock()
+		idle := true
+		for _, q := range t.out {
+			idle = idle && q.idle()
+		}
+		t.mu.Unlock()
+		if idle {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// Reset forgets what is queued for peer to and its connection: nothing
+// handed to Send before Reset reaches to, not even once it is up again
+// (a restarted node, fresh on the same address); what is sent after goes
+// over a new connection. When Reset returns, the old writer writes
+// nothing more.
+func (t *TCP) Reset(to string) {
+	t.mu.Lock()
+	q := t.out[to]
+	delete(t.out, to)
+	t.mu.Unlock()
+	if q != nil {
+		q.reset()
+	}
+}
+
 // Close stops accepting, closes every connection and waits for the
 // goroutines to end.
 func (t *TCP) Close() error {
@@ -403,6 +441,9 @@ func (t *TCP) writer(to, addr string, q *outLink, c net.Conn) {
 		}
 	}()
 	hello, _ := wire.Encode(wire.NewHello(t.cfg.ID, t.cfg.Session))
+	if c != nil && !q.adopt(c) {
+		return
+	}
 	if c != nil {
 		bw = bufio.NewWriterSize(c, writeBuffer)
 		if _, err := bw.Write(hello); err != nil || bw.Flush() != nil {
@@ -421,6 +462,9 @@ func (t *TCP) writer(to, addr string, q *outLink, c net.Conn) {
 		}
 		items := q.take()
 		for len(items) > 0 {
+			if q.isGone() {
+				return
+			}
 			if c == nil {
 				conn, err := net.DialTimeout("tcp", addr, 2*time.Second)
 				if err != nil {
@@ -437,6 +481,10 @@ func (t *TCP) writer(to, addr string, q *outLink, c net.Conn) {
 					continue
 				}
 				if !t.track(conn) {
+					return
+				}
+				if !q.adopt(conn) {
+					t.untrack(conn)
 					return
 				}
 				backoff = 10 * time.Millisecond

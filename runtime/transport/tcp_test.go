@@ -182,6 +182,42 @@ func BenchmarkTCPThroughput(b *testing.B) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
 
+// Flush returns once everything sent has been written; Reset forgets what
+// waits for a peer that is down, so a fresh peer on the same address gets
+// only what was sent after.
+func TestTCPFlushAndReset(t *testing.T) {
+	a, b, addrs := pairTCP(t, nil)
+	for i := 1; i <= 200; i++ {
+		a.Send("B", wire.Message{Type: "N", Sender: "A", TS: int64(i), Payload: wire.EmptyPayload})
+	}
+	if !a.Flush(10 * time.Second) {
+		t.Fatal("Flush: 200 frames to a live peer not written within 10 s")
+	}
+	for i := 1; i <= 200; i++ {
+		recvOne(t, b)
+	}
+	// B dies: what A sends now is lost on the dead connection or waits,
+	// redialled in vain.
+	b.Close()
+	for i := 1; i <= 3; i++ {
+		a.Send("B", wire.Message{Type: "OLD", Sender: "A", TS: int64(i), Payload: wire.EmptyPayload})
+	}
+	a.Reset("B")
+	if !a.Flush(10 * time.Second) {
+		t.Fatal("Flush after Reset: the forgotten frames still count")
+	}
+	lb, err := net.Listen("tcp", addrs["B"])
+	if err != nil {
+		t.Skipf("port %s taken meanwhile: %v", addrs["B"], err)
+	}
+	b2 := NewTCP(TCPConfig{ID: "B", Session: "s", Listener: lb, Addresses: addrs})
+	defer b2.Close()
+	a.Send("B", wire.Message{Type: "NEW", Sender: "A", TS: 9, Payload: wire.EmptyPayload})
+	if m := recvOne(t, b2); m.Type != "NEW" {
+		t.Fatalf("the fresh B got %s first", m.Type)
+	}
+}
+
 // Connect dials before any message, even to a peer whose process has not
 // started (its listener bound, nobody accepting): the kernel completes
 // the connection, and the first message waits for no dial.
