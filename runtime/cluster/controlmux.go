@@ -157,6 +157,12 @@ func (c *Cluster) command(ctx context.Context, id string, cmd driver.Command) (d
 		c.mu.Unlock()
 		return driver.Result{}, fmt.Errorf("%s is not running", id)
 	}
+	if until, ok := c.sigstopped[id]; ok {
+		// A stopped process answers nothing: say why at once rather
+		// than after the timeout.
+		c.mu.Unlock()
+		return driver.Result{}, fmt.Errorf("%s is paused by the scenario's fault plan for %.2f s more (its process is stopped); ask again then", id, max(time.Until(until).Seconds(), 0))
+	}
 	c.cmdSeq++
 	seq := c.cmdSeq
 	ch := make(chan driver.Result, 1)

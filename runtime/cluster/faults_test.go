@@ -1,7 +1,9 @@
 package cluster
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -245,5 +247,46 @@ func TestFaultDropsForTheCrashed(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(drops, " "), "A:CS_GRANT") {
 		t.Fatalf("A3's drops: %v; want A's CS_GRANT among them", drops)
+	}
+}
+
+// While a pause of the plan holds a node's process stopped, a command to
+// it (the REPL's status, resume, ...) is answered at once with why, not
+// after the control connection's timeout.
+func TestFaultPausedNodeSaysWhy(t *testing.T) {
+	s, err := scenario.Resolve("seed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Rounds, s.Speed = 1, 20
+	s.Faults = []scenario.Fault{{Kind: scenario.Pause, Node: "A2", At: 0, Duration: 1200}} // 60 s at speed 20
+	c, err := Start(Options{Scenario: s, Binary: bin, Trace: io.Discard, StallAfter: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		c.Stop("stopped")
+		<-c.Done()
+	}()
+	stopped := func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		_, ok := c.sigstopped["A2"]
+		return ok
+	}
+	for deadline := time.Now().Add(30 * time.Second); !stopped(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("A2 was never paused by the plan")
+		}
+	}
+	ctx := context.Background()
+	if _, err := c.Status(ctx, "A2"); err == nil || !strings.Contains(err.Error(), "A2 is paused by the scenario's fault plan") {
+		t.Fatalf("Status(A2) while the plan pauses it: %v", err)
+	}
+	if err := c.Resume(ctx, "A2"); err == nil || !strings.Contains(err.Error(), "fault plan") {
+		t.Fatalf("Resume(A2) while the plan pauses it: %v", err)
+	}
+	if _, err := c.Status(ctx, "A1"); err != nil {
+		t.Fatalf("Status(A1), not paused: %v", err)
 	}
 }

@@ -139,7 +139,7 @@ type Cluster struct {
 	restartsDue map[string]int           // under mu: restarts of the plan still to come
 	incarn      map[string]int           // under mu: restarts so far
 	planCut     map[Link]bool            // under mu: links cut by the plan
-	sigstopped  map[string]bool          // under mu: processes stopped by a pause of the plan
+	sigstopped  map[string]time.Time     // under mu: processes stopped by a pause of the plan, until when
 	downTold    map[string]chan struct{} // under mu: closed once a crashed node's peers know
 	// begun is closed once every node has been told to start: a node
 	// takes no other command before (it would wait for its driver).
@@ -185,7 +185,7 @@ func Start(opts Options) (*Cluster, error) {
 	c.refused.Logf = func(f string, a ...any) { fmt.Fprintf(os.Stderr, "mutexlab: control listener: "+f+"\n", a...) }
 	c.faults = newFaultState(s)
 	c.horizon = planHorizon(s)
-	c.restartsDue, c.incarn, c.planCut, c.sigstopped = map[string]int{}, map[string]int{}, map[Link]bool{}, map[string]bool{}
+	c.restartsDue, c.incarn, c.planCut, c.sigstopped = map[string]int{}, map[string]int{}, map[Link]bool{}, map[string]time.Time{}
 	c.downTold = map[string]chan struct{}{}
 	c.begun = make(chan struct{})
 	for _, ft := range s.Faults {

@@ -113,14 +113,14 @@ func (c *Cluster) runPlan(steps []planStep) {
 // itself) and continues it after d.
 func (c *Cluster) pausedByPlan(id string, d time.Duration) {
 	c.mu.Lock()
-	c.sigstopped[id] = true
+	c.sigstopped[id] = time.Now().Add(d)
 	c.steer.paused[id] = true // a still system is the plan's doing
 	p := c.procs[id]
 	c.mu.Unlock()
 	time.AfterFunc(d, func() {
 		c.mu.Lock()
 		defer c.mu.Unlock()
-		if !c.sigstopped[id] || c.procs[id] != p {
+		if _, ok := c.sigstopped[id]; !ok || c.procs[id] != p {
 			return // Stop continued it already
 		}
 		delete(c.sigstopped, id)

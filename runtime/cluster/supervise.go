@@ -204,7 +204,7 @@ func (c *Cluster) Stop(reason string) {
 			p.cmd.Process.Signal(syscall.SIGCONT)
 		}
 	}
-	c.sigstopped = map[string]bool{}
+	c.sigstopped = map[string]time.Time{}
 	conns := map[string]*ctlConn{}
 	for id, cc := range c.conns {
 		conns[id] = cc
