@@ -191,6 +191,7 @@ func (r *Report) Result(name string) *Result {
 // Run checks a trace.
 func Run(t *trace.Trace, opts Options) *Report {
 	h := newHistory(t)
+	defer h.free()
 	interrupted := opts.Interrupted || h.interrupted()
 	r := &Report{Scenario: t.Meta.Scenario, Start: h.start}
 	r.Results = []Result{

@@ -446,3 +446,64 @@ func TestFaultsJudgedFairly(t *testing.T) {
 		}
 	}
 }
+
+// Run reuses its buffers from trace to trace: a report must share none
+// of them. Every report of the testdata, judged one after another and
+// again in reverse, reads the same after all the others as right after
+// its own run.
+func TestReportsShareNothing(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "*.jsonl"))
+	if err != nil || len(files) < 10 {
+		t.Fatalf("%d traces: %v", len(files), err)
+	}
+	type kept struct {
+		name string
+		r    *Report
+		json string
+	}
+	var all []kept
+	for pass := range 2 {
+		for k := range files {
+			f := files[k]
+			if pass == 1 {
+				f = files[len(files)-1-k]
+			}
+			tr, err := trace.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range []Options{{}, {MaxEvidence: 1}} {
+				r := Run(tr, o)
+				j, err := r.JSON()
+				if err != nil {
+					t.Fatal(err)
+				}
+				all = append(all, kept{f, r, string(j)})
+			}
+		}
+	}
+	// The heavyweights' token algorithm above its bound: the finding
+	// names the heavyweights, a list the history keeps.
+	for _, hw := range [][2]string{{"A", "B"}, {"X", "Y"}} {
+		tr := &trace.Trace{
+			Meta: trace.Meta{Scenario: "token", Nodes: []string{hw[0], hw[1]}, Token: "suzuki_kasami",
+				Groups: map[string][]string{hw[0]: nil, hw[1]: nil}, Algorithms: map[string]string{}},
+			Events: []trace.Event{},
+		}
+		for k := range 4 { // 4 messages for one pending visit, of at most 2
+			tr.Events = append(tr.Events, trace.Event{Ev: trace.Send, T: int64(k), Node: hw[0], LC: int64(k + 1),
+				To: hw[1], Type: "REQUEST", TS: int64(k + 1), Seq: int64(k + 1), Line: k + 2})
+		}
+		r := Run(tr, Options{})
+		if res := r.Result(Messages); res == nil || res.Status != Fail || len(res.Evidence) == 0 || len(res.Evidence[0].Nodes) != 2 {
+			t.Fatalf("heavyweights %v: %+v", hw, res)
+		}
+		j, _ := r.JSON()
+		all = append(all, kept{"heavyweights " + hw[0], r, string(j)})
+	}
+	for _, k := range all {
+		if j, _ := k.r.JSON(); string(j) != k.json {
+			t.Fatalf("%s: the report changed after later runs:\n%s\n--- was:\n%s", k.name, j, k.json)
+		}
+	}
+}

@@ -17,7 +17,7 @@ func checkClock(h *history) Result {
 	for _, n := range h.nodes {
 		prev := -1
 		for _, i := range h.events(n) {
-			e := h.ev[i]
+			e := &h.ev[i]
 			if e.Ev == trace.Recv {
 				recvs++
 				if e.LC <= e.TS {

@@ -8,14 +8,50 @@ import (
 	"mutexlab/runtime/trace"
 )
 
-// ending folds the trace into how it ends (trace.End), each node's
-// events in the node's own order.
+// ending is how the trace ends, as trace.End folds it (each node's
+// events in the node's own order), from the states folded node by node
+// and the messages match found still open.
 func (h *history) ending() trace.Ending {
-	var order []int
-	for _, s := range h.seq {
-		order = append(order, s...)
+	states := grow(h.states, len(h.nodes))
+	h.states = states
+	if h.stateOf == nil {
+		h.stateOf = map[string]*trace.NodeState{}
 	}
-	return trace.End(h.nodes, h.ev, order)
+	byNode := h.stateOf
+	clear(byNode)
+	for ni, s := range h.seq {
+		st := &states[ni]
+		*st = trace.NewNodeState()
+		for _, i := range s {
+			st.Apply(i, &h.ev[i])
+		}
+		byNode[h.nodes[ni]] = st
+	}
+	var inFlight map[string]int
+	for id, open := range h.open {
+		if !open {
+			continue
+		}
+		to := int(h.keys[id].to)
+		if to >= len(h.nodes) {
+			continue // no node's: it has no state
+		}
+		if live := states[to].Live(); live != trace.PhaseDead && live != trace.PhaseAbsent {
+			if inFlight == nil {
+				inFlight = map[string]int{}
+			}
+			inFlight[h.nodes[to]]++
+		}
+	}
+	return trace.Conclude(h.nodes, byNode, inFlight, func() trace.Lost {
+		lost := trace.Lost{}
+		for _, s := range h.seq {
+			for _, i := range s {
+				lost.Apply(&h.ev[i])
+			}
+		}
+		return lost
+	})
 }
 
 // checkLiveness requires every CS_GRANT a node received to be followed by
@@ -29,15 +65,18 @@ func checkLiveness(h *history, interrupted bool) Result {
 
 	// Nodes stopped by a script error: a stall that waits on one of them,
 	// and the grants they never used, follow from the error.
-	errored := map[string]bool{}
+	var errored map[string]bool
 	for _, n := range h.nodes {
 		for _, i := range h.events(n) {
 			if h.ev[i].Ev == trace.Error {
+				if errored == nil {
+					errored = map[string]bool{}
+				}
 				errored[n] = true
 			}
 		}
 	}
-	stalled := map[string]bool{}
+	var stalled map[string]bool
 
 	// Stall: one violation, the wait-for graph's cycle first.
 	if st := end.Stall; st != nil {
@@ -70,6 +109,7 @@ func checkLiveness(h *history, interrupted bool) Result {
 				}
 			}
 		}
+		stalled = map[string]bool{}
 		for _, n := range st.Nodes() {
 			stalled[n] = true
 		}
@@ -85,7 +125,7 @@ func checkLiveness(h *history, interrupted bool) Result {
 		lastEntry := -1
 		entries := 0
 		for _, i := range h.events(n) {
-			e := h.ev[i]
+			e := &h.ev[i]
 			switch {
 			case e.Ev == trace.Crash || e.Ev == trace.Restart:
 				// The grants it had died with it; a restarted node counts
@@ -169,7 +209,7 @@ func checkLiveness(h *history, interrupted bool) Result {
 	for _, n := range h.nodes {
 		exit := -1
 		for _, i := range h.events(n) {
-			e := h.ev[i]
+			e := &h.ev[i]
 			if exit >= 0 {
 				late++
 				ev = append(ev, Evidence{
@@ -192,7 +232,7 @@ func checkLiveness(h *history, interrupted bool) Result {
 	failed := 0
 	for _, n := range h.nodes {
 		for _, i := range h.events(n) {
-			if e := h.ev[i]; e.Ev == trace.Error {
+			if e := &h.ev[i]; e.Ev == trace.Error {
 				failed++
 				ev = append(ev, Evidence{
 					Text:   fmt.Sprintf("%s stopped with an error (line %d): %s", n, e.Line, e.Text),

@@ -48,7 +48,8 @@ func Measure(t *trace.Trace) *Measures {
 	h := newHistory(t)
 	m := &Measures{}
 	last := h.start
-	for _, e := range h.ev {
+	for i := range h.ev {
+		e := &h.ev[i]
 		last = max(last, e.T)
 	}
 	m.Duration = last - h.start
@@ -92,7 +93,7 @@ func Measure(t *trace.Trace) *Measures {
 func (h *history) requestStarts(node string) (starts map[int]int, pending bool) {
 	granted := false
 	for _, i := range h.events(node) {
-		if e := h.ev[i]; e.Ev == trace.Recv && e.Type == "CS_GRANT" {
+		if e := &h.ev[i]; e.Ev == trace.Recv && e.Type == "CS_GRANT" {
 			granted = true
 			break
 		}
@@ -100,7 +101,7 @@ func (h *history) requestStarts(node string) (starts map[int]int, pending bool) 
 	starts = map[int]int{}
 	s := -1
 	for _, i := range h.events(node) {
-		e := h.ev[i]
+		e := &h.ev[i]
 		switch {
 		case granted && e.Ev == trace.Recv && e.Type == "CS_GRANT":
 			s = i
@@ -114,6 +115,30 @@ func (h *history) requestStarts(node string) (starts map[int]int, pending bool) 
 		}
 	}
 	return starts, s >= 0
+}
+
+// requestPending is requestStarts' pending alone.
+func (h *history) requestPending(node string) bool {
+	granted := false
+	for _, i := range h.events(node) {
+		if e := &h.ev[i]; e.Ev == trace.Recv && e.Type == "CS_GRANT" {
+			granted = true
+			break
+		}
+	}
+	s := -1
+	for _, i := range h.events(node) {
+		e := &h.ev[i]
+		switch {
+		case granted && e.Ev == trace.Recv && e.Type == "CS_GRANT":
+			s = i
+		case !granted && e.Ev == trace.Send && e.Type == "REQUEST" && s < 0:
+			s = i
+		case e.Ev == trace.CSEnter:
+			s = -1
+		}
+	}
+	return s >= 0
 }
 
 // hops follows the causal chain from enter back to exit (Sync.Hops) and

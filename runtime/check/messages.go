@@ -3,6 +3,7 @@ package check
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -113,19 +114,37 @@ func messagesResult(meta trace.Meta, heavy []string, h msgCounts) Result {
 // messagesAmong counts the messages sent from one of nodes to another, by
 // type.
 func (h *history) messagesAmong(nodes []string) (int, map[string]int) {
-	in := map[string]bool{}
+	in := make([]bool, len(h.nodes))
 	for _, n := range nodes {
-		in[n] = true
+		if ni, ok := h.index[n]; ok {
+			in[ni] = true
+		}
 	}
 	byType := map[string]int{}
 	measured := 0
-	for i, e := range h.ev {
-		if e.Ev == trace.Send && in[e.Node] && in[e.To] && e.Type != "HELLO" && h.nodeOf[i] >= 0 {
-			byType[e.Type]++
-			measured++
+	for _, i := range h.sends() {
+		e := &h.ev[i]
+		if ni := h.nodeOf[i]; ni >= 0 && in[ni] && e.Type != "HELLO" {
+			if to, ok := h.lookup(e.To); (ok && in[to]) || (!ok && slices.Contains(nodes, e.To)) {
+				byType[e.Type]++
+				measured++
+			}
 		}
 	}
 	return measured, byType
+}
+
+// sends lists the send events in trace order, found once.
+func (h *history) sends() []int {
+	if !h.hasSent {
+		h.hasSent = true
+		for i := range h.ev {
+			if h.ev[i].Ev == trace.Send {
+				h.sent = append(h.sent, i)
+			}
+		}
+	}
+	return h.sent
 }
 
 // judgeMessages compares measured messages for entries (+ pending) with
@@ -161,8 +180,7 @@ func judgeMessages(tb Textbook, name, who, where string, n, measured int, byType
 func (h *history) among(nodes []string) (int, map[string]int) { return h.messagesAmong(nodes) }
 func (h *history) entered(node string) int                    { return len(h.csBy[node]) }
 func (h *history) pending(node string) bool {
-	_, p := h.requestStarts(node)
-	return p
+	return h.requestPending(node)
 }
 
 func (h *history) heavyweight(hw string) *hwCount {
@@ -170,8 +188,8 @@ func (h *history) heavyweight(hw string) *hwCount {
 	for _, i := range h.events(hw) {
 		c.observe(&h.ev[i])
 	}
-	for i, e := range h.ev {
-		if e.Ev == trace.Send && e.Type == "DONE" && e.To == hw && h.nodeOf[i] >= 0 {
+	for _, i := range h.sends() {
+		if e := &h.ev[i]; e.Type == "DONE" && e.To == hw && h.nodeOf[i] >= 0 {
 			c.done++
 		}
 	}

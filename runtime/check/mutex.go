@@ -1,8 +1,10 @@
 package check
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -28,18 +30,39 @@ type csInterval struct {
 // the order of their entries, and h.csBy, per node in its order) and the
 // prints made outside any (h.stray).
 func (h *history) collectCritical() {
-	var all []*csInterval
-	byNode := map[string][]*csInterval{}
+	// The sections, their prints and the lists are the history's buffers,
+	// reused from trace to trace.
+	n := 0
+	for _, s := range h.seq {
+		for _, i := range s {
+			if h.ev[i].Ev == trace.CSEnter {
+				n++
+			}
+		}
+	}
+	if cap(h.secs) < n {
+		h.secs = append(h.secs[:cap(h.secs)], make([]csInterval, n-cap(h.secs))...)
+	}
+	h.secs = h.secs[:n]
+	all := h.allCS[:0]
+	if h.byNode == nil {
+		h.byNode = map[string][]*csInterval{}
+	}
+	byNode := h.byNode
+	for k, list := range byNode {
+		byNode[k] = list[:0]
+	}
 	for _, node := range h.nodes {
 		var open *csInterval
 		for _, i := range h.events(node) {
-			e := h.ev[i]
+			e := &h.ev[i]
 			switch e.Ev {
 			case trace.CSEnter:
 				if open != nil {
 					open.again = i
 				}
-				open = &csInterval{node: node, enter: i, exit: -1, again: -1, crash: -1}
+				open = &h.secs[len(all)]
+				*open = csInterval{node: node, enter: i, exit: -1, again: -1, crash: -1, prints: open.prints[:0]}
 				all = append(all, open)
 				byNode[node] = append(byNode[node], open)
 			case trace.Print:
@@ -63,21 +86,38 @@ func (h *history) collectCritical() {
 			}
 		}
 	}
-	sort.SliceStable(all, func(a, b int) bool { return h.earlier(all[a].enter, all[b].enter) })
+	slices.SortStableFunc(all, func(a, b *csInterval) int { return h.order(a.enter, b.enter) })
 	for i, c := range all {
 		c.id = i
 	}
-	h.cs, h.csBy = all, byNode
+	for k, list := range byNode {
+		if len(list) == 0 {
+			delete(byNode, k) // none this time
+		}
+	}
+	h.cs, h.csBy, h.allCS = all, byNode, all
 }
 
 // earlier orders events by t, then line.
 func (h *history) earlier(a, b int) bool {
-	ea, eb := h.ev[a], h.ev[b]
+	ea, eb := &h.ev[a], &h.ev[b]
 	if ea.T != eb.T {
 		return ea.T < eb.T
 	}
 	return ea.Line < eb.Line
 }
+
+// order is earlier for slices.SortStableFunc.
+func (h *history) order(a, b int) int {
+	ea, eb := &h.ev[a], &h.ev[b]
+	if c := cmp.Compare(ea.T, eb.T); c != 0 {
+		return c
+	}
+	return cmp.Compare(ea.Line, eb.Line)
+}
+
+// byFirstLine orders findings by the line of their first event.
+func byFirstLine(a, b Evidence) int { return cmp.Compare(a.Events[0].Line, b.Events[0].Line) }
 
 // span names a critical section's lines: "lines 20-31", or "line 20, never
 // left".
@@ -171,7 +211,7 @@ func checkMutualExclusion(h *history) Result {
 			}
 		}
 	}
-	sort.SliceStable(ev, func(a, b int) bool { return ev[a].Events[0].Line < ev[b].Events[0].Line })
+	slices.SortStableFunc(ev, byFirstLine)
 	return result(MutualExclusion, ev,
 		fmt.Sprintf("%s, every two ordered by happened-before", plural(len(all), "critical section", "critical sections")),
 		fmt.Sprintf("%s among %d critical sections not ordered by happened-before (%d overlapping in wall time)",
@@ -254,8 +294,9 @@ func checkScreen(h *history) Result {
 				key:    unclosedKey(c.id),
 			})
 		}
+		body := csBody(c.node)
 		for _, i := range c.prints {
-			if e := h.ev[i]; e.Text != csBody(c.node) {
+			if e := &h.ev[i]; e.Text != body {
 				foreign++
 				ev = append(ev, Evidence{
 					Text:   fmt.Sprintf("%s printed %q in its critical section (line %d), want %q", c.node, e.Text, e.Line, csBody(c.node)),
@@ -267,7 +308,7 @@ func checkScreen(h *history) Result {
 		}
 	}
 	for _, i := range stray {
-		e := h.ev[i]
+		e := &h.ev[i]
 		ev = append(ev, Evidence{
 			Text:   fmt.Sprintf("%s printed %q outside a critical section (line %d)", e.Node, e.Text, e.Line),
 			Nodes:  []string{e.Node},
@@ -281,22 +322,32 @@ func checkScreen(h *history) Result {
 		i int
 		c *csInterval
 	}
-	var prints []pr
+	n := 0
+	for _, c := range all {
+		n += len(c.prints)
+	}
+	prints := make([]pr, 0, n)
 	for _, c := range all {
 		for _, i := range c.prints {
 			prints = append(prints, pr{i, c})
 		}
 	}
-	sort.SliceStable(prints, func(a, b int) bool { return h.earlier(prints[a].i, prints[b].i) })
-	last := map[*csInterval]int{}
-	reported := map[[2]int]bool{}
+	slices.SortStableFunc(prints, func(a, b pr) int { return h.order(a.i, b.i) })
+	last := make([]int, len(all)) // by section id: its latest print so far, -1 before its first
+	for k := range last {
+		last[k] = -1
+	}
+	var reported map[[2]int]bool
 	interleaved := 0
 	for j, p := range prints {
 		if j > 0 {
 			prev := prints[j-1]
-			if l, seen := last[p.c]; seen && prev.c != p.c {
+			if l := last[p.c.id]; l >= 0 && prev.c != p.c {
 				key := [2]int{min(p.c.id, prev.c.id), max(p.c.id, prev.c.id)}
 				if !reported[key] {
+					if reported == nil {
+						reported = map[[2]int]bool{}
+					}
 					reported[key] = true
 					interleaved++
 					e := Evidence{
@@ -312,7 +363,7 @@ func checkScreen(h *history) Result {
 				}
 			}
 		}
-		last[p.c] = p.i
+		last[p.c.id] = p.i
 	}
 
 	if len(all) == 0 && len(stray) == 0 {

@@ -3,6 +3,7 @@ package check
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,7 +31,7 @@ func (h *history) entries(node string, first bool) []entry {
 	out := make([]entry, 0, len(by))
 	req := -1
 	for _, i := range h.events(node) {
-		e := h.ev[i]
+		e := &h.ev[i]
 		switch {
 		case e.Ev == trace.Send && e.Type == "REQUEST":
 			if req < 0 || (!first && h.ev[req].LC != e.LC) {
@@ -48,7 +49,7 @@ func (h *history) entries(node string, first bool) []entry {
 // or with fromPayload the payload's "ts" when it carries one (a request
 // asked again later keeps its first timestamp there).
 func (h *history) requestTS(i int, fromPayload bool) int64 {
-	e := h.ev[i]
+	e := &h.ev[i]
 	if fromPayload {
 		if ts, ok := payloadTS(e.Payload); ok {
 			return ts
@@ -121,7 +122,7 @@ func (h *history) heard(x string, e1 entry, y string, e2 entry) bool {
 		if i == e1.c.enter {
 			return false
 		}
-		e := h.ev[i]
+		e := &h.ev[i]
 		if e.Ev != trace.Recv || e.Type != "REQUEST" || e.From != y {
 			continue
 		}
@@ -241,7 +242,7 @@ func checkOrder(h *history) Result {
 	if !checked {
 		return Result{Check: Order, Status: Skip, Summary: strings.Join(notes, "; ")}
 	}
-	sort.SliceStable(ev, func(a, b int) bool { return ev[a].Events[0].Line < ev[b].Events[0].Line })
+	slices.SortStableFunc(ev, byFirstLine)
 	return result(Order, ev, strings.Join(append(pass, notes...), "; "), strings.Join(append(fail, notes...), "; "))
 }
 
@@ -254,16 +255,17 @@ func (h *history) tokenOrder(ev *[]Evidence) (passes, bad int) {
 		heavy[hw] = true
 	}
 	var sends []int
-	for i, e := range h.ev {
+	for i := range h.ev {
+		e := &h.ev[i]
 		// A lightweight algorithm may have a TOKEN of its own.
 		if e.Ev == trace.Send && e.Type == "TOKEN" && h.nodeOf[i] >= 0 && heavy[e.Node] && heavy[e.To] {
 			sends = append(sends, i)
 		}
 	}
-	sort.SliceStable(sends, func(a, b int) bool { return h.earlier(sends[a], sends[b]) })
+	slices.SortStableFunc(sends, h.order)
 	holder := h.heavy[0]
 	for _, i := range sends {
-		e := h.ev[i]
+		e := &h.ev[i]
 		var text string
 		switch {
 		case e.Node != holder:

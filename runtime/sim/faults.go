@@ -195,7 +195,7 @@ func (m *machine) apply(it agendaItem) {
 // drop at a crashed node or a cut link), at the current time.
 func (m *machine) put(i int, e trace.Event) {
 	e.T, e.Node = m.now, m.w.ids[i]
-	m.append(i, e)
+	m.append(i, &e)
 }
 
 // clockOf is node i's clock as it stands (as it stood at its crash).
@@ -234,6 +234,7 @@ func (m *machine) crash(i int) {
 			c.q[k] = pending{}
 		}
 		c.q, c.head = c.q[:0], 0
+		m.empty(from*n + i)
 	}
 }
 

@@ -6,6 +6,7 @@ package sim
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 
 	"mutexlab/runtime/luabox"
 	"mutexlab/runtime/node"
@@ -104,11 +105,14 @@ type machine struct {
 	renewed int // nodes renewed rather than built, for the tests
 	hosts   []host
 	chans   []channel
-	timers  []timer
-	events  []trace.Event
-	counts  []int    // events recorded per node
-	hist    []uint64 // per node, a hash of the steps it took
-	failed  int      // the node whose script failed, or -1
+	// full has a bit set for each channel with a message in it: the
+	// steps are looked for there only.
+	full   []uint64
+	timers []timer
+	events []trace.Event
+	counts []int    // events recorded per node
+	hist   []uint64 // per node, a hash of the steps it took
+	failed int      // the node whose script failed, or -1
 	// inbound is the channel number of the message being delivered: the
 	// node numbers what it receives by counting, which is right only
 	// while channels are FIFO, so the recv event gets the true number.
@@ -185,7 +189,7 @@ func newMachine(w *world, opts Options) *machine {
 	n := len(w.ids)
 	m := &machine{w: w, seed: opts.Seed, maxSteps: opts.MaxSteps, lag: opts.Lag, cut: opts.Cut, state: opts.State,
 		nodes: make([]*node.Node, n), parked: make([]*node.Node, n), hosts: make([]host, n), chans: make([]channel, n*n),
-		counts: make([]int, n), hist: make([]uint64, n)}
+		full: make([]uint64, (n*n+63)/64), counts: make([]int, n), hist: make([]uint64, n)}
 	if m.maxSteps <= 0 {
 		m.maxSteps = w.steps
 	}
@@ -206,6 +210,7 @@ func (m *machine) reset(seed int64) {
 		clear(c.q)
 		c.q, c.head, c.last, c.sent = c.q[:0], 0, 0, 0
 	}
+	clear(m.full)
 	m.timers = m.timers[:0]
 	m.events = m.events[:0]
 	m.picks = m.picks[:0]
@@ -254,6 +259,7 @@ func (h host) Send(to string, msg wire.Message) error {
 	c.last = max(c.last, at)
 	p.at = at
 	c.q = append(c.q, p)
+	m.fill(ci)
 	if dup {
 		p.dup = true
 		c.q = append(c.q, p)
@@ -276,7 +282,7 @@ func (h host) Record(e trace.Event) {
 	if m.inbound != 0 && (e.Ev == trace.Recv || e.Ev == trace.Drop) {
 		e.Seq, m.inbound = m.inbound, 0
 	}
-	m.append(h.i, e)
+	m.append(h.i, &e)
 	if m.f.on {
 		if e.Ev == trace.Send {
 			m.f.sendSeq = e.Seq
@@ -285,15 +291,16 @@ func (h host) Record(e trace.Event) {
 	}
 }
 
-// append records node i's event e.
-func (m *machine) append(i int, e trace.Event) {
-	e.Line = len(m.events) + 2 // the meta header is line 1
+// append records node i's event e (a copy: e is left as it is).
+func (m *machine) append(i int, e *trace.Event) {
+	m.events = append(m.events, *e)
+	p := &m.events[len(m.events)-1]
+	p.Line = len(m.events) + 1 // the meta header is line 1
 	if m.state && m.nodes[i] != nil && !m.nodes[i].Killed() {
-		e.State = m.nodes[i].StateFields()
+		p.State = m.nodes[i].StateFields()
 	}
-	m.events = append(m.events, e)
 	if m.observe != nil {
-		m.observe(i, &m.events[len(m.events)-1])
+		m.observe(i, p)
 	}
 	m.counts[i]++
 }
@@ -368,28 +375,10 @@ func (m *machine) allFinished() bool {
 func (m *machine) candidates() []step {
 	n := len(m.w.ids)
 	out := m.cands[:0]
-	for ci := range m.chans {
-		c := &m.chans[ci]
-		if c.head == len(c.q) || m.held(ci%n) {
-			continue
-		}
-		last := c.head
-		if m.w.reorder {
-			last = len(c.q) - 1
-		}
-		for k := c.head; k <= last; k++ {
-			p := &c.q[k]
-			id := uint64(deliver)<<56 | uint64(ci)<<32
-			if m.w.reorder {
-				id |= uint64(p.seq) & 0x7fffffff
-				if inc := trace.Incarnation(p.seq); inc > 0 {
-					id ^= uint64(inc) << 24 // a restarted sender's message: another name
-				}
-			}
-			if p.dup {
-				id |= 1 << 31 // the copy of a message, beside the message
-			}
-			out = append(out, step{kind: deliver, node: ci % n, ch: ci, pos: k, seq: p.seq, at: p.at, dup: p.dup, id: id})
+	for w, word := range m.full {
+		for ; word != 0; word &= word - 1 {
+			ci := w<<6 | bits.TrailingZeros64(word)
+			out = m.deliveries(out, ci, n)
 		}
 	}
 	for k, t := range m.timers {
@@ -400,6 +389,34 @@ func (m *machine) candidates() []step {
 			id: uint64(fire)<<56 | uint64(t.node)<<40 | t.id})
 	}
 	m.cands = out
+	return out
+}
+
+// deliveries appends the deliver steps of channel ci, which has a
+// message, to out.
+func (m *machine) deliveries(out []step, ci, n int) []step {
+	c := &m.chans[ci]
+	if m.held(ci % n) {
+		return out
+	}
+	last := c.head
+	if m.w.reorder {
+		last = len(c.q) - 1
+	}
+	for k := c.head; k <= last; k++ {
+		p := &c.q[k]
+		id := uint64(deliver)<<56 | uint64(ci)<<32
+		if m.w.reorder {
+			id |= uint64(p.seq) & 0x7fffffff
+			if inc := trace.Incarnation(p.seq); inc > 0 {
+				id ^= uint64(inc) << 24 // a restarted sender's message: another name
+			}
+		}
+		if p.dup {
+			id |= 1 << 31 // the copy of a message, beside the message
+		}
+		out = append(out, step{kind: deliver, node: ci % n, ch: ci, pos: k, seq: p.seq, at: p.at, dup: p.dup, id: id})
+	}
 	return out
 }
 
@@ -563,9 +580,14 @@ func (m *machine) take(s step) pending {
 	}
 	if c.head == len(c.q) {
 		c.q, c.head = c.q[:0], 0
+		m.empty(s.ch)
 	}
 	return p
 }
+
+// fill notes that channel ci has a message; empty that it has none.
+func (m *machine) fill(ci int)  { m.full[ci>>6] |= 1 << (ci & 63) }
+func (m *machine) empty(ci int) { m.full[ci>>6] &^= 1 << (ci & 63) }
 
 // policy picks the next step among the enabled ones.
 type policy interface {

@@ -185,15 +185,37 @@ func End(nodes []string, events []Event, order []int) Ending {
 type Ender struct {
 	end  Ending
 	open map[msgKey]bool // sent and not received or dropped, or the other way round
-	// lost is, per link (from, to), the messages dropped on it by type
-	// and why, until one of that type arrives: a stall names them.
-	lost map[[2]string]map[string]string
+	lost Lost
+}
+
+// Lost is, per link (from, to), the messages dropped on it by type and
+// why, until one of that type arrives: a stall names them.
+type Lost map[[2]string]map[string]string
+
+// Apply takes the next event of a node, in the node's own order.
+func (l Lost) Apply(e *Event) {
+	switch e.Ev {
+	case Recv:
+		if m := l[[2]string{e.From, e.Node}]; m != nil {
+			delete(m, e.Type)
+		}
+	case Drop:
+		link := [2]string{e.From, e.Node}
+		if l[link] == nil {
+			l[link] = map[string]string{}
+		}
+		reason := e.Reason
+		if reason == "" {
+			reason = ReasonSteered
+		}
+		l[link][e.Type] = reason
+	}
 }
 
 // NewEnder starts the fold with nodes in their first state.
 func NewEnder(nodes []string) *Ender {
 	x := &Ender{end: Ending{States: map[string]*NodeState{}, InFlight: map[string]int{}}, open: map[msgKey]bool{},
-		lost: map[[2]string]map[string]string{}}
+		lost: Lost{}}
 	for _, id := range nodes {
 		x.State(id)
 	}
@@ -221,9 +243,7 @@ func (x *Ender) Apply(i int, e *Event) {
 	var k msgKey
 	switch e.Ev {
 	case Recv:
-		if l := x.lost[[2]string{e.From, e.Node}]; l != nil {
-			delete(l, e.Type)
-		}
+		x.lost.Apply(e)
 		if e.Dup {
 			return // a copy of a message received already
 		}
@@ -231,15 +251,7 @@ func (x *Ender) Apply(i int, e *Event) {
 	case Send:
 		k = msgKey{e.Node, e.To, e.Seq}
 	case Drop:
-		link := [2]string{e.From, e.Node}
-		if x.lost[link] == nil {
-			x.lost[link] = map[string]string{}
-		}
-		reason := e.Reason
-		if reason == "" {
-			reason = ReasonSteered
-		}
-		x.lost[link][e.Type] = reason
+		x.lost.Apply(e)
 		k = msgKey{e.From, e.Node, e.Seq}
 	default:
 		return
@@ -270,6 +282,37 @@ func (x *Ender) Ending(nodes []string) Ending {
 	return end
 }
 
+// Conclude is Ender.Ending for a reader that folded each node's state
+// itself (NodeState.Apply over each node's events in the node's own
+// order) and counted the messages still in flight to each live node
+// (neither dead nor absent; nil when there are none): it finds the stall.
+// lost is called only when the stall needs it (no node runs, some node
+// waits): the messages lost, folded by Lost.Apply. The check package
+// does so from the sends and receives it has matched anyway.
+func Conclude(nodes []string, states map[string]*NodeState, inFlight map[string]int, lost func() Lost) Ending {
+	end := Ending{States: states, InFlight: inFlight}
+	blocked := false
+	for _, id := range nodes {
+		if st := states[id]; st != nil {
+			switch st.Live() {
+			case PhaseRunning:
+				return end // no stall
+			case PhaseBlocked:
+				blocked = true
+			}
+		}
+	}
+	if !blocked {
+		return end // no stall: nobody waits
+	}
+	var l Lost
+	if lost != nil {
+		l = lost()
+	}
+	end.Stall = end.findStall(nodes, l)
+	return end
+}
+
 // lossText says why a message to receiver was lost, from its drop's
 // reason.
 func lossText(reason, receiver string) string {
@@ -286,7 +329,7 @@ func lossText(reason, receiver string) string {
 	return reason
 }
 
-func (end *Ending) findStall(nodes []string, lost map[[2]string]map[string]string) *Stall {
+func (end *Ending) findStall(nodes []string, lost Lost) *Stall {
 	var blocked []Blocked
 	gone := map[string]string{}
 	for _, id := range nodes {
