@@ -21,7 +21,7 @@ import (
 // its critical path in hops times the network delay (a figure, not an
 // assertion).
 func TestRunNetns(t *testing.T) {
-	if err := netns.Usable(); err != nil {
+	if err := netns.Probe(); err != nil {
 		t.Skipf("no network namespaces here: %v", err)
 	}
 	dir := t.TempDir()
@@ -106,7 +106,7 @@ func TestRunNetns(t *testing.T) {
 // A launcher killed with SIGKILL cannot clean up: what it made is named
 // with its pid, and the next start sweeps it away.
 func TestRunNetnsKilledIsSwept(t *testing.T) {
-	if err := netns.Usable(); err != nil {
+	if err := netns.Probe(); err != nil {
 		t.Skipf("no network namespaces here: %v", err)
 	}
 	cmd := exec.Command(testBinary(t), "run", "--netns", "--speed", "10")

@@ -341,3 +341,20 @@ func (n *Net) NodeCommand(g, bin string, args ...string) *exec.Cmd {
 // Shaped says whether netem adds the scenario's delays, so that the
 // nodes must not add them again.
 func (n *Net) Shaped() bool { return n.Netem }
+
+// Probe is Usable, then makes a namespace and removes it: root in a
+// container without CAP_NET_ADMIN passes Usable but can make none. The
+// tests skip, saying why, where it fails.
+func Probe() error {
+	if err := Usable(); err != nil {
+		return err
+	}
+	name := nsName(os.Getpid(), "probe")
+	if out, err := exec.Command("ip", "netns", "add", name).CombinedOutput(); err != nil {
+		return fmt.Errorf("ip netns add: %v: %s", err, strings.TrimSpace(string(out)))
+	}
+	if out, err := exec.Command("ip", "netns", "del", name).CombinedOutput(); err != nil {
+		return fmt.Errorf("ip netns del %s: %v: %s", name, err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
