@@ -49,6 +49,7 @@ var faultColumns = []faultColumn{
 	{"a duplicated message", "faults/calm", "faults/calm", sim.PointDuplicate},
 	{"a cut link", "faults/cut", "faults/ring_cut", ""},
 	{"a pause", "faults/pause", "faults/ring_pause", ""},
+	{"reordered channels", "faults/reorder", "faults/ring_reorder", ""},
 }
 
 // faultRows are the algorithms: the heavyweights' token ring (over the
