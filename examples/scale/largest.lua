@@ -3,10 +3,10 @@
 --   mutexlab run examples/scale/largest.lua
 -- (Not embedded: the tests that run every embedded example would take
 -- minutes over it.)
--- It takes about 11 GB of memory (1,690 processes of 2.5 MB, and 48 KB
+-- It takes about 10 GB of memory (1,690 processes of 2.5 MB, and 48 KB
 -- for each of their 110,000 connections' ends); `run` refuses it up front
 -- on a machine with less available. On the 2-core machine one round took
--- 49.9 s, every check passing (README, "The largest run"). The groups take the family's algorithms
+-- 40.5 s, every check passing (README, "The largest run"). The groups take the family's algorithms
 -- in turn.
 local algorithms = { "ricart_agrawala", "lamport", "suzuki_kasami", "central" }
 local groups = {}

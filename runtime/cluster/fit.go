@@ -16,14 +16,16 @@ import (
 // (MemTotal - MemAvailable) grew by 10.1 GB at 26 groups of 64 (1,690
 // nodes, 65 links each; the processes' own memory, summed as PSS, was
 // 8.8 GB of it, the launcher 0.8 GB, the rest the kernel's sockets and
-// page tables) and by 2.5 to 2.9 GB at 26 groups of 32; by 11.0 GB at
-// 1,690 once every link was dialled before the start. A node costs
-// about 2.5 MB, and 56 KB more for each peer it keeps a connection with;
+// page tables) and by 2.5 to 2.9 GB at 26 groups of 32; with every link
+// dialled before the start, by 10.5 GB, and by 9.7 GB once a link's
+// writer lost its buffer and its reader's shrank to 1 KB (GB here are
+// 2^30 bytes). A node costs about 2.5 MB, and 48 KB more for each peer
+// it keeps a connection with;
 // the launcher about 0.2 MB a node (0.17 GB at 858 nodes, since its
 // reading buffers grow only as needed; 0.8 GB at 1,690 before).
 const (
 	nodeBase    = 5 << 19  // 2.5 MB: Go runtime, Lua VM, scripts, kernel
-	perLink     = 56 << 10 // two sockets, their buffers and goroutines
+	perLink     = 48 << 10 // two sockets, their buffers and goroutines
 	launcherMem = 64 << 20
 	perNodeCtl  = 256 << 10 // the launcher's share for one node
 )

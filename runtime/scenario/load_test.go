@@ -91,7 +91,7 @@ func TestThreeGroups(t *testing.T) {
 }
 
 // The embedded scenarios, as the error messages list them.
-const embeddedNames = "central, maekawa, naimi_trehel, raymond, roucairol_carvalho, seed, suzuki_kasami, three_groups, tiny, exercises/{after_you,eager_entry,no_inquire,own_clock,right_now,ring_of_four}, faults/{calm,crash,crash_in_cs,cut,lossy,partition,pause,restart,ring_crash,ring_cut,ring_pause}"
+const embeddedNames = "central, maekawa, naimi_trehel, raymond, roucairol_carvalho, seed, suzuki_kasami, three_groups, tiny, exercises/{after_you,eager_entry,no_inquire,own_clock,right_now,ring_of_four}, faults/{calm,crash,crash_in_cs,cut,lossy,partition,pause,reorder,restart,ring_crash,ring_cut,ring_pause,ring_reorder}"
 
 func TestEmbeddedExamplesLoad(t *testing.T) {
 	names := Embedded()
@@ -99,7 +99,7 @@ func TestEmbeddedExamplesLoad(t *testing.T) {
 		"three_groups", "tiny", "exercises/after_you", "exercises/eager_entry", "exercises/no_inquire",
 		"exercises/own_clock", "exercises/right_now", "exercises/ring_of_four",
 		"faults/calm", "faults/crash", "faults/crash_in_cs", "faults/cut", "faults/lossy", "faults/partition",
-		"faults/pause", "faults/restart", "faults/ring_crash", "faults/ring_cut", "faults/ring_pause"}
+		"faults/pause", "faults/reorder", "faults/restart", "faults/ring_crash", "faults/ring_cut", "faults/ring_pause", "faults/ring_reorder"}
 	if !reflect.DeepEqual(names, want) {
 		t.Errorf("Embedded() = %v, want %v", names, want)
 	}

@@ -210,12 +210,6 @@ func (t *TCP) Close() error {
 // Refused returns how many connections the listener refused.
 func (t *TCP) Refused() int { return t.refused.Total() }
 
-// writeBuffer is the buffer of a link's writer: a batch of frames taken
-// from the queue goes out in few system calls. It is small because every
-// link a node may send on has one from the start (Connect): 64 of them
-// in a large group.
-const writeBuffer = 4 << 10
-
 // stranger is a connection waiting for its HELLO since a time.
 type stranger struct {
 	c     net.Conn
@@ -434,7 +428,6 @@ func (t *TCP) reject(c net.Conn, peer string, err error) {
 // else dialled when the first message comes.
 func (t *TCP) writer(to, addr string, q *outLink, c net.Conn) {
 	defer t.wg.Done()
-	var bw *bufio.Writer
 	defer func() {
 		if c != nil {
 			t.untrack(c)
@@ -445,8 +438,7 @@ func (t *TCP) writer(to, addr string, q *outLink, c net.Conn) {
 		return
 	}
 	if c != nil {
-		bw = bufio.NewWriterSize(c, writeBuffer)
-		if _, err := bw.Write(hello); err != nil || bw.Flush() != nil {
+		if _, err := c.Write(hello); err != nil {
 			t.untrack(c)
 			c = nil
 		} else {
@@ -488,24 +480,19 @@ func (t *TCP) writer(to, addr string, q *outLink, c net.Conn) {
 					return
 				}
 				backoff = 10 * time.Millisecond
-				c, bw = conn, bufio.NewWriterSize(conn, writeBuffer)
-				if _, err := bw.Write(hello); err != nil {
+				c = conn
+				if _, err := c.Write(hello); err != nil {
 					t.untrack(c)
 					c = nil
 					continue
 				}
 				q.connected(c)
 			}
-			var err error
-			for _, frame := range items {
-				if _, err = bw.Write(frame); err != nil {
-					break
-				}
-			}
-			if err == nil {
-				err = bw.Flush()
-			}
-			if err != nil {
+			// A batch goes out in one writev, with no buffer of the
+			// link's own: every link a node may send on is dialled from
+			// the start (Connect), 64 of them in a large group.
+			bufs := net.Buffers(items)
+			if _, err := bufs.WriteTo(c); err != nil {
 				select {
 				case <-t.closed:
 					return

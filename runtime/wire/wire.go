@@ -175,7 +175,7 @@ type Reader struct {
 }
 
 // readBuffer is a Reader's buffer for the frames that fit it.
-const readBuffer = 4 << 10
+const readBuffer = 1 << 10
 
 // NewReader returns a Reader over r.
 func NewReader(r io.Reader) *Reader { return &Reader{br: bufio.NewReaderSize(r, readBuffer)} }
