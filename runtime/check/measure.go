@@ -91,34 +91,16 @@ func Measure(t *trace.Trace) *Measures {
 // previous entry, or, in a trace without CS_GRANT, its first REQUEST sent
 // since then. pending says a request started after its last entry.
 func (h *history) requestStarts(node string) (starts map[int]int, pending bool) {
-	granted := false
-	for _, i := range h.events(node) {
-		if e := &h.ev[i]; e.Ev == trace.Recv && e.Type == "CS_GRANT" {
-			granted = true
-			break
-		}
-	}
 	starts = map[int]int{}
-	s := -1
-	for _, i := range h.events(node) {
-		e := &h.ev[i]
-		switch {
-		case granted && e.Ev == trace.Recv && e.Type == "CS_GRANT":
-			s = i
-		case !granted && e.Ev == trace.Send && e.Type == "REQUEST" && s < 0:
-			s = i
-		case e.Ev == trace.CSEnter:
-			if s >= 0 {
-				starts[i] = s
-			}
-			s = -1
-		}
-	}
-	return starts, s >= 0
+	return starts, h.scanRequests(node, starts)
 }
 
-// requestPending is requestStarts' pending alone.
-func (h *history) requestPending(node string) bool {
+// requestPending is requestStarts' pending alone, without the map.
+func (h *history) requestPending(node string) bool { return h.scanRequests(node, nil) }
+
+// scanRequests walks node's requests for requestStarts, filling starts
+// when it is not nil, and reports whether one is pending at the end.
+func (h *history) scanRequests(node string, starts map[int]int) bool {
 	granted := false
 	for _, i := range h.events(node) {
 		if e := &h.ev[i]; e.Ev == trace.Recv && e.Type == "CS_GRANT" {
@@ -135,6 +117,9 @@ func (h *history) requestPending(node string) bool {
 		case !granted && e.Ev == trace.Send && e.Type == "REQUEST" && s < 0:
 			s = i
 		case e.Ev == trace.CSEnter:
+			if s >= 0 && starts != nil {
+				starts[i] = s
+			}
 			s = -1
 		}
 	}

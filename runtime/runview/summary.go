@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"sort"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -134,29 +134,21 @@ func (s Summary) Print(w io.Writer, nodes []string) {
 		parts = append(parts, "none")
 	}
 	fmt.Fprintf(w, "  CS entries  %s\n", strings.Join(parts, "  "))
-	types := make([]string, 0, len(s.Messages))
-	for t := range s.Messages {
-		types = append(types, t)
-	}
-	sort.Strings(types)
-	parts = parts[:0]
-	for _, t := range types {
-		parts = append(parts, fmt.Sprintf("%s %d", t, s.Messages[t]))
-	}
-	fmt.Fprintf(w, "  messages    %s\n", strings.Join(parts, "  "))
+	fmt.Fprintf(w, "  messages    %s\n", countsText(s.Messages))
 	if len(s.Faults) > 0 {
-		kinds := make([]string, 0, len(s.Faults))
-		for k := range s.Faults {
-			kinds = append(kinds, k)
-		}
-		sort.Strings(kinds)
-		parts = parts[:0]
-		for _, k := range kinds {
-			parts = append(parts, fmt.Sprintf("%s %d", k, s.Faults[k]))
-		}
-		fmt.Fprintf(w, "  faults      %s\n", strings.Join(parts, "  "))
+		fmt.Fprintf(w, "  faults      %s\n", countsText(s.Faults))
 	}
 	if s.Trace != "" {
 		fmt.Fprintf(w, "  trace       %s\n", s.Trace)
 	}
+}
+
+// countsText lists counts by name in name order: "DONE 6  REPLY 12".
+func countsText(m map[string]int) string {
+	names := slices.Sorted(maps.Keys(m))
+	parts := make([]string, len(names))
+	for i, name := range names {
+		parts[i] = fmt.Sprintf("%s %d", name, m[name])
+	}
+	return strings.Join(parts, "  ")
 }
